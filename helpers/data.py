@@ -1,0 +1,447 @@
+"""Load and validate every data file.
+
+The data live in ``data/``:
+
+- ``raw/<batch>/`` immutable batches, each with any of ``sources.csv``,
+  ``figures.csv``, ``rankings.csv`` and ``events.csv`` (see ``data/README.md``);
+- ``reference/partners.csv`` display names and aliases of partner codes;
+- ``claims/*.csv`` the claims of news reports, checked by ``helpers.claims``;
+- ``checksums.sha256`` the sha256 of every file above (``sha256sum -c`` format).
+
+:func:`load_dataset` reads them all, checks every row and every checksum, and
+returns a :class:`Dataset`. Bad data stops with a :class:`~helpers.errors.DataError`
+naming the file, the row (as a text editor numbers it, header = 1) and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pycountry
+
+from . import paths
+from .errors import ChecksumError, DataError
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+DATE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
+NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
+
+#: The customs code of the series this project follows; other series are kept
+#: (with a note) but never mixed into it.
+MAIN_SERIES = "850511"
+#: Partner code of the all-destinations total (not an ISO 3166 code).
+TOTAL = "WLD"
+MEASURES = ("tonnes", "mom_pct", "yoy_pct")
+EVENT_KINDS = ("controls", "easing", "tariffs", "release", "other")
+
+#: Columns of each table: (required, optional).
+TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "sources": (("source_id", "outlet", "agency", "title", "url", "published", "accessed"), ("note",)),
+    "figures": (
+        ("from_month", "to_month", "partner", "measure", "value", "source_id"),
+        ("approx", "series", "note"),
+    ),
+    "rankings": (("month", "rank", "partner", "source_id"), ()),
+    "events": (("event_id", "date", "end_date", "kind", "label", "description", "source_id"), ()),
+    "partners": (("code", "name"), ("aliases",)),
+}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Every table of ``data/``, validated.
+
+    ``figures`` has, beyond its file columns, ``value`` as a float, ``half_width``
+    (half the rounding unit of the value as written, doubled for approximate
+    values), ``row`` and ``file`` (where each value came from).
+    """
+
+    sources: pd.DataFrame
+    figures: pd.DataFrame
+    rankings: pd.DataFrame
+    events: pd.DataFrame
+    partners: pd.DataFrame
+    checksum: str  #: sha256 of the checksum manifest: one id for this state of the data
+
+    @property
+    def latest_month(self) -> str:
+        """The last month with a reported all-destinations total."""
+        f = self.figures
+        monthly = f[(f.partner == TOTAL) & (f.measure == "tonnes") & (f.series == MAIN_SERIES)
+                    & (f.from_month == f.to_month)]
+        return str(monthly.to_month.max())
+
+    def partner_name(self, code: str) -> str:
+        """Display name of a partner code (``US`` -> ``United States``)."""
+        return partner_name(code, self.partners)
+
+    def source(self, source_id: str) -> pd.Series:
+        """The register row of one source."""
+        return self.sources.set_index("source_id").loc[source_id]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_table(path: Path, table: str) -> pd.DataFrame:
+    """Read one CSV file as text, checking its columns against ``TABLES[table]``.
+
+    Empty cells are empty strings. Adds ``row`` (the editor line number) and
+    ``file`` (the path relative to the project root).
+    """
+    path = Path(path)
+    name = paths.relative(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(name, f"cannot read the file ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(name, "is not UTF-8 text (save it as UTF-8)", row=line) from None
+    if not text.strip():
+        raise DataError(name, "is empty")
+    header = next(csv.reader(io.StringIO(text)))
+    required, optional = TABLES[table]
+    header_clean = [h.strip() for h in header]
+    if len(header_clean) == 1 and len(required) > 1 and any(d in header_clean[0] for d in ";\t|"):
+        raise DataError(name, "is not comma-separated (found a single column; check the delimiter)", row=1)
+    missing = [c for c in required if c not in header_clean]
+    if missing:
+        raise DataError(name, f"missing column(s): {', '.join(missing)}", row=1, column=missing[0])
+    unknown = [c for c in header_clean if c not in required + optional]
+    if unknown:
+        raise DataError(name, f"unknown column(s): {', '.join(unknown)}; allowed: "
+                        f"{', '.join(required + optional)}", row=1, column=unknown[0])
+    dupes = sorted({c for c in header_clean if header_clean.count(c) > 1})
+    if dupes:
+        raise DataError(name, f"duplicate column(s): {', '.join(dupes)}", row=1, column=dupes[0])
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if m:
+            raise DataError(name, f"has {m.group(3)} fields where the header has {m.group(1)} "
+                            "(an unquoted comma?)", row=int(m.group(2))) from None
+        raise DataError(name, f"is not valid CSV ({str(exc).strip()})") from None
+    df.columns = header_clean
+    for col in optional:
+        if col not in df.columns:
+            df[col] = ""
+    df = df.apply(lambda s: s.str.strip())
+    df["row"] = range(2, len(df) + 2)
+    df["file"] = name
+    return df[list(required + optional) + ["row", "file"]]
+
+
+def _fail(df: pd.DataFrame, mask: pd.Series, column: str, message) -> None:
+    """Raise a DataError for the first row of ``df`` where ``mask`` holds."""
+    if mask.any():
+        bad = df[mask].iloc[0]
+        text = message(bad) if callable(message) else message
+        raise DataError(bad["file"], text, row=int(bad["row"]), column=column)
+
+
+def _require(df: pd.DataFrame, columns) -> None:
+    for col in columns:
+        _fail(df, df[col] == "", col, "is empty")
+
+
+def _check_month(df: pd.DataFrame, column: str, today: dt.date, allow_empty: bool = False) -> None:
+    values = df[column]
+    bad = ~values.str.match(MONTH_RE)
+    if allow_empty:
+        bad &= values != ""
+    _fail(df, bad, column, lambda r: f"'{r[column]}' is not a month (YYYY-MM, month 01-12)")
+    this_month = f"{today:%Y-%m}"
+    _fail(df, (values > this_month) & ~bad, column,
+          lambda r: f"'{r[column]}' is in the future (today is {today:%Y-%m-%d})")
+
+
+def _check_date(df: pd.DataFrame, column: str, allow_empty: bool = False) -> None:
+    def valid(v: str) -> bool:
+        if allow_empty and v == "":
+            return True
+        if not DATE_RE.match(v):
+            return False
+        try:
+            dt.date.fromisoformat(v if len(v) == 10 else v + "-01")
+        except ValueError:
+            return False
+        return True
+
+    _fail(df, ~df[column].map(valid).astype(bool), column,
+          lambda r: f"'{r[column]}' is not a date (YYYY-MM-DD or YYYY-MM)")
+
+
+def _check_unique(df: pd.DataFrame, key: list[str], what: str) -> None:
+    dup = df.duplicated(subset=key, keep="first")
+    if dup.any():
+        bad = df[dup].iloc[0]
+        first = df[(df[key] == bad[key]).all(axis=1)].iloc[0]
+        raise DataError(bad["file"], f"duplicate {what} ({', '.join(f'{k}={bad[k]}' for k in key)}); "
+                        f"first seen in {first['file']} row {first['row']}", row=int(bad["row"]),
+                        column=key[0])
+
+
+def _check_known(df: pd.DataFrame, column: str, known, what: str, allow_empty: bool = False) -> None:
+    known = set(known)
+    bad = ~df[column].isin(known)
+    if allow_empty:
+        bad &= df[column] != ""
+    _fail(df, bad, column, lambda r: f"unknown {what} '{r[column]}'")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def is_partner_code(code: str, partners: pd.DataFrame | None = None) -> bool:
+    """True for ``WLD`` and any ISO 3166-1 alpha-2 code."""
+    if code == TOTAL:
+        return True
+    return len(code) == 2 and code.isupper() and pycountry.countries.get(alpha_2=code) is not None
+
+
+def partner_name(code: str, partners: pd.DataFrame | None = None) -> str:
+    """Display name: the reference table's, else ISO 3166's common or official name."""
+    if partners is None:
+        partners = load_partners()
+    hit = partners.loc[partners.code == code, "name"]
+    if len(hit):
+        return str(hit.iloc[0])
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return getattr(country, "common_name", None) or country.name
+
+
+def load_partners(path: Path | None = None) -> pd.DataFrame:
+    """The partner reference table: code, display name, ``;``-separated aliases."""
+    path = path or paths.PARTNERS
+    df = read_table(path, "partners")
+    _require(df, ["code", "name"])
+    _fail(df, ~df.code.map(is_partner_code).astype(bool), "code",
+          lambda r: f"unknown partner code '{r['code']}' (ISO 3166-1 alpha-2, or WLD for the total)")
+    _check_unique(df, ["code"], "partner code")
+    return df
+
+
+def validate_sources(df: pd.DataFrame) -> pd.DataFrame:
+    """Check a source register (ids unique, dates valid, URL http(s) or empty)."""
+    _require(df, ["source_id", "outlet", "title", "published", "accessed"])
+    _fail(df, ~df.source_id.str.match(r"^[A-Za-z][A-Za-z0-9_.-]*$"), "source_id",
+          lambda r: f"'{r['source_id']}' is not a source id (letters, digits, _ . -)")
+    _check_date(df, "published")
+    _check_date(df, "accessed")
+    _fail(df, (df.url != "") & ~df.url.str.match(r"^https?://\S+$"), "url",
+          lambda r: f"'{r['url']}' is not an http(s) URL")
+    return df
+
+
+def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None) -> pd.DataFrame:
+    """Check figure rows and add ``value`` as float and its rounding ``half_width``."""
+    today = today or dt.date.today()
+    _require(df, ["from_month", "to_month", "partner", "measure", "value", "source_id"])
+    _check_month(df, "from_month", today)
+    _check_month(df, "to_month", today)
+    _fail(df, df.from_month > df.to_month, "to_month",
+          lambda r: f"'{r['to_month']}' is before from_month '{r['from_month']}'")
+    _fail(df, ~df.partner.map(is_partner_code).astype(bool), "partner",
+          lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2, or WLD for the total)")
+    _check_known(df, "measure", MEASURES, "measure (allowed: " + ", ".join(MEASURES) + ")")
+    _fail(df, ~df.value.str.match(NUMBER_RE), "value",
+          lambda r: f"'{r['value']}' is not a number (plain digits, '.' for decimals, no thousands separator)")
+    _fail(df, ~df.approx.isin(["", "yes", "no"]), "approx", lambda r: f"'{r['approx']}' must be yes, no or empty")
+    df = df.copy()
+    df["series"] = df.series.where(df.series != "", MAIN_SERIES)
+    df["approx"] = df.approx == "yes"
+    value = df.value.astype(float)
+    _fail(df, (df.measure == "tonnes") & (value < 0), "value",
+          lambda r: f"negative tonnage {r['value']}")
+    _fail(df, (df.measure != "tonnes") & (value <= -100), "value",
+          lambda r: f"a change of {r['value']}% is impossible (must be above -100)")
+    _fail(df, (df.measure == "mom_pct") & (df.from_month != df.to_month), "measure",
+          "a month-on-month change needs from_month = to_month")
+    _check_known(df, "source_id", source_ids, "source id (not in any sources.csv)")
+    _check_unique(df, ["from_month", "to_month", "partner", "measure", "series", "source_id"], "figure")
+    decimals = df.value.str.split(".").str[1].fillna("").str.len()
+    df["half_width"] = 0.5 * 10.0 ** (-decimals) * df.approx.map({True: 2.0, False: 1.0}).astype(float)
+    df["value"] = value
+    return df
+
+
+def validate_rankings(df: pd.DataFrame, source_ids, today: dt.date | None = None) -> pd.DataFrame:
+    """Check ranking rows (month, rank 1..n, partner, source)."""
+    _require(df, ["month", "rank", "partner", "source_id"])
+    _check_month(df, "month", today or dt.date.today())
+    _fail(df, ~df["rank"].str.match(r"^[1-9]\d*$"), "rank", lambda r: f"'{r['rank']}' is not a rank (1, 2, ...)")
+    _fail(df, ~df.partner.map(is_partner_code).astype(bool) | (df.partner == TOTAL), "partner",
+          lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2)")
+    _check_known(df, "source_id", source_ids, "source id (not in any sources.csv)")
+    _check_unique(df, ["month", "rank", "source_id"], "rank")
+    _check_unique(df, ["month", "partner", "source_id"], "ranked partner")
+    df = df.copy()
+    df["rank"] = df["rank"].astype(int)
+    return df
+
+
+def validate_events(df: pd.DataFrame, source_ids) -> pd.DataFrame:
+    """Check the event timeline (dated, kinded, each with a source)."""
+    _require(df, ["event_id", "date", "kind", "label", "source_id"])
+    _check_date(df, "date")
+    _check_date(df, "end_date", allow_empty=True)
+    _fail(df, (df.end_date != "") & (df.end_date < df.date), "end_date",
+          lambda r: f"'{r['end_date']}' is before the event's date {r['date']}")
+    _check_known(df, "kind", EVENT_KINDS, "event kind (allowed: " + ", ".join(EVENT_KINDS) + ")")
+    _check_known(df, "source_id", source_ids, "source id (not in any sources.csv)")
+    _check_unique(df, ["event_id"], "event id")
+    return df
+
+
+# --------------------------------------------------------------------------- checksums
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def tracked_files(data_dir: Path | None = None) -> list[Path]:
+    """Every data file the checksum manifest must cover."""
+    data_dir = data_dir or paths.DATA
+    out = []
+    for sub in ("raw", "reference", "claims"):
+        out += sorted(p for p in (data_dir / sub).rglob("*") if p.is_file())
+    return out
+
+
+def read_checksums(manifest: Path | None = None) -> dict[str, str]:
+    """The manifest as ``{path relative to data/: sha256}``."""
+    manifest = manifest or paths.CHECKSUMS
+    name = paths.relative(manifest)
+    if not manifest.exists():
+        raise ChecksumError(name, "is missing: every data file needs a recorded checksum")
+    out: dict[str, str] = {}
+    for i, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        m = re.match(r"^([0-9a-f]{64}) [ *](.+)$", line)
+        if not m:
+            raise ChecksumError(name, "is not a sha256sum line ('<64 hex>  <path>')", row=i)
+        out[m.group(2)] = m.group(1)
+    return out
+
+
+def verify_checksums(data_dir: Path | None = None) -> str:
+    """Check every data file against ``checksums.sha256``; return the manifest's own sha256.
+
+    Fails on a file whose bytes changed, a listed file that is gone, and a file
+    that is not listed.
+    """
+    data_dir = data_dir or paths.DATA
+    manifest = data_dir / "checksums.sha256"
+    recorded = read_checksums(manifest)
+    for path in tracked_files(data_dir):
+        rel = path.relative_to(data_dir).as_posix()
+        if rel not in recorded:
+            raise ChecksumError(paths.relative(path), "has no recorded checksum in data/checksums.sha256 "
+                                "(add it deliberately: python -m helpers.data --record " + rel + ")")
+        actual = sha256_file(path)
+        if actual != recorded[rel]:
+            raise ChecksumError(paths.relative(path), f"changed: sha256 {actual[:12]}… but "
+                                f"data/checksums.sha256 records {recorded[rel][:12]}…; raw files are "
+                                "immutable (add a new batch instead, or re-record deliberately)")
+    for rel in recorded:
+        if not (data_dir / rel).is_file():
+            raise ChecksumError(paths.relative(manifest), f"lists '{rel}', which does not exist")
+    return sha256_file(manifest)
+
+
+def record_checksums(files, data_dir: Path | None = None) -> None:
+    """Add or update the manifest lines of ``files`` (paths under ``data/``).
+
+    This is the one deliberate way to change the manifest.
+    """
+    data_dir = data_dir or paths.DATA
+    manifest = data_dir / "checksums.sha256"
+    recorded = read_checksums(manifest) if manifest.exists() else {}
+    for f in files:
+        f = Path(f)
+        f = f if f.is_absolute() else (data_dir / f)
+        recorded[f.resolve().relative_to(data_dir.resolve()).as_posix()] = sha256_file(f)
+    lines = [f"{h}  {p}" for p, h in sorted(recorded.items())]
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- dataset
+
+
+def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
+    if frames:
+        return pd.concat(frames, ignore_index=True)
+    required, optional = TABLES[table]
+    return pd.DataFrame(columns=list(required + optional) + ["row", "file"], dtype=str)
+
+
+def load_dataset(data_dir: Path | None = None, today: dt.date | None = None) -> Dataset:
+    """Read, validate and checksum-verify every data file; return a :class:`Dataset`."""
+    data_dir = Path(data_dir or paths.DATA)
+    checksum = verify_checksums(data_dir)
+    return _load_dataset_cached(str(data_dir), checksum, today)
+
+
+@lru_cache(maxsize=4)
+def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) -> Dataset:
+    data_dir = Path(data_dir)
+    batches = sorted(p for p in (data_dir / "raw").iterdir() if p.is_dir())
+    tables: dict[str, list[pd.DataFrame]] = {t: [] for t in ("sources", "figures", "rankings", "events")}
+    for batch in batches:
+        for table in tables:
+            path = batch / f"{table}.csv"
+            if path.exists():
+                tables[table].append(read_table(path, table))
+    sources = validate_sources(_concat(tables["sources"], "sources"))
+    _check_unique(sources, ["source_id"], "source id")
+    ids = set(sources.source_id)
+    figures = validate_figures(_concat(tables["figures"], "figures"), ids, today)
+    rankings = validate_rankings(_concat(tables["rankings"], "rankings"), ids, today)
+    events = validate_events(_concat(tables["events"], "events"), ids)
+    partners = load_partners(data_dir / "reference" / "partners.csv")
+    return Dataset(sources=sources, figures=figures, rankings=rankings, events=events,
+                   partners=partners, checksum=checksum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.data``: validate the data (or ``--record FILE...``)."""
+    import argparse
+    import sys
+
+    from .errors import MagnetError
+
+    parser = argparse.ArgumentParser(prog="python -m helpers.data", description=__doc__.splitlines()[0])
+    parser.add_argument("--record", nargs="+", metavar="FILE",
+                        help="deliberately (re)record the checksum of these files under data/")
+    args = parser.parse_args(argv)
+    try:
+        if args.record:
+            record_checksums(args.record)
+        ds = load_dataset()
+    except MagnetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"data OK: {len(ds.sources)} sources, {len(ds.figures)} figures, {len(ds.events)} events, "
+          f"latest month {ds.latest_month}, checksum {ds.checksum[:12]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""One base exception, narrow subclasses, each carrying what a user needs.
+
+Every error the project raises on bad input derives from :class:`MagnetError`
+and reads as a single line: the command-line entry points print ``str(err)``
+and exit non-zero, without a traceback.
+"""
+
+from __future__ import annotations
+
+
+class MagnetError(Exception):
+    """Base class of every error this project raises on purpose."""
+
+
+class DataError(MagnetError):
+    """A data file is malformed: names the file, the row and the column.
+
+    ``row`` is the line number in the file as a text editor shows it (the
+    header is line 1), or ``None`` when the problem is the whole file.
+    """
+
+    def __init__(self, file, message: str, row: int | None = None, column: str | None = None):
+        self.file = str(file)
+        self.row = row
+        self.column = column
+        self.message = message
+        where = self.file
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column '{column}'"
+        super().__init__(f"{where}: {message}")
+
+
+class ChecksumError(DataError):
+    """A raw file changed without its checksum being updated."""
+
+
+class ConflictError(DataError):
+    """A new figure contradicts one already reported."""
+
+
+class ParameterError(MagnetError):
+    """A notebook or command parameter is not allowed: names it and what is."""
+
+    def __init__(self, name: str, value, allowed: str):
+        self.name = name
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"parameter '{name}' = {value!r} is not allowed: {allowed}")
+
+
+class BuildError(MagnetError):
+    """A report failed to build: names the report, the cell and the error."""
