@@ -52,6 +52,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "rankings": (("month", "rank", "partner", "source_id"), ()),
     "events": (("event_id", "date", "end_date", "kind", "label", "description", "source_id"), ()),
     "partners": (("code", "name"), ("aliases",)),
+    "resolutions": (("from_month", "to_month", "partner", "measure", "winning_source_id"), ("series", "note")),
 }
 
 
@@ -69,6 +70,7 @@ class Dataset:
     rankings: pd.DataFrame
     events: pd.DataFrame
     partners: pd.DataFrame
+    resolutions: pd.DataFrame  #: which source wins where reported figures conflict
     checksum: str  #: sha256 of the checksum manifest: one id for this state of the data
 
     @property
@@ -307,6 +309,16 @@ def validate_events(df: pd.DataFrame, source_ids) -> pd.DataFrame:
     return df
 
 
+def validate_resolutions(df: pd.DataFrame, source_ids) -> pd.DataFrame:
+    """Check conflict resolutions: which source's figure wins for one figure key."""
+    _require(df, ["from_month", "to_month", "partner", "measure", "winning_source_id"])
+    _check_known(df, "winning_source_id", source_ids, "source id (not in any sources.csv)")
+    df = df.copy()
+    df["series"] = df.series.where(df.series != "", MAIN_SERIES)
+    _check_unique(df, ["from_month", "to_month", "partner", "measure", "series"], "resolution")
+    return df
+
+
 # --------------------------------------------------------------------------- checksums
 
 
@@ -403,7 +415,8 @@ def load_dataset(data_dir: Path | None = None, today: dt.date | None = None) -> 
 def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) -> Dataset:
     data_dir = Path(data_dir)
     batches = sorted(p for p in (data_dir / "raw").iterdir() if p.is_dir())
-    tables: dict[str, list[pd.DataFrame]] = {t: [] for t in ("sources", "figures", "rankings", "events")}
+    tables: dict[str, list[pd.DataFrame]] = {
+        t: [] for t in ("sources", "figures", "rankings", "events", "resolutions")}
     for batch in batches:
         for table in tables:
             path = batch / f"{table}.csv"
@@ -416,8 +429,9 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
     rankings = validate_rankings(_concat(tables["rankings"], "rankings"), ids, today)
     events = validate_events(_concat(tables["events"], "events"), ids)
     partners = load_partners(data_dir / "reference" / "partners.csv")
+    resolutions = validate_resolutions(_concat(tables["resolutions"], "resolutions"), ids)
     return Dataset(sources=sources, figures=figures, rankings=rankings, events=events,
-                   partners=partners, checksum=checksum)
+                   partners=partners, resolutions=resolutions, checksum=checksum)
 
 
 def main(argv: list[str] | None = None) -> int:
