@@ -56,7 +56,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: hashed by identity, so results can be cached per dataset
 class Dataset:
     """Every table of ``data/``, validated.
 

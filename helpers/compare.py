@@ -1,0 +1,211 @@
+"""Comparisons: changes, year-to-date and cumulative totals, shares, rankings, reconciliation.
+
+Every function works on the estimates of :mod:`helpers.series`, so a change
+computed from a derived month carries that month's range, and a comparison that
+needs a missing month is missing too (never zero).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+from mpmath import iv
+
+from .data import MAIN_SERIES, TOTAL, Dataset
+from .series import Estimate, add_months, build_monthly_series, derive, estimate, month_range
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change between two quantities, in percent, with the range rounding allows."""
+
+    pct: float
+    low: float
+    high: float
+    current: Estimate
+    base: Estimate
+
+    @property
+    def status(self) -> str:
+        both = {self.current.status, self.base.status}
+        return "reported" if both == {"reported"} else "derived"
+
+
+def change(current: Estimate | None, base: Estimate | None) -> Change | None:
+    """Percentage change from ``base`` to ``current`` (None when either is missing)."""
+    if current is None or base is None or base.value <= 0:
+        return None
+    ratio = current.interval / base.interval
+    return Change(pct=(current.value / base.value - 1) * 100, low=(float(ratio.a) - 1) * 100,
+                  high=(float(ratio.b) - 1) * 100, current=current, base=base)
+
+
+def month_change(dataset: Dataset, month: str, partner: str = TOTAL, lag: int = 1) -> Change | None:
+    """Change of ``month`` against ``lag`` months earlier (1: m/m, 12: y/y)."""
+    return change(estimate(dataset, partner, month), estimate(dataset, partner, add_months(month, -lag)))
+
+
+def span_change(dataset: Dataset, first: str, last: str, partner: str = TOTAL) -> Change | None:
+    """Change of a span (e.g. Jan–Jun) against the same span a year earlier."""
+    return change(estimate(dataset, partner, first, last),
+                  estimate(dataset, partner, add_months(first, -12), add_months(last, -12)))
+
+
+def year_to_date(dataset: Dataset, month: str, partner: str = TOTAL) -> dict:
+    """Year-to-date total to ``month``, the same months a year before, and the change."""
+    first = month[:4] + "-01"
+    cur = estimate(dataset, partner, first, month)
+    prev = estimate(dataset, partner, add_months(first, -12), add_months(month, -12))
+    return {"current": cur, "previous": prev, "change": change(cur, prev)}
+
+
+def monthly_table(dataset: Dataset, partner: str = TOTAL, start: str = "2024-01",
+                  end: str | None = None) -> pd.DataFrame:
+    """The monthly series with computed m/m and y/y changes and their provenance.
+
+    Columns: month, tonnes, low, high, status, sources, method, mom_pct,
+    yoy_pct (computed; NaN when a month is missing), reported_mom, reported_yoy
+    (as published, NaN when not), share_pct (of the all-destinations total).
+    """
+    df = build_monthly_series(dataset, partner, start, end)
+    rep = reported_change_lookup(dataset, partner)
+    mom, yoy, share, rmom, ryoy = [], [], [], [], []
+    for m in df.month:
+        c1, c12 = month_change(dataset, m, partner, 1), month_change(dataset, m, partner, 12)
+        mom.append(c1.pct if c1 else math.nan)
+        yoy.append(c12.pct if c12 else math.nan)
+        rmom.append(rep.get((m, "mom_pct"), math.nan))
+        ryoy.append(rep.get((m, "yoy_pct"), math.nan))
+        s = share_of_total(dataset, m, partner) if partner != TOTAL else None
+        share.append(s[0] if s else math.nan)
+    df["mom_pct"], df["yoy_pct"] = mom, yoy
+    df["reported_mom"], df["reported_yoy"] = rmom, ryoy
+    if partner != TOTAL:
+        df["share_pct"] = share
+    return df
+
+
+def reported_change_lookup(dataset: Dataset, partner: str = TOTAL) -> dict:
+    """``{(month, measure): value}`` of the changes reported for single months."""
+    f = dataset.figures
+    f = f[(f.series == MAIN_SERIES) & (f.partner == partner) & (f.measure != "tonnes")
+          & (f.from_month == f.to_month)]
+    f = f.sort_values("half_width")  # the most precise report first
+    out: dict = {}
+    for r in f.itertuples():
+        out.setdefault((r.to_month, r.measure), r.value)
+    return out
+
+
+def share_of_total(dataset: Dataset, month: str, partner: str) -> tuple[float, float, float] | None:
+    """A partner's share of the all-destinations total in percent: (point, low, high)."""
+    part, whole = estimate(dataset, partner, month), estimate(dataset, TOTAL, month)
+    if part is None or whole is None or whole.value <= 0:
+        return None
+    r = part.interval / whole.interval
+    return part.value / whole.value * 100, float(r.a) * 100, float(r.b) * 100
+
+
+def cumulative_by_month(dataset: Dataset, year: int, partner: str = TOTAL, end: str | None = None) -> pd.DataFrame:
+    """Year-to-date totals month by month for one year (NaN where a month is missing)."""
+    last = end or f"{year}-12"
+    last = min(last, f"{year}-12", dataset.latest_month)
+    rows = []
+    for m in month_range(f"{year}-01", last):
+        e = estimate(dataset, partner, f"{year}-01", m)
+        rows.append(dict(month=m, month_num=int(m[5:]), year=year,
+                         tonnes=e.value if e else math.nan, low=e.low if e else math.nan,
+                         high=e.high if e else math.nan, status=e.status if e else "missing"))
+    return pd.DataFrame(rows)
+
+
+def partners_in_month(dataset: Dataset, month: str) -> pd.DataFrame:
+    """Every partner with a known tonnage in ``month`` (reported or derived), largest first."""
+    k = derive(dataset)
+    rows = [dict(partner=p, name=dataset.partner_name(p), tonnes=e.value, low=e.low, high=e.high,
+                 status=e.status, sources=";".join(e.sources))
+            for (p, a, b), e in k.estimates.items() if a == b == month and p != TOTAL]
+    df = pd.DataFrame(rows, columns=["partner", "name", "tonnes", "low", "high", "status", "sources"])
+    return df.sort_values("tonnes", ascending=False, ignore_index=True)
+
+
+def reported_ranking(dataset: Dataset, month: str) -> pd.DataFrame:
+    """The reported top destinations of ``month`` (empty when none was reported)."""
+    r = dataset.rankings[dataset.rankings.month == month].sort_values("rank")
+    r = r.assign(name=r.partner.map(dataset.partner_name))
+    return r[["rank", "partner", "name", "source_id"]].reset_index(drop=True)
+
+
+def partner_ranks(dataset: Dataset, partner: str) -> pd.DataFrame:
+    """The reported rank of ``partner`` in each month with a reported ranking."""
+    r = dataset.rankings
+    rows = []
+    for month, group in r.groupby("month"):
+        hit = group[group.partner == partner]
+        rows.append(dict(month=month, rank=int(hit["rank"].iloc[0]) if len(hit) else None,
+                         of=int(group["rank"].max()), source_id=";".join(sorted(set(group.source_id)))))
+    return pd.DataFrame(rows, columns=["month", "rank", "of", "source_id"])
+
+
+def reconcile(dataset: Dataset) -> pd.DataFrame:
+    """The monthly series against every reported cumulative total.
+
+    One row per reported multi-month tonnage: the reported total, the sum of the
+    monthly series over its months (reported and derived), the residual
+    (reported − sum), whether the residual lies within what rounding allows,
+    and how many of the months were reported, derived (and of those, derived
+    from this very total, so agreeing by construction) or missing.
+    """
+    k = derive(dataset)
+    rows = []
+    for key, rep in sorted(k.reported_totals.items()):
+        p, a, b = key
+        if a == b:
+            continue
+        months = [k.estimates.get((p, m, m)) for m in month_range(a, b)]
+        known = [e for e in months if e is not None]
+        n_rep = sum(e.status == "reported" for e in known)
+        n_from = sum(e.status == "derived" and any(i in e.inputs for i in rep.inputs) for e in known)
+        row = dict(partner=p, period=f"{a}..{b}", reported=rep.value, sources=";".join(rep.sources),
+                   months=len(months), reported_months=n_rep, derived_months=len(known) - n_rep,
+                   derived_from_this_total=n_from, missing_months=len(months) - len(known))
+        if len(known) == len(months):
+            total = sum((e.interval for e in known), iv.mpf(0))
+            point = sum(e.value for e in known)
+            resid = rep.interval - total
+            row.update(monthly_sum=point, residual=rep.value - point, residual_low=float(resid.a),
+                       residual_high=float(resid.b), consistent=bool(resid.a <= 0 <= resid.b))
+        else:
+            row.update(monthly_sum=math.nan, residual=math.nan, residual_low=math.nan,
+                       residual_high=math.nan, consistent=None)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def cross_checks(dataset: Dataset) -> pd.DataFrame:
+    """Reported monthly tonnages against the same month derived from other figures.
+
+    E.g. August 2024 is reported (5,325 t) and also follows from September's
+    −8 % m/m: the two should agree within rounding.
+    """
+    from .series import _candidates, _reported  # the same relations, applied once to reported values
+
+    k = _reported(dataset)
+    reported = dict(k.estimates)
+    rows = []
+    for key, rep in reported.items():
+        p, a, b = key
+        if a != b:
+            continue
+        others = {kk: e for kk, e in reported.items() if kk != key}
+        k.estimates = others
+        for c in _candidates(k):
+            if c.key == key:
+                rows.append(dict(partner=p, month=a, reported=rep.value, sources=";".join(rep.sources),
+                                 derived=c.value, derived_low=c.low, derived_high=c.high, method=c.method,
+                                 consistent=bool(c.low - rep.width <= rep.value <= c.high + rep.width)))
+    k.estimates = reported
+    return pd.DataFrame(rows, columns=["partner", "month", "reported", "sources", "derived", "derived_low",
+                                       "derived_high", "method", "consistent"])
