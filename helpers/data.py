@@ -195,12 +195,13 @@ def _check_unique(df: pd.DataFrame, key: list[str], what: str) -> None:
                         column=key[0])
 
 
-def _check_known(df: pd.DataFrame, column: str, known, what: str, allow_empty: bool = False) -> None:
+def _check_known(df: pd.DataFrame, column: str, known, what: str, hint: str = "",
+                 allow_empty: bool = False) -> None:
     known = set(known)
     bad = ~df[column].isin(known)
     if allow_empty:
         bad &= df[column] != ""
-    _fail(df, bad, column, lambda r: f"unknown {what} '{r[column]}'")
+    _fail(df, bad, column, lambda r: f"unknown {what} '{r[column]}'" + (f" ({hint})" if hint else ""))
 
 
 # --------------------------------------------------------------------------- tables
@@ -259,7 +260,7 @@ def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None)
           lambda r: f"'{r['to_month']}' is before from_month '{r['from_month']}'")
     _fail(df, ~df.partner.map(is_partner_code).astype(bool), "partner",
           lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2, or WLD for the total)")
-    _check_known(df, "measure", MEASURES, "measure (allowed: " + ", ".join(MEASURES) + ")")
+    _check_known(df, "measure", MEASURES, "measure", "allowed: " + ", ".join(MEASURES))
     _fail(df, ~df.value.str.match(NUMBER_RE), "value",
           lambda r: f"'{r['value']}' is not a number (plain digits, '.' for decimals, no thousands separator)")
     _fail(df, ~df.approx.isin(["", "yes", "no"]), "approx", lambda r: f"'{r['approx']}' must be yes, no or empty")
@@ -273,7 +274,7 @@ def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None)
           lambda r: f"a change of {r['value']}% is impossible (must be above -100)")
     _fail(df, (df.measure == "mom_pct") & (df.from_month != df.to_month), "measure",
           "a month-on-month change needs from_month = to_month")
-    _check_known(df, "source_id", source_ids, "source id (not in any sources.csv)")
+    _check_known(df, "source_id", source_ids, "source id", "not in any sources.csv")
     _check_unique(df, ["from_month", "to_month", "partner", "measure", "series", "source_id"], "figure")
     decimals = df.value.str.split(".").str[1].fillna("").str.len()
     df["half_width"] = 0.5 * 10.0 ** (-decimals) * df.approx.map({True: 2.0, False: 1.0}).astype(float)
@@ -288,7 +289,7 @@ def validate_rankings(df: pd.DataFrame, source_ids, today: dt.date | None = None
     _fail(df, ~df["rank"].str.match(r"^[1-9]\d*$"), "rank", lambda r: f"'{r['rank']}' is not a rank (1, 2, ...)")
     _fail(df, ~df.partner.map(is_partner_code).astype(bool) | (df.partner == TOTAL), "partner",
           lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2)")
-    _check_known(df, "source_id", source_ids, "source id (not in any sources.csv)")
+    _check_known(df, "source_id", source_ids, "source id", "not in any sources.csv")
     _check_unique(df, ["month", "rank", "source_id"], "rank")
     _check_unique(df, ["month", "partner", "source_id"], "ranked partner")
     df = df.copy()
@@ -303,8 +304,8 @@ def validate_events(df: pd.DataFrame, source_ids) -> pd.DataFrame:
     _check_date(df, "end_date", allow_empty=True)
     _fail(df, (df.end_date != "") & (df.end_date < df.date), "end_date",
           lambda r: f"'{r['end_date']}' is before the event's date {r['date']}")
-    _check_known(df, "kind", EVENT_KINDS, "event kind (allowed: " + ", ".join(EVENT_KINDS) + ")")
-    _check_known(df, "source_id", source_ids, "source id (not in any sources.csv)")
+    _check_known(df, "kind", EVENT_KINDS, "event kind", "allowed: " + ", ".join(EVENT_KINDS))
+    _check_known(df, "source_id", source_ids, "source id", "not in any sources.csv")
     _check_unique(df, ["event_id"], "event id")
     return df
 
@@ -312,7 +313,7 @@ def validate_events(df: pd.DataFrame, source_ids) -> pd.DataFrame:
 def validate_resolutions(df: pd.DataFrame, source_ids) -> pd.DataFrame:
     """Check conflict resolutions: which source's figure wins for one figure key."""
     _require(df, ["from_month", "to_month", "partner", "measure", "winning_source_id"])
-    _check_known(df, "winning_source_id", source_ids, "source id (not in any sources.csv)")
+    _check_known(df, "winning_source_id", source_ids, "source id", "not in any sources.csv")
     df = df.copy()
     df["series"] = df.series.where(df.series != "", MAIN_SERIES)
     _check_unique(df, ["from_month", "to_month", "partner", "measure", "series"], "resolution")

@@ -289,16 +289,18 @@ def build_monthly_series(dataset: Dataset, partner: str = TOTAL, start: str = "2
 def estimate(dataset: Dataset, partner: str, first: str, last: str | None = None) -> Estimate | None:
     """The estimate of one quantity (a month, or a span of months), or None.
 
-    A span that no figure fixes is the sum of its months when all are known.
+    For a span: the reported total if there is one, else the sum of its months
+    when all are known, else a total derived from other totals, else None.
     """
     last = last or first
     k = derive(dataset)
     key = (partner, first, last)
-    if key in k.estimates:
-        return k.estimates[key]
+    known = k.estimates.get(key)
+    if known is not None and (first == last or known.status == "reported"):
+        return known
     months = [k.estimates.get((partner, m, m)) for m in month_range(first, last)]
     if any(e is None for e in months):
-        return None
+        return known  # a span derived from other totals, or None
     total = sum((e.interval for e in months), iv.mpf(0))
     return Estimate(key, sum(e.value for e in months), float(total.a), float(total.b),
                     "reported" if all(e.status == "reported" for e in months) else "derived",

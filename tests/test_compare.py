@@ -1,0 +1,91 @@
+"""Changes, cumulative totals, shares, rankings and reconciliation — and the June 2025 release recomputed."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers.compare import (change, cross_checks, month_change, monthly_table, partner_ranks,
+                             reconcile, reported_ranking, share_of_total, span_change, year_to_date)
+from helpers.data import load_dataset
+from helpers.series import Estimate, estimate
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_dataset()
+
+
+class TestJune2025Release:
+    """Every figure of the June 2025 release, recomputed from the cited data."""
+
+    def test_total_3188_t(self, ds):
+        assert round(estimate(ds, "WLD", "2025-06").value) == 3188
+
+    def test_plus_157_percent_month_on_month(self, ds):
+        c = month_change(ds, "2025-06", "WLD", 1)
+        assert round(c.pct) == 157 and c.status == "reported"
+
+    def test_minus_38_percent_year_on_year(self, ds):
+        c = month_change(ds, "2025-06", "WLD", 12)
+        assert round(c.pct) == -38
+
+    def test_us_353_t_up_660_percent(self, ds):
+        assert estimate(ds, "US", "2025-06").value == 353
+        c = month_change(ds, "2025-06", "US", 1)
+        # 353/46 − 1 = +667%; 46 is itself rounded, so +660% lies in the range
+        assert c.low <= 660 <= c.high
+
+    def test_h1_22319_t_about_minus_19_percent(self, ds):
+        ytd = year_to_date(ds, "2025-06")
+        assert ytd["current"].value == 22319
+        assert round(ytd["change"].pct) == -19
+        assert span_change(ds, "2025-01", "2025-06").pct == pytest.approx(-18.9)
+
+    def test_june_top_five_order(self, ds):
+        top = reported_ranking(ds, "2025-06")
+        assert list(top.partner) == ["DE", "US", "VN", "KR", "TH"]
+        assert list(top.name)[:2] == ["Germany", "United States"]
+
+
+def test_change_carries_rounding_ranges():
+    a = Estimate(("X", "2025-01", "2025-01"), 46, 45.5, 46.5, "reported", ("T",))
+    b = Estimate(("X", "2025-02", "2025-02"), 353, 352.5, 353.5, "reported", ("T",))
+    c = change(b, a)
+    assert c.pct == pytest.approx(353 / 46 * 100 - 100)
+    assert c.low == pytest.approx(352.5 / 46.5 * 100 - 100) and c.high == pytest.approx(353.5 / 45.5 * 100 - 100)
+    assert change(b, None) is None
+
+
+def test_monthly_table_has_computed_and_reported_changes(ds):
+    t = monthly_table(ds, "WLD", "2025-01", "2025-06").set_index("month")
+    assert t.loc["2025-06", "reported_mom"] == 157.5
+    assert t.loc["2025-06", "mom_pct"] == pytest.approx((3188 / 1238.47 - 1) * 100)
+    assert {"status", "sources", "method", "yoy_pct"} <= set(t.columns)
+
+
+def test_share_of_total(ds):
+    point, low, high = share_of_total(ds, "2025-06", "US")
+    assert point == pytest.approx(353 / 3188 * 100)
+    assert low < point < high
+    assert share_of_total(ds, "2025-04", "US") is None  # not reported: no share, never zero
+
+
+def test_partner_ranks(ds):
+    r = partner_ranks(ds, "US").set_index("month")
+    assert r.loc["2025-06", "rank"] == 2 and r.loc["2025-09", "rank"] == 4
+
+
+def test_reconciliation_residuals(ds):
+    r = reconcile(ds).set_index(["partner", "period"])
+    h1 = r.loc[("WLD", "2025-01..2025-06")]
+    assert h1.monthly_sum == pytest.approx(22320) and h1.residual == pytest.approx(-1)
+    assert h1.consistent
+    assert r.loc[("US", "2025-01..2025-12")].missing_months == 4
+    assert r.consistent.dropna().all()
+
+
+def test_cross_checks_agree(ds):
+    c = cross_checks(ds)
+    aug = c[(c.partner == "WLD") & (c.month == "2024-08")].iloc[0]
+    assert aug.derived == pytest.approx(4915 / 0.92)
+    assert c.consistent.all()

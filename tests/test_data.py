@@ -1,0 +1,221 @@
+"""Loading and validating the data: every kind of bad data stops with one line naming file, row, column."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import paths
+from helpers.data import load_dataset, record_checksums, verify_checksums
+from helpers.errors import ChecksumError, DataError
+
+FIGURES = "raw/2025-brief/figures.csv"
+TODAY = dt.date(2026, 11, 28)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A private copy of data/ to break."""
+    dst = tmp_path / "data"
+    shutil.copytree(paths.DATA, dst)
+    return dst
+
+
+def rewrite(data_dir: Path, rel: str, old: str, new: str, record: bool = True) -> None:
+    """Replace text in one data file of the copy (and re-record its checksum)."""
+    path = data_dir / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text {old!r} not in {rel}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    if record:
+        record_checksums([path], data_dir=data_dir)
+
+
+def line_of(data_dir: Path, rel: str, needle: str) -> int:
+    for i, line in enumerate((data_dir / rel).read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return i
+    raise AssertionError(needle)
+
+
+def expect_error(data_dir: Path, rel: str, row: int | None, column: str | None, words: str, kind=DataError):
+    with pytest.raises(kind) as info:
+        load_dataset(data_dir, today=TODAY)
+    msg = str(info.value)
+    assert "\n" not in msg
+    assert rel.split("/")[-1] in msg and info.value.file.endswith(rel), msg
+    if row is not None:
+        assert info.value.row == row and f"row {row}" in msg, msg
+    if column is not None:
+        assert info.value.column == column and f"'{column}'" in msg, msg
+    assert words in msg, msg
+    return msg
+
+
+def test_the_committed_data_loads_and_verifies():
+    ds = load_dataset()
+    assert ds.latest_month == "2025-12"
+    assert set(ds.figures.source_id) <= set(ds.sources.source_id)
+    assert len(ds.checksum) == 64
+
+
+def test_missing_column(data_dir):
+    rewrite(data_dir, FIGURES, "from_month,to_month,partner,measure,value,approx,series,source_id,note",
+            "from_month,to_month,partner,measure,amount,approx,series,source_id,note")
+    expect_error(data_dir, FIGURES, 1, "value", "missing column")
+
+
+def test_unknown_column(data_dir):
+    rewrite(data_dir, FIGURES, "source_id,note\n", "source_id,comment\n")
+    expect_error(data_dir, FIGURES, 1, "comment", "unknown column")
+
+
+def test_non_number(data_dir):
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,", "2025-06,2025-06,WLD,tonnes,3.188k,")
+    expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, "3.188k"), "value", "not a number")
+
+
+def test_thousands_separator_is_not_a_number(data_dir):
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,", '2025-06,2025-06,WLD,tonnes,"3,188",')
+    expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, '"3,188"'), "value", "not a number")
+
+
+def test_month_13(data_dir):
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188", "2025-13,2025-13,WLD,tonnes,3188")
+    expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, "2025-13"), "from_month", "'2025-13' is not a month")
+
+
+def test_future_month(data_dir):
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188", "2027-06,2027-06,WLD,tonnes,3188")
+    expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, "2027-06"), "from_month", "in the future")
+
+
+def test_negative_tonnage(data_dir):
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188", "2025-06,2025-06,WLD,tonnes,-3188")
+    expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, "-3188"), "value", "negative tonnage")
+
+
+def test_impossible_change(data_dir):
+    rewrite(data_dir, FIGURES, "2025-04,2025-04,WLD,mom_pct,-51,", "2025-04,2025-04,WLD,mom_pct,-151,")
+    expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, "-151"), "value", "impossible")
+
+
+def test_duplicate_key(data_dir):
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,850511,S1,\n",
+            "2025-06,2025-06,WLD,tonnes,3188,,850511,S1,\n2025-06,2025-06,WLD,tonnes,3188,,850511,S1,\n")
+    first = line_of(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188")
+    msg = expect_error(data_dir, FIGURES, first + 1, "from_month", "duplicate figure")
+    assert f"row {first}" in msg  # names where it was first seen
+
+
+def test_unknown_source_id(data_dir):
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,850511,S1,", "2025-06,2025-06,WLD,tonnes,3188,,850511,S99,")
+    expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, ",S99,"), "source_id", "unknown source id 'S99'")
+
+
+def test_unknown_partner_code(data_dir):
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,US,tonnes,353", "2025-06,2025-06,XX,tonnes,353")
+    expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, ",XX,"), "partner", "unknown partner code 'XX'")
+
+
+def test_unknown_partner_in_rankings(data_dir):
+    rel = "raw/2025-brief/rankings.csv"
+    rewrite(data_dir, rel, "2025-06,5,TH,S29", "2025-06,5,Thailand,S29")
+    expect_error(data_dir, rel, 6, "partner", "unknown partner code")
+
+
+def test_unknown_source_in_events(data_dir):
+    rel = "raw/2025-brief/events.csv"
+    rewrite(data_dir, rel, "extraterritorial rule)\",S26", "extraterritorial rule)\",S404")
+    expect_error(data_dir, rel, line_of(data_dir, rel, "S404"), "source_id", "unknown source id")
+
+
+def test_unquoted_comma_names_the_row(data_dir):
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,850511,S1,", "2025-06,2025-06,WLD,tonnes,3188,,850511,S1,a, b")
+    expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, "a, b"), None, "fields where the header has")
+
+
+def test_wrong_delimiter(data_dir):
+    path = data_dir / FIGURES
+    path.write_text(path.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    record_checksums([path], data_dir=data_dir)
+    expect_error(data_dir, FIGURES, 1, None, "not comma-separated")
+
+
+def test_empty_file(data_dir):
+    (data_dir / FIGURES).write_text("", encoding="utf-8")
+    record_checksums([data_dir / FIGURES], data_dir=data_dir)
+    expect_error(data_dir, FIGURES, None, None, "is empty")
+
+
+def test_not_utf8(data_dir):
+    path = data_dir / "raw/2025-brief/sources.csv"
+    new_line = path.read_bytes().count(b"\n") + 1
+    path.write_bytes(path.read_bytes() + "S31,Outlet,Agency,Caf\u00e9,,2025-01,2025-02\n".encode("latin-1"))
+    record_checksums([path], data_dir=data_dir)
+    expect_error(data_dir, "raw/2025-brief/sources.csv", new_line, None, "not UTF-8")
+
+
+def test_checksum_mismatch(data_dir):
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188", "2025-06,2025-06,WLD,tonnes,3189", record=False)
+    msg = expect_error(data_dir, FIGURES, None, None, "changed: sha256", kind=ChecksumError)
+    assert "immutable" in msg
+
+
+def test_unrecorded_file_fails(data_dir):
+    batch = data_dir / "raw" / "2026-extra"
+    batch.mkdir()
+    (batch / "figures.csv").write_text("from_month,to_month,partner,measure,value,source_id\n", encoding="utf-8")
+    with pytest.raises(ChecksumError, match="no recorded checksum"):
+        verify_checksums(data_dir)
+
+
+def test_listed_file_that_is_gone_fails(data_dir):
+    (data_dir / "raw/2025-brief/rankings.csv").unlink()
+    with pytest.raises(ChecksumError, match="does not exist"):
+        verify_checksums(data_dir)
+
+
+def test_committed_raw_files_match_their_checksums():
+    """The guard itself: a raw file edited without re-recording its checksum fails the suite."""
+    verify_checksums(paths.DATA)
+
+
+def test_a_new_batch_adds_figures(data_dir):
+    batch = data_dir / "raw" / "2026-01-test"
+    batch.mkdir()
+    (batch / "sources.csv").write_text(
+        "source_id,outlet,agency,title,url,published,accessed\n"
+        "T1,Test outlet,GAC,Test release,https://example.org/t1,2026-02-20,2026-02-21\n", encoding="utf-8")
+    (batch / "figures.csv").write_text(
+        "from_month,to_month,partner,measure,value,source_id\n2026-01,2026-01,WLD,tonnes,6000,T1\n", encoding="utf-8")
+    record_checksums([batch / "sources.csv", batch / "figures.csv"], data_dir=data_dir)
+    ds = load_dataset(data_dir, today=TODAY)
+    assert ds.latest_month == "2026-01"
+
+
+def test_conflicting_reports_without_resolution_fail(data_dir):
+    rewrite(data_dir, FIGURES, "2025-05,2025-05,WLD,tonnes,1238,,850511,S4,",
+            "2025-05,2025-05,WLD,tonnes,1300,,850511,S4,")
+    from helpers.series import derive
+
+    ds = load_dataset(data_dir, today=TODAY)
+    with pytest.raises(DataError, match=r"conflicts with 1238.47 \(S3") as info:
+        derive(ds)
+    assert info.value.row == line_of(data_dir, FIGURES, ",1300,")
+
+
+def test_a_resolution_picks_the_winner(data_dir):
+    rewrite(data_dir, FIGURES, "2025-05,2025-05,WLD,tonnes,1238,,850511,S4,",
+            "2025-05,2025-05,WLD,tonnes,1300,,850511,S4,")
+    res = data_dir / "raw/2025-brief/resolutions.csv"
+    res.write_text("from_month,to_month,partner,measure,winning_source_id,note\n"
+                   "2025-05,2025-05,WLD,tonnes,S4,test\n", encoding="utf-8")
+    record_checksums([res], data_dir=data_dir)
+    from helpers.series import build_monthly_series
+
+    s = build_monthly_series(load_dataset(data_dir, today=TODAY)).set_index("month")
+    assert s.loc["2025-05", "tonnes"] == 1300 and s.loc["2025-05", "sources"] == "S4"

@@ -1,0 +1,95 @@
+"""The monthly series: reported values kept, derived values with their method and range, gaps left missing."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from helpers.data import load_dataset
+from helpers.series import add_months, build_monthly_series, derive, estimate, month_range
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_dataset()
+
+
+def test_month_arithmetic():
+    assert add_months("2025-01", -1) == "2024-12"
+    assert add_months("2024-05", 12) == "2025-05"
+    assert month_range("2024-11", "2025-02") == ["2024-11", "2024-12", "2025-01", "2025-02"]
+
+
+def test_series_runs_from_january_2024_to_the_latest_month(ds):
+    s = build_monthly_series(ds)
+    assert s.month.iloc[0] == "2024-01" and s.month.iloc[-1] == ds.latest_month
+    assert len(s) == len(month_range("2024-01", ds.latest_month))
+
+
+def test_every_value_names_its_source_or_derivation(ds):
+    for partner in ("WLD", "US", "DE", "JP"):
+        s = build_monthly_series(ds, partner)
+        known = s[s.status != "missing"]
+        assert (known.sources != "").all()
+        derived = known[known.status == "derived"]
+        assert derived.method.str.len().gt(0).all() and derived.formula.str.contains("=").all()
+        assert ((known.low <= known.tonnes) & (known.tonnes <= known.high)).all()
+
+
+def test_reported_values_are_kept_as_reported(ds):
+    s = build_monthly_series(ds).set_index("month")
+    assert s.loc["2025-06", "tonnes"] == 3188 and s.loc["2025-06", "status"] == "reported"
+    assert s.loc["2025-06", "low"] == 3187.5 and s.loc["2025-06", "high"] == 3188.5
+    # two sources, one more precise: the precise one gives the value, both are cited
+    assert s.loc["2025-05", "tonnes"] == 1238.47 and s.loc["2025-05", "sources"] == "S3;S4"
+
+
+def test_march_2025_is_derived_from_aprils_month_on_month_change(ds):
+    march = build_monthly_series(ds).set_index("month").loc["2025-03"]
+    assert march.status == "derived"
+    assert march.tonnes == pytest.approx(2627 / 0.49)
+    # "−51%" means [−51.5, −50.5); 2,627 t means [2,626.5, 2,627.5): about 5,310 to 5,420 t
+    assert 5300 < march.low < 5310 and 5415 < march.high < 5420
+    assert "2,627 t" in march.method and "−51% m/m" in march.method
+    assert march.formula == "X[2025-03] = X[2025-04] / (1 + mom[2025-04])"
+
+
+def test_february_2025_follows_from_january_to_may(ds):
+    feb = build_monthly_series(ds).set_index("month").loc["2025-02"]
+    assert feb.status == "derived"
+    assert feb.tonnes == pytest.approx(19132 - 6357 - 2627 / 0.49 - 2627 - 1238.47)
+    assert "19,132 t" in feb.method
+
+
+def test_2024_months_follow_from_2025_year_on_year_changes(ds):
+    s = build_monthly_series(ds).set_index("month")
+    assert s.loc["2024-04", "tonnes"] == pytest.approx(2627 / 0.55)
+    assert s.loc["2024-06", "tonnes"] == pytest.approx(3188 / (1 - 0.381))
+    assert s.loc["2024-06", "status"] == "derived"
+
+
+def test_what_cannot_be_derived_stays_missing(ds):
+    s = build_monthly_series(ds).set_index("month")
+    for m in ("2024-01", "2024-03", "2024-12"):
+        assert s.loc[m, "status"] == "missing" and math.isnan(s.loc[m, "tonnes"])
+    us = build_monthly_series(ds, "US").set_index("month")
+    assert us.loc["2025-04", "status"] == "missing"  # never interpolated between 2024 and May 2025
+
+
+def test_h1_2024_comes_from_the_reported_cumulative_change(ds):
+    e = estimate(ds, "WLD", "2024-01", "2024-06")
+    assert e.status == "derived" and e.value == pytest.approx(22319 / (1 - 0.189))
+
+
+def test_a_span_of_known_months_is_their_sum(ds):
+    e = estimate(ds, "WLD", "2025-07", "2025-08")
+    assert e.value == pytest.approx(5577 + 6146)
+    assert estimate(ds, "WLD", "2024-01", "2024-02") is None  # January 2024 unknown
+
+
+def test_derivation_is_deterministic_and_cached(ds):
+    assert derive(ds) is derive(ds)
+    a = build_monthly_series(ds)
+    b = build_monthly_series(ds)
+    assert a.equals(b)
