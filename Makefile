@@ -19,9 +19,8 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s); set PYTHON=..." % sys.version.split()[0])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the project into $(VENV) (first run only; about a minute)..."
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip 2>/dev/null || true
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
-	@$(BIN)/python -c "import helpers, pandas, papermill, nbconvert, weasyprint" || { echo "installation failed" >&2; exit 1; }
+	@$(BIN)/python -m pip install --disable-pip-version-check -e '.[test]' > $(VENV)/install.log 2>&1 \
+		|| { tail -n 30 $(VENV)/install.log >&2; echo "error: installing into $(VENV) failed (full log: $(VENV)/install.log)" >&2; exit 1; }
 	@$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 --display-name "Python 3 (magnet-exports)" >/dev/null
 	@touch $(STAMP)
 
