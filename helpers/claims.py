@@ -1,0 +1,364 @@
+"""Check a news report's claims against the data, rounding-aware.
+
+A claims file (format: ``data/claims/README.md``) lists one claim per row with
+what it states. :func:`load_claims` validates it; :func:`check_claims` gives
+each claim a verdict — ``✓`` (consistent with the data), ``✗`` (contradicted)
+or ``not checkable`` — and says why, with the numbers.
+
+Rounding is carried through both sides. A stated value is taken as rounded to
+its last digit (``157`` means anything in [156.5, 157.5]; ``approx = yes``
+doubles that), and a computed value carries the range the rounding of its own
+inputs allows (46 t is anything in [45.5, 46.5] t, so 46 t → 353 t is a rise of
++658.1 % to +676.9 %). A claim is consistent when the two ranges meet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .compare import change, estimate, partners_in_month, reported_ranking
+from .data import DATE_RE, MEASURES, MONTH_RE, NUMBER_RE, TOTAL, Dataset, is_partner_code
+from .errors import DataError
+from .series import add_months, fmt_t
+
+KINDS = ("value", "ranking", "event", "direction", "not_checkable")
+DIRECTIONS = ("up", "down", "flat")
+#: A change of less than this (in %, either way) counts as "flat".
+FLAT_PCT = 1.0
+REQUIRED = ("claim_id", "claim", "kind")
+OPTIONAL = ("partner", "from_month", "to_month", "measure", "stated_value", "approx", "event_id",
+            "source_id", "note")
+
+OK, WRONG, UNCHECKABLE = "✓", "✗", "not checkable"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_claims(path) -> pd.DataFrame:
+    """Read and validate a claims file; bad rows raise a DataError naming the file, row and column."""
+    path = Path(path)
+    name = paths.relative(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise DataError(name, f"cannot read the file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise DataError(name, "is not UTF-8 text (save it as UTF-8)") from None
+    if not text.strip():
+        raise DataError(name, "is empty")
+    rows = list(csv.reader(io.StringIO(text)))
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise DataError(name, f"missing column(s): {', '.join(missing)}", row=1, column=missing[0])
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
+    if unknown:
+        raise DataError(name, f"unknown column(s): {', '.join(unknown)}; allowed: "
+                        f"{', '.join(REQUIRED + OPTIONAL)}", row=1, column=unknown[0])
+    records = []
+    for i, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            raise DataError(name, f"has {len(cells)} fields where the header has {len(header)} "
+                            "(an unquoted comma?)", row=i)
+        rec = {c: "" for c in OPTIONAL}
+        rec.update({h: c.strip() for h, c in zip(header, cells)})
+        rec["row"] = i
+        _validate_row(name, i, rec)
+        records.append(rec)
+    if not records:
+        raise DataError(name, "has no claims")
+    df = pd.DataFrame(records, columns=list(REQUIRED + OPTIONAL) + ["row"])
+    dup = df.claim_id.duplicated()
+    if dup.any():
+        r = df[dup].iloc[0]
+        raise DataError(name, f"duplicate claim_id '{r.claim_id}'", row=int(r.row), column="claim_id")
+    df["file"] = name
+    return df
+
+
+def _validate_row(name: str, i: int, r: dict) -> None:
+    def fail(column, message):
+        raise DataError(name, message, row=i, column=column)
+
+    for col in REQUIRED:
+        if not r[col]:
+            fail(col, "is empty")
+    kind = r["kind"]
+    if kind not in KINDS:
+        fail("kind", f"unknown kind '{kind}' (allowed: {', '.join(KINDS)})")
+    if r["approx"] not in ("", "yes", "no"):
+        fail("approx", f"'{r['approx']}' must be yes, no or empty")
+    if kind in ("value", "direction"):
+        if not is_partner_code(r["partner"]):
+            fail("partner", f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2, or WLD for the total)")
+    if kind in ("value", "direction", "ranking"):
+        for col in ("from_month", "to_month"):
+            if not MONTH_RE.match(r[col]):
+                fail(col, f"'{r[col]}' is not a month (YYYY-MM)")
+        if r["from_month"] > r["to_month"]:
+            fail("to_month", f"'{r['to_month']}' is before from_month '{r['from_month']}'")
+    if kind == "value":
+        if r["measure"] not in MEASURES:
+            fail("measure", f"unknown measure '{r['measure']}' (allowed: {', '.join(MEASURES)})")
+        if r["measure"] == "mom_pct" and r["from_month"] != r["to_month"]:
+            fail("measure", "a month-on-month change needs from_month = to_month")
+        if not NUMBER_RE.match(r["stated_value"]):
+            fail("stated_value", f"'{r['stated_value']}' is not a number (plain digits, '.' for decimals)")
+    elif kind == "direction":
+        if r["measure"] not in ("mom_pct", "yoy_pct"):
+            fail("measure", f"'{r['measure']}' must be mom_pct or yoy_pct for a direction")
+        if r["stated_value"] not in DIRECTIONS:
+            fail("stated_value", f"'{r['stated_value']}' must be one of {', '.join(DIRECTIONS)}")
+    elif kind == "ranking":
+        if r["from_month"] != r["to_month"]:
+            fail("to_month", "a ranking covers one month (from_month = to_month)")
+        codes = r["stated_value"].split(";")
+        bad = [c for c in codes if not is_partner_code(c) or c == TOTAL]
+        if not r["stated_value"] or bad:
+            fail("stated_value", f"'{r['stated_value']}' must be ISO alpha-2 codes separated by ';', largest first")
+        if len(set(codes)) != len(codes):
+            fail("stated_value", "names a partner twice")
+    elif kind == "event":
+        if not r["event_id"]:
+            fail("event_id", "is empty (an event claim names the event_id of data/raw/*/events.csv)")
+        if not DATE_RE.match(r["stated_value"]):
+            fail("stated_value", f"'{r['stated_value']}' is not a date (YYYY-MM-DD or YYYY-MM)")
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _pct(x: float, digits: int = 1) -> str:
+    return f"{x:+,.{digits}f}%".replace("-", "−")
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def stated_range(text: str, approx: bool) -> tuple[float, float, float]:
+    """(value, low, high) of a stated number rounded to its last digit (doubled when approximate)."""
+    v = float(text)
+    hw = 0.5 * 10.0 ** (-_decimals(text)) * (2 if approx else 1)
+    return v, v - hw, v + hw
+
+
+def _month_name(month: str) -> str:
+    return pd.Timestamp(month + "-01").strftime("%B %Y")
+
+
+def _span_name(a: str, b: str) -> str:
+    if a == b:
+        return _month_name(a)
+    if a[:4] == b[:4]:
+        return f"{pd.Timestamp(a + '-01'):%b}–{pd.Timestamp(b + '-01'):%b %Y}"
+    return f"{_month_name(a)}–{_month_name(b)}"
+
+
+def _describe(e) -> str:
+    """How an estimate is known: 'reported by S1' or 'derived: …'."""
+    if e.status == "reported":
+        return "reported by " + ", ".join(e.sources)
+    return "derived: " + (e.method or e.formula)
+
+
+def _within(lo: float, hi: float, slo: float, shi: float) -> str:
+    """How the stated range [slo, shi] sits against the computed range [lo, hi]."""
+    if shi < lo or slo > hi:
+        return "lies outside the computed range: inconsistent"
+    if slo >= lo and shi <= hi:
+        return "lies within the computed range: consistent"
+    if lo >= slo and hi <= shi:
+        return "contains the computed range: consistent"
+    return "overlaps the computed range: consistent"
+
+
+def _num(x: float, digits: int) -> str:
+    return f"{x:,.{digits}f}".replace("-", "−")
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def check_claims(dataset: Dataset, claims: pd.DataFrame, as_of: str) -> pd.DataFrame:
+    """Each claim's verdict against the data known up to ``as_of``.
+
+    Columns: claim_id, claim, kind, stated, computed, verdict (✓ / ✗ / not
+    checkable), why. A claim about a month after ``as_of`` is "not checkable
+    yet"; one the data cannot reach is "not checkable" and says what is missing.
+    """
+    rows = []
+    for r in claims.itertuples(index=False):
+        check = {"value": _check_value, "ranking": _check_ranking, "event": _check_event,
+                 "direction": _check_direction, "not_checkable": _check_nothing}[r.kind]
+        stated, computed, verdict, why = check(dataset, r, as_of)
+        rows.append(dict(claim_id=r.claim_id, claim=r.claim, kind=r.kind, stated=stated, computed=computed,
+                         verdict=verdict, why=why))
+    return pd.DataFrame(rows, columns=["claim_id", "claim", "kind", "stated", "computed", "verdict", "why"])
+
+
+def _not_yet(month: str, as_of: str) -> str:
+    return f"Not checkable yet: {_month_name(month)} is after as_of = {as_of}, the last month of data used."
+
+
+def _check_nothing(dataset, r, as_of):
+    return (r.stated_value or "–", "–", UNCHECKABLE,
+            "Not checkable from export data: the claim is about something this dataset does not measure"
+            + (f" ({r.note})." if r.note else "."))
+
+
+def _check_value(dataset: Dataset, r, as_of: str):
+    approx = r.approx == "yes"
+    v, slo, shi = stated_range(r.stated_value, approx)
+    what = _span_name(r.from_month, r.to_month)
+    who = "" if r.partner == TOTAL else f" to {dataset.partner_name(r.partner)}"
+    tilde = "≈" if approx else ""
+    if r.measure == "tonnes":
+        stated = f"{tilde}{fmt_t(v)}"
+    else:
+        stated = f"{tilde}{_pct(v, _decimals(r.stated_value))}"
+    d = _decimals(r.stated_value) + 1
+    stated_text = (f"stated {stated} (read as {_num(slo, d)} to {_num(shi, d)}"
+                   f"{' t' if r.measure == 'tonnes' else '%'}"
+                   f"{', doubled for approx.' if approx else ''})")
+    if r.to_month > as_of:
+        return stated, "–", UNCHECKABLE, _not_yet(r.to_month, as_of)
+
+    if r.measure == "tonnes":
+        e = estimate(dataset, r.partner, r.from_month, r.to_month)
+        if e is None:
+            return stated, "not in the data", UNCHECKABLE, (
+                f"No reported or derived value of exports{who} in {what}.")
+        verdict = OK if not (shi < e.low or slo > e.high) else WRONG
+        rng = "" if e.width < 1e-9 else f" (range {fmt_t(e.low)} to {fmt_t(e.high)})"
+        why = (f"Exports{who} in {what}: {fmt_t(e.value)}{rng}, {_describe(e)}; "
+               f"{stated_text} {_within(e.low, e.high, slo, shi)}.")
+        return stated, fmt_t(e.value), verdict, why
+
+    lag = 1 if r.measure == "mom_pct" else 12
+    a, b = add_months(r.from_month, -lag), add_months(r.to_month, -lag)
+    cur = estimate(dataset, r.partner, r.from_month, r.to_month)
+    base = estimate(dataset, r.partner, a, b)
+    c = change(cur, base)
+    base_name = _span_name(a, b)
+    if c is None:
+        missing = what if cur is None else base_name
+        return stated, "not in the data", UNCHECKABLE, (
+            f"Exports{who} in {missing} are neither reported nor derivable, so the change cannot be computed.")
+    verdict = OK if not (shi < c.low or slo > c.high) else WRONG
+    d = 2 if c.high - c.low < 1 else 1
+    why = (f"{fmt_t(cur.value)} ({what}) ÷ {fmt_t(base.value)} ({base_name}) − 1 = {_pct(c.pct, d)} "
+           f"(range {_pct(c.low, d)} to {_pct(c.high, d)} given the rounding of {fmt_t(base.value)} and "
+           f"{fmt_t(cur.value)}); {stated_text} {_within(c.low, c.high, slo, shi)}.")
+    for e, name in ((base, base_name), (cur, what)):
+        if e.status == "derived":
+            why += f" {name} is derived ({e.method or e.formula})."
+    span_id = f"{r.partner}:{r.from_month if r.from_month == r.to_month else r.from_month + '..' + r.to_month}:{r.measure}:"
+    circular = sorted({i.rsplit(":", 1)[1] for e in (cur, base) for i in e.inputs if i.startswith(span_id)})
+    if circular:
+        why += (f" That value rests on the change reported by {', '.join(circular)}, so this confirms the "
+                "claim agrees with that source, not with independent data.")
+    return stated, _pct(c.pct), verdict, why
+
+
+def _check_ranking(dataset: Dataset, r, as_of: str):
+    month = r.from_month
+    stated_codes = r.stated_value.split(";")
+    stated = ", ".join(dataset.partner_name(c) for c in stated_codes)
+    if month > as_of:
+        return stated, "–", UNCHECKABLE, _not_yet(month, as_of)
+    rep = reported_ranking(dataset, month)
+    known = partners_in_month(dataset, month).set_index("partner")
+    notes, verdict, computed = [], None, "–"
+    if len(rep):
+        rep_codes = list(rep.partner)
+        sources = sorted(set(rep.source_id))
+        computed = ", ".join(rep.name)
+        same = rep_codes[: len(stated_codes)] == stated_codes
+        verdict = OK if same else WRONG
+        notes.append(f"The ranking on file for {_month_name(month)} ({', '.join(sources)}) "
+                     + ("is the same." if same else f"differs: {computed}."))
+        if sources == [r.source_id] or (r.source_id and set(sources) <= {r.source_id}):
+            notes.append(f"That ranking's only source is the article itself ({r.source_id}): "
+                         "it is not independently corroborated.")
+    ranked = [c for c in stated_codes if c in known.index]
+    if len(ranked) >= 2:
+        pairs_ok = all(known.loc[x, "high"] >= known.loc[y, "low"] for x, y in zip(ranked, ranked[1:]))
+        tonnes = "; ".join(f"{dataset.partner_name(c)} {fmt_t(known.loc[c, 'tonnes'])} ({known.loc[c, 'status']})"
+                           for c in ranked)
+        notes.append(f"Tonnages known for {len(ranked)} of the {len(stated_codes)} partners: {tonnes} — "
+                     + ("in the stated order." if pairs_ok else "NOT in the stated order."))
+        verdict = WRONG if not pairs_ok else (verdict or OK)
+    elif len(ranked) == 1:
+        notes.append(f"Only {dataset.partner_name(ranked[0])}'s tonnage is known for {_month_name(month)}.")
+    outside = [c for c in known.index if c not in stated_codes]
+    if ranked and outside:
+        smallest = min(known.loc[c, "high"] for c in ranked)
+        above = [c for c in outside if known.loc[c, "low"] > smallest and len(stated_codes) <= len(known)]
+        if above:
+            verdict = WRONG
+            notes.append("Exports to " + ", ".join(dataset.partner_name(c) for c in above)
+                         + " were larger than to a listed partner.")
+    if verdict is None:
+        return stated, computed, UNCHECKABLE, (f"No ranking and too few partner tonnages on file for "
+                                               f"{_month_name(month)}.")
+    return stated, computed, verdict, " ".join(notes)
+
+
+def _check_event(dataset: Dataset, r, as_of: str):
+    stated = r.stated_value
+    ev = dataset.events[dataset.events.event_id == r.event_id]
+    if ev.empty:
+        return stated, "–", UNCHECKABLE, f"Event {r.event_id} is not in the timeline (data/raw/*/events.csv)."
+    e = ev.iloc[0]
+    if e.date[:7] > as_of:
+        return stated, e.date, UNCHECKABLE, _not_yet(e.date[:7], as_of)
+    start, end = e.date, e.end_date or e.date
+    n = len(stated)
+    ok = start[:n] <= stated <= end[:n]
+    when = start if start == end else f"{start} to {end}"
+    why = (f"The timeline dates {e.label} ({e.event_id}, source {e.source_id}) {when}: "
+           f"{e.description}. The stated {'month' if n == 7 else 'date'} {stated} "
+           + ("matches." if ok else "does not match."))
+    return stated, when, OK if ok else WRONG, why
+
+
+def _check_direction(dataset: Dataset, r, as_of: str):
+    stated = r.stated_value
+    lag = 1 if r.measure == "mom_pct" else 12
+    what = _span_name(r.from_month, r.to_month)
+    base_name = _span_name(add_months(r.from_month, -lag), add_months(r.to_month, -lag))
+    if r.to_month > as_of:
+        return stated, "–", UNCHECKABLE, _not_yet(r.to_month, as_of)
+    c = change(estimate(dataset, r.partner, r.from_month, r.to_month),
+               estimate(dataset, r.partner, add_months(r.from_month, -lag), add_months(r.to_month, -lag)))
+    if c is None:
+        return stated, "not in the data", UNCHECKABLE, f"{what} or {base_name} is neither reported nor derivable."
+    if c.low > FLAT_PCT:
+        actual = "up"
+    elif c.high < -FLAT_PCT:
+        actual = "down"
+    elif -FLAT_PCT <= c.low and c.high <= FLAT_PCT:
+        actual = "flat"
+    else:
+        return stated, _pct(c.pct), UNCHECKABLE, (
+            f"{what} against {base_name}: {_pct(c.pct)} (range {_pct(c.low)} to {_pct(c.high)}): too close to "
+            "call a direction.")
+    why = (f"{what} ({fmt_t(c.current.value)}) against {base_name} ({fmt_t(c.base.value)}): {_pct(c.pct)} "
+           f"(range {_pct(c.low)} to {_pct(c.high)}), i.e. {actual}; stated {stated}.")
+    return stated, f"{_pct(c.pct)} ({actual})", OK if actual == stated else WRONG, why
+
+
+def summary(checked: pd.DataFrame) -> dict:
+    """Counts of each verdict: ``{"✓": 10, "✗": 0, "not checkable": 2}``."""
+    counts = checked.verdict.value_counts()
+    return {v: int(counts.get(v, 0)) for v in (OK, WRONG, UNCHECKABLE)}

@@ -1,0 +1,144 @@
+"""Validate notebook parameters: one clear line naming the parameter and what is allowed.
+
+Each notebook's first code cell after its imports calls these checks, so a bad
+parameter stops the run at once with a :class:`~helpers.errors.ParameterError`
+(``parameter 'as_of' = '2025-13' is not allowed: a month YYYY-MM from 2024-01 to
+2025-12``) instead of a traceback deep inside a helper.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pycountry
+
+from . import paths
+from .data import MAIN_SERIES, MONTH_RE, TOTAL, Dataset
+from .errors import DataError, ParameterError
+
+
+def first_month(dataset: Dataset) -> str:
+    """The first month the data cover: January of the year of the earliest figure."""
+    f = dataset.figures
+    earliest = str(f[f.series == MAIN_SERIES].from_month.min())
+    return earliest[:4] + "-01"
+
+
+def check_month(name: str, value, dataset: Dataset, earliest: str | None = None,
+                latest: str | None = None) -> str:
+    """``value`` as a month ``YYYY-MM`` within the data (or within ``earliest``..``latest``)."""
+    lo = earliest or first_month(dataset)
+    hi = latest or dataset.latest_month
+    allowed = f"a month YYYY-MM from {lo} to {hi}"
+    if not isinstance(value, str) or not MONTH_RE.match(value.strip()):
+        raise ParameterError(name, value, allowed)
+    value = value.strip()
+    if not lo <= value <= hi:
+        raise ParameterError(name, value, allowed + " (the months the data cover)")
+    return value
+
+
+def check_month_order(first_name: str, first: str, last_name: str, last: str) -> None:
+    """``first`` must not come after ``last``."""
+    if first > last:
+        raise ParameterError(first_name, first, f"a month no later than {last_name} = {last!r}")
+
+
+def partners_with_data(dataset: Dataset) -> list[str]:
+    """Codes of every destination with at least one figure of the main series."""
+    f = dataset.figures
+    codes = set(f[(f.series == MAIN_SERIES) & (f.partner != TOTAL)].partner) | set(dataset.rankings.partner)
+    return sorted(codes)
+
+
+def resolve_partner(value: str, dataset: Dataset) -> str | None:
+    """The partner code of a code, name or alias (case-insensitive), or None."""
+    text = value.strip()
+    key = text.casefold()
+    for r in dataset.partners.itertuples():
+        names = [r.code, r.name] + [a for a in r.aliases.split(";") if a]
+        if key in {n.strip().casefold() for n in names}:
+            return r.code
+    if len(text) == 2 and pycountry.countries.get(alpha_2=text.upper()) is not None:
+        return text.upper()
+    try:
+        return pycountry.countries.lookup(text).alpha_2
+    except LookupError:
+        return None
+
+
+def check_partner(name: str, value, dataset: Dataset, allow_total: bool = False) -> str:
+    """The partner code for ``value`` (ISO alpha-2 code, name or alias) among destinations with data."""
+    known = partners_with_data(dataset)
+    listing = ", ".join(f"{c} ({dataset.partner_name(c)})" for c in known)
+    allowed = f"an ISO 3166-1 alpha-2 code or name of a destination with data: {listing}"
+    if allow_total:
+        allowed += f", or {TOTAL} (all destinations)"
+    if not isinstance(value, str) or not value.strip():
+        raise ParameterError(name, value, allowed)
+    code = resolve_partner(value, dataset)
+    if code == TOTAL and allow_total:
+        return code
+    if code is None or code not in known:
+        raise ParameterError(name, value, allowed)
+    return code
+
+
+def check_int(name: str, value, lo: int, hi: int) -> int:
+    """A whole number from ``lo`` to ``hi`` (not a bool, not a string)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ParameterError(name, value, f"a whole number from {lo} to {hi}")
+    return value
+
+
+def check_choice(name: str, value, choices) -> str:
+    """One of ``choices``."""
+    if value not in choices:
+        raise ParameterError(name, value, "one of " + ", ".join(repr(c) for c in choices))
+    return value
+
+
+def check_file(name: str, value, base: Path | None = None, suffix: str = ".csv") -> Path:
+    """An existing file; a relative path is taken relative to ``base`` (default: notebooks/)."""
+    allowed = f"the path of an existing {suffix} file (relative to notebooks/ or absolute)"
+    if not isinstance(value, (str, Path)) or not str(value).strip():
+        raise ParameterError(name, value, allowed)
+    path = Path(value)
+    if not path.is_absolute():
+        path = (base or paths.NOTEBOOKS) / path
+    if not path.is_file() or (suffix and path.suffix.lower() != suffix):
+        raise ParameterError(name, value, allowed)
+    return path.resolve()
+
+
+def check_claims_file(name: str, value, base: Path | None = None):
+    """An existing, well-formed claims file (see ``data/claims/README.md``): the loaded claims."""
+    from .claims import load_claims
+
+    path = check_file(name, value, base)
+    try:
+        return load_claims(path)
+    except DataError as exc:
+        raise ParameterError(name, value, f"a claims file in the format of data/claims/README.md ({exc})") from None
+
+
+def check_scenarios(name: str, value, max_months: int = 60) -> dict:
+    """Scenarios as ``{name: months to return to the 2024 level, or None for 'never'}``.
+
+    A list of numbers is accepted too (named ``"N months"``).
+    """
+    allowed = (f'a dict of scenario name -> months to return to the 2024 level (1 to {max_months}) or '
+               'None (stalled), e.g. {"fast": 2, "gradual": 6, "stalled": None}')
+    if isinstance(value, (list, tuple)):
+        value = {("stalled" if v is None else f"{v} months"): v for v in value}
+    if not isinstance(value, dict) or not value:
+        raise ParameterError(name, value, allowed)
+    out = {}
+    for k, v in value.items():
+        ok_key = isinstance(k, str) and re.match(r"^[\w .()+-]{1,40}$", k)
+        ok_val = v is None or (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= max_months)
+        if not ok_key or not ok_val:
+            raise ParameterError(name, value, allowed)
+        out[k] = v
+    return out

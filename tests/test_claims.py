@@ -1,0 +1,112 @@
+"""Claims checking: rounding-aware verdicts, 'not checkable yet', and malformed claims files named by row."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import claims, paths
+from helpers.data import load_dataset
+from helpers.errors import DataError
+
+HEADER = "claim_id,claim,kind,partner,from_month,to_month,measure,stated_value,approx,event_id,source_id\n"
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_dataset()
+
+
+@pytest.fixture(scope="module")
+def s29():
+    return claims.load_claims(paths.DEFAULT_CLAIMS)
+
+
+def write(tmp_path, rows: str):
+    p = tmp_path / "claims.csv"
+    p.write_text(HEADER + rows, encoding="utf-8")
+    return p
+
+
+def verdicts(ds, table, as_of):
+    out = claims.check_claims(ds, table, as_of)
+    return dict(zip(out.claim_id, out.verdict)), out
+
+
+def test_every_checkable_claim_of_the_july_2025_report_holds_at_june(ds, s29):
+    v, _ = verdicts(ds, s29, "2025-06")
+    assert v == {"1": "✓", "2": "✓", "3": "✓", "4": "✓", "5": "✓", "6": "✓", "7": "✓", "8": "✓",
+                 "9": "not checkable", "10": "✓", "11": "✓", "12": "not checkable"}
+
+
+def test_july_direction_claim_is_not_checkable_yet_then_true(ds, s29):
+    _, june = verdicts(ds, s29, "2025-06")
+    assert june.set_index("claim_id").loc["12", "why"].startswith("Not checkable yet")
+    v, _ = verdicts(ds, s29, "2025-07")
+    assert v["12"] == "✓"
+
+
+def test_660_percent_for_46_to_353_tonnes_is_consistent_given_rounding(ds, s29):
+    _, out = verdicts(ds, s29, "2025-06")
+    why = out.set_index("claim_id").loc["6", "why"]
+    assert "+667.4%" in why and "+658.1%" in why and "+676.9%" in why and "lies within" in why
+
+
+def test_ranking_sourced_only_from_the_article_is_flagged_uncorroborated(ds, s29):
+    _, out = verdicts(ds, s29, "2025-06")
+    assert "not independently corroborated" in out.set_index("claim_id").loc["3", "why"]
+
+
+def test_change_resting_on_the_same_reported_change_is_flagged_circular(ds, s29):
+    _, out = verdicts(ds, s29, "2025-06")
+    assert "not with independent data" in out.set_index("claim_id").loc["4", "why"]
+
+
+def test_wrong_values_get_a_cross(ds, tmp_path):
+    p = write(tmp_path, "a,June total,value,WLD,2025-06,2025-06,tonnes,3200,,,X\n"
+                        "b,June up 150%,value,WLD,2025-06,2025-06,mom_pct,150,,,X\n"
+                        "c,June down,direction,WLD,2025-06,2025-06,mom_pct,down,,,X\n"
+                        "d,Controls in May,event,,,,,2025-05,,E2,X\n"
+                        "e,US first,ranking,,2025-06,2025-06,rank,US;DE,,,X\n")
+    v, _ = verdicts(ds, claims.load_claims(p), "2025-12")
+    assert v == {"a": "✗", "b": "✗", "c": "✗", "d": "✗", "e": "✗"}
+
+
+def test_approx_doubles_the_tolerance(ds, tmp_path):
+    # H1 2025 y/y is −18.9 %: "−18" is outside [−18.5, −17.5] but "≈−18" reads as [−19, −17]
+    p = write(tmp_path, "a,x,value,WLD,2025-01,2025-06,yoy_pct,-18,,,X\n"
+                        "b,x,value,WLD,2025-01,2025-06,yoy_pct,-18,yes,,X\n")
+    v, _ = verdicts(ds, claims.load_claims(p), "2025-06")
+    assert v == {"a": "✗", "b": "✓"}
+
+
+def test_value_without_data_is_not_checkable(ds, tmp_path):
+    p = write(tmp_path, "a,x,value,JP,2025-06,2025-06,tonnes,100,,,X\n")
+    v, out = verdicts(ds, claims.load_claims(p), "2025-12")
+    assert v == {"a": "not checkable"} and "No reported or derived value" in out.why[0]
+
+
+@pytest.mark.parametrize("row, column", [
+    ("1,x,guess,WLD,2025-06,2025-06,tonnes,1,,,X\n", "kind"),
+    ("1,x,value,WLD,2025-13,2025-13,tonnes,1,,,X\n", "from_month"),
+    ("1,x,value,WLD,2025-06,2025-06,kilos,1,,,X\n", "measure"),
+    ("1,x,value,WLD,2025-06,2025-06,tonnes,1 000,,,X\n", "stated_value"),
+    ("1,x,value,XX,2025-06,2025-06,tonnes,1,,,X\n", "partner"),
+    ("1,x,direction,WLD,2025-07,2025-07,mom_pct,sideways,,,X\n", "stated_value"),
+    ("1,x,event,,,,,2025-04,,,X\n", "event_id"),
+    ("1,x,ranking,,2025-06,2025-06,rank,DE;XX,,,X\n", "stated_value"),
+])
+def test_malformed_rows_name_file_row_and_column(tmp_path, row, column):
+    p = write(tmp_path, "0,fine,not_checkable,,,,,,,,X\n" + row)
+    with pytest.raises(DataError) as err:
+        claims.load_claims(p)
+    assert err.value.row == 3 and err.value.column == column and "claims.csv" in str(err.value)
+
+
+def test_missing_column_and_duplicate_id_are_rejected(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("claim_id,claim\n1,x\n", encoding="utf-8")
+    with pytest.raises(DataError, match="missing column"):
+        claims.load_claims(p)
+    p = write(tmp_path, "1,x,not_checkable,,,,,,,,X\n1,y,not_checkable,,,,,,,,X\n")
+    with pytest.raises(DataError, match="duplicate claim_id"):
+        claims.load_claims(p)

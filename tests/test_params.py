@@ -1,0 +1,73 @@
+"""Notebook parameters: a bad value stops with one line naming the parameter and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import params, paths
+from helpers.data import load_dataset
+from helpers.errors import ParameterError
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_dataset()
+
+
+@pytest.mark.parametrize("value", ["2025-13", "2025-6", "June 2025", 202506, None, "2031-01", "2019-12"])
+def test_bad_months_name_the_parameter_and_the_allowed_range(ds, value):
+    with pytest.raises(ParameterError) as err:
+        params.check_month("as_of", value, ds)
+    msg = str(err.value)
+    assert "'as_of'" in msg and "2024-01 to 2025-12" in msg and "\n" not in msg
+
+
+def test_good_month_passes(ds):
+    assert params.check_month("as_of", "2025-06", ds) == "2025-06"
+
+
+def test_start_after_as_of_is_rejected():
+    with pytest.raises(ParameterError, match="'start'"):
+        params.check_month_order("start", "2025-07", "as_of", "2025-06")
+
+
+@pytest.mark.parametrize("value, code", [("US", "US"), ("us", "US"), ("Germany", "DE"), ("DE", "DE"),
+                                         ("Japan", "JP"), ("United States of America", "US"),
+                                         ("Viet Nam", "VN"), ("Korea, Republic of", "KR")])
+def test_partner_codes_names_and_aliases_resolve(ds, value, code):
+    assert params.check_partner("partner", value, ds) == code
+
+
+@pytest.mark.parametrize("value", ["XX", "FR", "", 42, "<script>"])
+def test_unknown_partner_lists_the_partners_with_data(ds, value):
+    with pytest.raises(ParameterError) as err:
+        params.check_partner("partner", value, ds)
+    assert "'partner'" in str(err.value) and "DE (Germany)" in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["six", 6.0, True, 0, 37])
+def test_bad_ints(value):
+    with pytest.raises(ParameterError, match="'horizon'.*whole number from 1 to 36"):
+        params.check_int("horizon", value, 1, 36)
+
+
+def test_claims_file_missing_or_malformed(tmp_path):
+    with pytest.raises(ParameterError, match="'claims_file'.*existing .csv file"):
+        params.check_claims_file("claims_file", "../data/claims/nope.csv")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("claim_id,claim,kind\n1,x,guess\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="'claims_file'.*row 2, column 'kind'"):
+        params.check_claims_file("claims_file", str(bad))
+    assert len(params.check_claims_file("claims_file", "../data/claims/S29-2025-07-20.csv")) == 12
+    assert paths.NOTEBOOKS.name == "notebooks"
+
+
+@pytest.mark.parametrize("value", [{"fast": 0}, {"fast": "2"}, {"": 2}, "fast", {}, {"x": True}])
+def test_bad_scenarios(value):
+    with pytest.raises(ParameterError, match="'scenarios'"):
+        params.check_scenarios("scenarios", value)
+
+
+def test_scenarios_accept_dict_and_list():
+    assert params.check_scenarios("scenarios", {"fast": 2, "stalled": None}) == {"fast": 2, "stalled": None}
+    assert params.check_scenarios("scenarios", [3, None]) == {"3 months": 3, "stalled": None}
