@@ -209,3 +209,82 @@ def cross_checks(dataset: Dataset) -> pd.DataFrame:
     k.estimates = reported
     return pd.DataFrame(rows, columns=["partner", "month", "reported", "sources", "derived", "derived_low",
                                        "derived_high", "method", "consistent"])
+
+
+# --------------------------------------------------------------------------- for the story notebooks
+
+
+def describe_estimate(e: Estimate | None) -> str:
+    """Prose for a tonnage: ``3,188 t``, ``5,361 t (derived, 5,306 t to 5,418 t)`` or ``not reported``."""
+    from .series import fmt_t
+
+    if e is None:
+        return "not reported"
+    if e.status == "reported":
+        return fmt_t(round(e.value, 2))
+    return f"{e.value:,.0f} t (derived, {e.low:,.0f} t to {e.high:,.0f} t)"
+
+
+def describe_change(c: Change | None, digits: int = 1) -> str:
+    """Prose for a change: ``+157.4%``, ``−38.1% (range −38.2% to −38.0%)`` or ``not available``."""
+    if c is None:
+        return "not available (a month it needs is not known)"
+
+    def pct(x: float) -> str:
+        return f"{x:+,.{digits}f}%".replace("-", "−")
+
+    text = pct(c.pct)
+    if pct(c.low) != pct(c.high):
+        text += f" (range {pct(c.low)} to {pct(c.high)})"
+    return text
+
+
+def month_summary(dataset: Dataset, month: str, partner: str = TOTAL, top: int = 5) -> dict:
+    """The key numbers of one month: tonnage, m/m, y/y, year to date, top destinations.
+
+    ``top_destinations`` is the reported ranking when there is one (``ranking_source``
+    names its source), else the partners with a known tonnage, largest first.
+    """
+    ytd = year_to_date(dataset, month, partner)
+    ranking = reported_ranking(dataset, month)
+    if len(ranking):
+        names, rsource = list(ranking.name[:top]), ";".join(sorted(set(ranking.source_id)))
+    else:
+        known = partners_in_month(dataset, month)
+        names, rsource = list(known.name[:top]), ""
+    return dict(month=month, partner=partner, estimate=estimate(dataset, partner, month),
+                mom=month_change(dataset, month, partner, 1), yoy=month_change(dataset, month, partner, 12),
+                ytd=ytd["current"], ytd_previous=ytd["previous"], ytd_change=ytd["change"],
+                top_destinations=names, ranking_source=rsource)
+
+
+def figure_notes(dataset: Dataset, month: str, partner: str = TOTAL) -> list[tuple[str, str]]:
+    """The qualitative notes reported with a month's tonnage: ``[(note, source_id)]``."""
+    f = dataset.figures
+    f = f[(f.series == MAIN_SERIES) & (f.partner == partner) & (f.from_month == month) & (f.to_month == month)
+          & (f.measure == "tonnes") & (f.note != "")]
+    return [(r.note, r.source_id) for r in f.itertuples()]
+
+
+def provenance_table(dataset: Dataset, partner: str = TOTAL, start: str = "2024-01",
+                     end: str | None = None) -> pd.DataFrame:
+    """The monthly table as text for reading: month, tonnes, range, m/m, y/y, provenance.
+
+    Missing months read "not reported" (never zero); derived values say how.
+    """
+    from .series import fmt_t
+
+    df = monthly_table(dataset, partner, start, end)
+    out = pd.DataFrame({"Month": [pd.Timestamp(m + "-01").strftime("%b %Y") for m in df.month]})
+    out["Tonnes"] = [("not reported" if s == "missing" else f"{t:,.0f}" if s == "derived" else fmt_t(t)[:-2])
+                     for t, s in zip(df.tonnes, df.status)]
+    out["Range (t)"] = [f"{lo:,.0f}–{hi:,.0f}" if s == "derived" else "" for lo, hi, s in
+                        zip(df.low, df.high, df.status)]
+    for col, name in (("mom_pct", "m/m"), ("yoy_pct", "y/y")):
+        out[name] = ["" if math.isnan(x) else f"{x:+.1f}%".replace("-", "−") for x in df[col]]
+    if "share_pct" in df:
+        out["Share of total"] = ["" if math.isnan(x) else f"{x:.1f}%" for x in df.share_pct]
+    out["Provenance"] = [("not reported, and not derivable" if s == "missing" else
+                          f"reported ({src.replace(';', ', ')})" if s == "reported" else f"derived: {meth}")
+                         for s, src, meth in zip(df.status, df.sources, df.method)]
+    return out
