@@ -1,0 +1,349 @@
+"""magnet-import: official files become new raw batches; bad input changes nothing and says why in one line.
+
+Every test works on a private copy of ``data/`` (fixture values never reach the real
+one): in-process tests pass ``data_dir``, command-line tests set ``MAGNET_PROJECT_ROOT``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import paths
+from helpers.data import load_dataset
+from helpers.errors import ConflictError, DataError, MagnetError, ParameterError
+from helpers.importers import Options, import_file, map_partner, partner_lookup, tonnes_text
+
+FIX = Path(__file__).parent / "fixtures" / "imports"
+BAD = FIX / "bad"
+TODAY = dt.date(2026, 11, 28)
+PUBLISHED = "2026-03-15"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A private project root holding a copy of data/ and a stand-in reports/ folder."""
+    shutil.copytree(paths.DATA, tmp_path / "data")
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "index.html").write_text("<p>published report</p>\n", encoding="utf-8")
+    return tmp_path
+
+
+def tree_hash(root: Path) -> str:
+    """sha256 over every path and byte under ``root`` (hidden files included)."""
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        h.update(p.relative_to(root).as_posix().encode() + b"\0")
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def run(project: Path, fixture: Path, **kw):
+    opts = kw.pop("opts", Options(published=PUBLISHED, flow="export"))
+    return import_file(fixture, data_dir=project / "data", today=TODAY, opts=opts, **kw)
+
+
+def refused(project: Path, fixture: Path, words: str, row: int | None = None, column: str | None = None,
+            kind=DataError, **kw) -> str:
+    """Import must fail with one line naming the file and row; the project stays byte-identical."""
+    before = tree_hash(project)
+    with pytest.raises(kind) as info:
+        run(project, fixture, **kw)
+    msg = str(info.value)
+    assert "\n" not in msg, msg
+    assert words in msg, msg
+    if isinstance(info.value, DataError):
+        assert fixture.name in msg, msg
+    if row is not None:
+        assert f"row {row}" in msg and info.value.row == row, msg
+    if column is not None:
+        assert f"column '{column}'" in msg, msg
+    assert tree_hash(project) == before, "a refused import changed data/ or reports/"
+    return msg
+
+
+def cli(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MAGNET_PROJECT_ROOT": str(project)}
+    return subprocess.run([sys.executable, "-m", "helpers.importers", *args], env=env, capture_output=True,
+                          text=True, cwd=project, timeout=120)
+
+
+# --------------------------------------------------------------------------- the three paths work
+
+
+def added_figures(project: Path, result) -> list[dict]:
+    with open(result.batch / "figures.csv", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_comtrade_file_adds_a_month_in_tonnes_with_kg_precision(project):
+    result = run(project, FIX / "comtrade-2026-01.csv")
+    ds = load_dataset(project / "data", today=TODAY)
+    assert ds.latest_month == "2026-01"
+    rows = {r["partner"]: r for r in added_figures(project, result)}
+    assert rows["WLD"]["value"] == "5812.345" and rows["US"]["value"] == "601.234"
+    assert rows["TW"]["value"] == "150.000"          # "Other Asia, nes" is Taiwan in UN Comtrade
+    assert "KR" in rows and len(rows) == 5           # "Areas, nes" skipped, with a warning
+    assert any("Areas, nes" in w for w in result.warnings)
+    new = ds.figures[ds.figures.source_id == result.source_ids[0]]
+    assert set(new.half_width) == {0.0005}
+    src = ds.source(result.source_ids[0])
+    assert src.outlet == "UN Comtrade" and src.published == PUBLISHED and src.accessed == "2026-11-28"
+    assert (result.batch / "original.csv").read_bytes() == (FIX / "comtrade-2026-01.csv").read_bytes()
+    assert result.batch.parent == project / "data" / "raw"
+    assert [p.name for p in (project / "data").iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("fixture", ["customs-2026-01.csv", "customs-2026-01-gbk.csv"])
+def test_china_customs_export_utf8_with_bom_or_gbk_adds_a_month(project, fixture):
+    result = run(project, FIX / fixture)
+    ds = load_dataset(project / "data", today=TODAY)
+    assert ds.latest_month == "2026-01"
+    rows = {r["partner"]: r for r in added_figures(project, result)}
+    assert rows["WLD"]["value"] == "5812.345"
+    assert rows["KR"]["value"] == "702.110" and "sum of 2 customs regimes" in rows["KR"]["note"]
+    assert set(rows) == {"WLD", "JP", "KR", "VN", "US"}
+    assert ds.source(result.source_ids[0]).agency == "GAC"
+
+
+def test_news_release_format_adds_tonnes_and_changes(project):
+    result = run(project, FIX / "news-2026-01.csv", opts=Options())
+    ds = load_dataset(project / "data", today=TODAY)
+    assert ds.latest_month == "2026-01"
+    new = ds.figures[ds.figures.from_month == "2026-01"]
+    assert set(zip(new.partner, new.measure)) == {("WLD", "tonnes"), ("WLD", "mom_pct"), ("WLD", "yoy_pct"),
+                                                   ("US", "tonnes")}
+    src = ds.source(result.source_ids[0])
+    assert src.url.startswith("https://example.org/news/") and src.published == "2026-02-20"
+
+
+def test_the_command_adds_a_file_and_reports_the_new_latest_month(project):
+    before_reports = tree_hash(project / "reports")
+    out = cli(project, str(FIX / "comtrade-2026-01.csv"), "--published", PUBLISHED, "--slug", "UN Comtrade Jan")
+    assert out.returncode == 0, out.stderr
+    assert "latest month is now 2026-01" in out.stdout
+    batches = sorted(p.name for p in (project / "data" / "raw").iterdir())
+    assert batches[-1].endswith("-un-comtrade-jan")
+    assert tree_hash(project / "reports") == before_reports
+    assert load_dataset(project / "data", today=TODAY).latest_month == "2026-01"
+
+
+def test_a_second_source_for_the_same_month_corroborates(project):
+    run(project, FIX / "comtrade-2026-01.csv")
+    run(project, FIX / "news-2026-01.csv", opts=Options())   # 5812 t agrees with 5812.345 t
+    ds = load_dataset(project / "data", today=TODAY)
+    assert len(ds.figures[(ds.figures.from_month == "2026-01") & (ds.figures.partner == "WLD")
+                          & (ds.figures.measure == "tonnes")]) == 2
+
+
+def test_the_same_file_is_not_imported_twice(project):
+    run(project, FIX / "comtrade-2026-01.csv")
+    refused(project, FIX / "comtrade-2026-01.csv", "already imported")
+
+
+def test_a_figure_within_rounding_of_an_existing_one_is_accepted(project):
+    result = run(project, BAD / "corroborates-2025-06.csv", opts=Options())   # 3188.2 vs 3188 (S1)
+    assert result.resolutions == 0
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+def test_a_conflicting_figure_is_refused_with_both_values_and_sources(project):
+    msg = refused(project, BAD / "conflict-2025-06.csv", "conflicts with existing 3188 (S1", row=2,
+                  kind=ConflictError, opts=Options())
+    assert "new 3250" in msg and "--prefer" in msg
+
+
+@pytest.mark.parametrize("prefer", ["new", "existing"])
+def test_a_conflict_is_accepted_when_told_which_wins(project, prefer):
+    result = run(project, BAD / "conflict-2025-06.csv", opts=Options(), prefer=prefer)
+    assert result.resolutions == 1
+    ds = load_dataset(project / "data", today=TODAY)
+    res = ds.resolutions[(ds.resolutions.from_month == "2025-06") & (ds.resolutions.partner == "WLD")]
+    assert len(res) == 1
+    expected = result.source_ids[0] if prefer == "new" else "S1"
+    assert res.iloc[0].winning_source_id == expected
+    from helpers.series import estimate
+    assert estimate(ds, "WLD", "2025-06").value == (3250.0 if prefer == "new" else 3188.0)
+
+
+# --------------------------------------------------------------------------- bad input: one line, nothing changed
+
+
+def test_empty_file(project):
+    refused(project, BAD / "empty.csv", "is empty")
+
+
+def test_file_that_cannot_be_decoded(project):
+    refused(project, BAD / "comtrade-latin1.csv", "cannot be decoded", row=2)
+
+
+def test_china_customs_file_neither_utf8_nor_gbk(project):
+    refused(project, BAD / "customs-undecodable.csv", "neither UTF-8 nor GBK", row=2, fmt="customs")
+
+
+def test_wrong_delimiter(project):
+    refused(project, BAD / "wrong-delimiter.csv", "not comma-separated", row=1, fmt="news")
+
+
+def test_missing_column(project):
+    refused(project, BAD / "missing-column.csv", "missing column(s): value", row=1, column="value", fmt="news")
+
+
+def test_unknown_column_in_the_news_format(project):
+    refused(project, BAD / "unknown-column.csv", "unknown column(s): comment", row=1, column="comment")
+
+
+def test_non_numeric_value(project):
+    refused(project, BAD / "non-numeric.csv", "'about 5800' is not a number", row=3, column="value")
+
+
+def test_negative_weight_in_the_news_format(project):
+    refused(project, BAD / "negative-weight.csv", "negative weight -601", row=3, column="value")
+
+
+def test_negative_weight_in_a_comtrade_file(project):
+    refused(project, BAD / "comtrade-negative-weight.csv", "negative weight", row=3, column="netWgt")
+
+
+def test_month_13(project):
+    refused(project, BAD / "customs-month-13.csv", "month 13 is not 01-12", row=3, column="Date of data")
+
+
+def test_future_month(project):
+    refused(project, BAD / "future-month.csv", "'2027-03' is in the future", row=3, column="month")
+
+
+def test_duplicate_rows(project):
+    refused(project, BAD / "comtrade-duplicate-rows.csv", "duplicate row: US in 2026-01 already on row 3",
+            row=4)
+
+
+def test_unknown_partner(project):
+    refused(project, BAD / "unknown-partner.csv", "unknown partner 'Atlantis'", row=3, column="partner")
+
+
+def test_commodity_other_than_850511(project):
+    refused(project, BAD / "comtrade-other-commodity.csv", "commodity '850519' is not 850511", row=2,
+            column="cmdCode")
+
+
+def test_reporter_other_than_china(project):
+    refused(project, BAD / "comtrade-other-reporter.csv", "is not China", row=2, column="reporterCode")
+
+
+def test_imports_instead_of_exports(project):
+    refused(project, BAD / "comtrade-imports.csv", "flowCode 'M' is imports, not exports", row=2,
+            column="flowCode")
+
+
+def test_china_customs_file_needs_to_be_told_it_holds_exports(project):
+    before = tree_hash(project)
+    with pytest.raises(ParameterError, match="--flow"):
+        run(project, FIX / "customs-2026-01.csv", opts=Options(published=PUBLISHED))
+    with pytest.raises(ParameterError, match="only exports"):
+        run(project, FIX / "customs-2026-01.csv", opts=Options(published=PUBLISHED, flow="import"))
+    assert tree_hash(project) == before
+
+
+def test_value_implausible_against_history(project):
+    msg = refused(project, BAD / "implausible-kg-as-tonnes.csv", "implausible", row=2, column="value")
+    assert "kilograms entered as tonnes" in msg and "--accept-implausible" in msg
+
+
+def test_implausible_value_accepted_when_told_with_a_warning(project):
+    result = run(project, BAD / "implausible-kg-as-tonnes.csv", opts=Options(), accept_implausible=True)
+    assert any("implausible" in w and "row 2" in w for w in result.warnings)
+
+
+def test_missing_source(project):
+    refused(project, BAD / "missing-source.csv", "no source", row=3, column="source_url")
+
+
+def test_comtrade_file_needs_its_publication_date(project):
+    before = tree_hash(project)
+    with pytest.raises(ParameterError, match="'--published'"):
+        run(project, FIX / "comtrade-2026-01.csv", opts=Options())
+    assert tree_hash(project) == before
+
+
+@pytest.mark.parametrize("slug", ["../../etc", "/tmp/evil", "a/b", "..", "x\\y"])
+def test_batch_name_cannot_leave_data(project, slug):
+    msg = refused(project, FIX / "comtrade-2026-01.csv", "not a path", kind=ParameterError, slug=slug)
+    assert "'--slug'" in msg
+
+
+def test_text_from_a_file_is_written_as_one_csv_cell(project):
+    evil = project / "evil.csv"
+    evil.write_text("month,partner,measure,value,source_url,published,title\n"
+                    "2026-01,WLD,tonnes,5812,https://example.org/x,2026-02-20,"
+                    "\"<script>alert(1)</script>\nsecond line, \"\"quoted\"\"\"\n", encoding="utf-8")
+    result = run(project, evil, opts=Options())
+    ds = load_dataset(project / "data", today=TODAY)
+    title = ds.source(result.source_ids[0]).title
+    assert "\n" not in title and title.startswith("<script>")   # kept as text; the build escapes HTML
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+@pytest.mark.parametrize("args, words", [
+    (["bad/empty.csv"], "is empty"),
+    (["bad/wrong-delimiter.csv", "--format", "news"], "row 1"),
+    (["bad/implausible-kg-as-tonnes.csv"], "row 2"),
+    (["bad/comtrade-imports.csv", "--published", PUBLISHED], "row 2"),
+    (["comtrade-2026-01.csv", "--published", "2026-13-45"], "'--published'"),
+    (["comtrade-2026-01.csv", "--published", PUBLISHED, "--slug", "../x"], "'--slug'"),
+    (["comtrade-2026-01.csv", "--format", "excel"], "--format"),
+    (["bad/conflict-2025-06.csv"], "--prefer"),
+])
+def test_the_command_fails_with_one_error_line_and_changes_nothing(project, args, words):
+    before = tree_hash(project)
+    out = cli(project, str(FIX / args[0]), *args[1:])
+    assert out.returncode == 1
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), out.stderr
+    assert "Traceback" not in out.stderr and words in lines[0], out.stderr
+    assert tree_hash(project) == before
+
+
+def test_the_command_records_a_resolution_with_prefer(project):
+    out = cli(project, str(BAD / "conflict-2025-06.csv"), "--prefer", "new")
+    assert out.returncode == 0, out.stderr
+    assert "1 resolution" in out.stdout
+    assert len(load_dataset(project / "data", today=TODAY).resolutions) == 1
+
+
+# --------------------------------------------------------------------------- small parts
+
+
+def test_kilograms_become_tonnes_keeping_kg_precision():
+    from decimal import Decimal
+    assert tonnes_text(Decimal("3188123"), "kg") == "3188.123"
+    assert tonnes_text(Decimal("3.188123E6"), "kg") == "3188.123"
+    assert tonnes_text(Decimal("500"), "kg") == "0.500"
+    assert tonnes_text(Decimal("3188"), "t") == "3188"
+
+
+@pytest.mark.parametrize("text, code", [
+    ("World", "WLD"), ("0", "WLD"), ("W00", "WLD"), ("USA", "US"), ("842", "US"), ("Korea, Rep.", "KR"),
+    ("Republic of Korea", "KR"), ("Viet Nam", "VN"), ("DEU", "DE"), ("Germany", "DE"), ("美国", "US"),
+    ("总值", "WLD"), ("Atlantis", None),
+])
+def test_partner_names_and_codes_map_to_iso(text, code):
+    lookup = partner_lookup(load_dataset().partners)
+    assert map_partner(text, lookup) == code
+
+
+def test_errors_are_magnet_errors():
+    assert issubclass(ConflictError, MagnetError) and issubclass(ParameterError, MagnetError)
