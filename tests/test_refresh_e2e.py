@@ -1,0 +1,88 @@
+"""The monthly refresh end to end: a new month is a data change, not a code change.
+
+On a private copy of the project (data/, notebooks/ and a one-report set): build the
+main report, import January 2026 from a news release with ``magnet-import``, rebuild
+with ``magnet-build`` — the report now tells the story up to January 2026. A refused
+import in between leaves the published report byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import paths
+
+pytestmark = pytest.mark.slow
+
+FIX = Path(__file__).parent / "fixtures" / "imports"
+BIN = Path(sys.executable).parent
+REPORT_SET = """reports:
+  - name: main-latest
+    notebook: notebooks/01_controls_to_agreement.ipynb
+    parameters: {as_of: latest, start: "2024-01", focus_partner: US}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    if not (paths.NOTEBOOKS / "01_controls_to_agreement.ipynb").exists():
+        pytest.skip("notebooks/01_controls_to_agreement.ipynb is not there yet")
+    shutil.copytree(paths.DATA, tmp_path / "data")
+    shutil.copytree(paths.NOTEBOOKS, tmp_path / "notebooks")
+    (tmp_path / "reports.yaml").write_text(REPORT_SET, encoding="utf-8")
+    return tmp_path
+
+
+def command(project: Path, name: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MAGNET_PROJECT_ROOT": str(project)}
+    exe = BIN / name
+    cmd = [str(exe), *args] if exe.exists() else [sys.executable, "-m", f"helpers.{name.split('-')[1]}", *args]
+    return subprocess.run(cmd, env=env, cwd=project, capture_output=True, text=True, timeout=600)
+
+
+def build(project: Path) -> subprocess.CompletedProcess:
+    out = command(project, "magnet-build", "--config", str(project / "reports.yaml"), "--no-progress",
+                  "--jobs", "1")
+    assert out.returncode == 0, out.stderr
+    return out
+
+
+def built_as_of(project: Path) -> str:
+    nb = json.loads((project / "reports" / "main-latest.ipynb").read_text(encoding="utf-8"))
+    return nb["metadata"]["papermill"]["parameters"]["as_of"]
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_new_month_reaches_the_main_report_with_no_code_change(project):
+    build(project)
+    assert built_as_of(project) == "2025-12"
+    html_before = (project / "reports" / "main-latest.html").read_text(encoding="utf-8")
+    assert "January 2026" not in html_before
+
+    # a bad file is refused and changes nothing, published reports included
+    reports_before = tree_bytes(project / "reports")
+    data_before = tree_bytes(project / "data")
+    bad = command(project, "magnet-import", str(FIX / "bad" / "implausible-kg-as-tonnes.csv"))
+    assert bad.returncode == 1 and bad.stderr.startswith("error: ")
+    assert tree_bytes(project / "reports") == reports_before
+    assert tree_bytes(project / "data") == data_before
+
+    added = command(project, "magnet-import", str(FIX / "news-2026-01.csv"))
+    assert added.returncode == 0, added.stderr
+    assert "latest month is now 2026-01" in added.stdout
+
+    build(project)
+    assert built_as_of(project) == "2026-01"
+    html = (project / "reports" / "main-latest.html").read_text(encoding="utf-8")
+    assert "January 2026" in html
+    assert "example.org/news/2026-02-20" in html   # the new source is cited
