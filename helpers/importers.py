@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import gzip
 import hashlib
 import io
 import os
@@ -221,11 +222,11 @@ def decode_upstream(raw: bytes, name: str, fmt: str | None = None) -> str:
                     row=line)
 
 
-def read_rows(text: str, name: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def read_rows(text: str, name: str, delimiter: str = ",") -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Parse CSV text: the header and ``(line number, {column: cell})`` per non-blank row."""
     if not text.strip():
         raise DataError(name, "is empty")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
@@ -679,10 +680,18 @@ def read_file(path: Path, fmt: str | None, lookup: dict[str, str], opts: Options
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(name, f"cannot read the file ({exc.strerror})") from None
+    if raw.startswith(b"\x1f\x8b"):  # UN Comtrade bulk files come gzipped
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DataError(name, f"is not a readable gzip file ({exc})") from None
     if not raw.strip() or raw.strip() in (b"\xef\xbb\xbf",):
         raise DataError(name, "is empty")
     text = decode_upstream(raw, name, fmt)
-    header, rows = read_rows(text, name)
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    # UN Comtrade bulk files are tab-separated; every other format is comma-separated
+    tsv = fmt in (None, "comtrade") and "\t" in first and "," not in first and "reporterCode" in first
+    header, rows = read_rows(text, name, "\t" if tsv else ",")
     fmt = fmt or detect_format(header, name)
     return PARSERS[fmt](header, rows, name, lookup, opts, today)
 

@@ -347,3 +347,15 @@ def test_partner_names_and_codes_map_to_iso(text, code):
 
 def test_errors_are_magnet_errors():
     assert issubclass(ConflictError, MagnetError) and issubclass(ParameterError, MagnetError)
+
+
+def test_comtrade_bulk_file_tab_separated_and_gzipped(project, tmp_path):
+    import gzip
+    with open(FIX / "comtrade-2026-01.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    bulk = tmp_path / "comtrade-bulk-2026-01.txt.gz"
+    bulk.write_bytes(gzip.compress("".join("\t".join(r) + "\n" for r in rows).encode()))
+    result = run(project, bulk)
+    assert {r["partner"] for r in added_figures(project, result)} == {"WLD", "US", "DE", "KR", "TW"}
+    assert (result.batch / "original.gz").read_bytes() == bulk.read_bytes()
+    assert load_dataset(project / "data", today=TODAY).latest_month == "2026-01"
