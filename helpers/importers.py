@@ -429,7 +429,7 @@ def parse_comtrade(header, rows, name, lookup, opts: Options, today: dt.date) ->
             raise DataError(name, f"'{period}' is not a month (YYYYMM, or refPeriodId YYYYMMDD)",
                             row=line, column=column)
         month = month_of(m.group(1), m.group(2), name, line, column, period, today)
-        if r["reporterCode"] != "156" and r.get("reporterISO", "") != "CHN":
+        if r["reporterCode"] != "156":
             who = r.get("reporterDesc") or r["reporterCode"]
             raise DataError(name, f"reporter '{who}' is not China (reporterCode 156)", row=line,
                             column="reporterCode")
@@ -992,6 +992,9 @@ def main(argv: list[str] | None = None) -> int:
                              accept_implausible=args.accept_implausible, dry_run=args.check)
     except MagnetError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. a full disk while writing: everything was rolled back
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc} (nothing was changed)", file=sys.stderr)
         return 1
     for w in result.warnings:
         print(f"WARNING: {w}", file=sys.stderr)

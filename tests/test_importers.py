@@ -359,3 +359,42 @@ def test_comtrade_bulk_file_tab_separated_and_gzipped(project, tmp_path):
     assert {r["partner"] for r in added_figures(project, result)} == {"WLD", "US", "DE", "KR", "TW"}
     assert (result.batch / "original.gz").read_bytes() == bulk.read_bytes()
     assert load_dataset(project / "data", today=TODAY).latest_month == "2026-01"
+
+
+# --------------------------------------------------------------------------- all or nothing
+
+
+def test_a_failure_while_publishing_rolls_everything_back(project, monkeypatch):
+    import helpers.importers as imp
+    real = imp.record_checksums
+
+    def failing(files, data_dir=None):
+        real(files, data_dir=data_dir)
+        if Path(data_dir).resolve() == (project / "data").resolve():
+            raise OSError(28, "No space left on device")   # after the batch moved and the manifest changed
+
+    monkeypatch.setattr(imp, "record_checksums", failing)
+    before = tree_hash(project)
+    with pytest.raises(OSError):
+        run(project, FIX / "comtrade-2026-01.csv")
+    assert tree_hash(project) == before
+
+
+def test_a_failure_while_validating_leaves_no_temporary_folder(project, monkeypatch):
+    import helpers.importers as imp
+
+    def invalid(*args, **kwargs):
+        raise DataError("data/raw/x/figures.csv", "broken on purpose", row=2)
+
+    monkeypatch.setattr(imp, "_validate_combined", invalid)
+    before = tree_hash(project)
+    with pytest.raises(DataError, match="broken on purpose"):
+        run(project, FIX / "comtrade-2026-01.csv")
+    assert tree_hash(project) == before
+
+
+def test_check_writes_nothing(project):
+    before = tree_hash(project)
+    result = run(project, FIX / "news-2026-01.csv", opts=Options(), dry_run=True)
+    assert result.batch is None and result.figures == 4
+    assert tree_hash(project) == before
