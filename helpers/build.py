@@ -22,6 +22,7 @@ no-op build takes a fraction of a second.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import html
@@ -154,8 +155,12 @@ def shared_inputs_hash() -> str:
 def input_hash(report: Report, shared: str, as_of: str | None = None) -> str:
     """Hash of everything a report's output depends on."""
     h = hashlib.sha256(shared.encode())
-    h.update(report.notebook.read_bytes())
-    h.update(json.dumps({"parameters": report.parameters, "as_of": as_of}, sort_keys=True).encode())
+    notebook = report.notebook.read_bytes()
+    h.update(notebook)
+    # --as-of only matters to reports using `latest` (given here, or as the notebook's default)
+    uses_latest = LATEST in report.parameters.values() or LATEST.encode() in notebook
+    h.update(json.dumps({"parameters": report.parameters, "as_of": as_of if uses_latest else None},
+                        sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -215,8 +220,11 @@ def _exporter():
     global _EXPORTER
     if _EXPORTER is None:
         from nbconvert import HTMLExporter
+        from traitlets.config import Config
 
-        ex = HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(paths.TEMPLATES)])
+        # no code is shown, so no syntax-highlighting stylesheet either
+        config = Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}})
+        ex = HTMLExporter(config=config, template_name=TEMPLATE, extra_template_basedirs=[str(paths.TEMPLATES)])
         ex.exclude_input = True
         ex.exclude_input_prompt = True
         ex.exclude_output_prompt = True
@@ -319,6 +327,22 @@ def render_pdf(body: str, target: Path) -> None:
     HTML(string=body, base_url=str(target.parent) + "/", url_fetcher=fetcher).write_pdf(str(target))
 
 
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Send file descriptor 2 (inherited by the kernel) to ``path`` for the duration."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.dup2(fd, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(fd)
+
+
 def build_one(job: dict) -> dict:
     """Execute, render and print one report into the staging folder; never raises."""
     import logging
@@ -338,9 +362,11 @@ def build_one(job: dict) -> dict:
 
         log.info("report %s: %s with %s", name, job["notebook"], json.dumps(job["parameters"]))
         try:
-            nb = pm.execute_notebook(job["notebook"], str(staging / f"{name}.ipynb"),
-                                     parameters=job["parameters"], kernel_name="python3", cwd=job["cwd"],
-                                     progress_bar=False, log_output=True, request_save_on_cell_execute=False)
+            with _stderr_to(staging / f"{name}.log"):  # the kernel's own warnings go to the log too
+                nb = pm.execute_notebook(job["notebook"], str(staging / f"{name}.ipynb"),
+                                         parameters=job["parameters"], kernel_name="python3", cwd=job["cwd"],
+                                         progress_bar=False, log_output=True,
+                                         request_save_on_cell_execute=False)
         except pm.PapermillExecutionError as exc:
             result["error"] = (f"report '{name}' failed in cell In [{exc.exec_count}] "
                                f"(cell #{exc.cell_index}): {exc.ename}: {_one_line(exc.evalue)}")

@@ -1,0 +1,286 @@
+"""The build: reports.yaml in, offline HTML and PDF out; incremental, atomic, locked."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+from conftest import FIXTURE_SET, MAGNET_BUILD, ROOT, run_build, write_report_set
+
+from helpers import build
+from helpers.errors import BuildError, ParameterError
+
+#: Anything that would make the browser fetch from the network.
+EXTERNAL = [
+    re.compile(r"<script[^>]*\ssrc=", re.I),
+    re.compile(r"<link[^>]*\shref=[\"']?(https?:)?//", re.I),
+    re.compile(r"<(img|iframe|video|audio|source|embed|object)[^>]*\s(src|data)=[\"']?(https?:)?//", re.I),
+    re.compile(r"@import", re.I),
+    re.compile(r"url\(\s*[\"']?(https?:)?//", re.I),
+    re.compile(r"@font-face", re.I),
+]
+
+
+def _digests(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture
+def published(built_fixture_reports, tmp_path):
+    """A private copy of the built fixture reports (with their state), to build over."""
+    out = tmp_path / "out"
+    shutil.copytree(built_fixture_reports.out, out)
+    (out / ".build.lock").unlink(missing_ok=True)
+    config = write_report_set(tmp_path, FIXTURE_SET)
+    # bring it up to date first (a no-op unless helpers/ or data/ changed since the session build)
+    assert build.main(["--config", str(config), "--output-dir", str(out), "--no-progress"]) == 0
+    return out, config
+
+
+def _html_without_sources(text: str) -> str:
+    return re.sub(r'<section[^>]*id="sources".*?</section>', "", text, flags=re.S)
+
+
+# --------------------------------------------------------------------------- the report set
+
+
+@pytest.mark.parametrize("name", ["../evil", "a/b", "..", "sub/../x", ""])
+def test_report_name_with_dotdot_or_slash_is_refused(tmp_path, name):
+    (tmp_path / "set.yaml").write_text(f'reports:\n  - name: "{name}"\n    notebook: x.ipynb\n')
+    with pytest.raises(BuildError, match="report name .* is not allowed"):
+        build.load_report_set(tmp_path / "set.yaml")
+
+
+def test_malformed_yaml_is_one_line_naming_file_and_line(tmp_path, capsys):
+    path = tmp_path / "broken.yaml"
+    path.write_text("reports:\n  - name: a\n    notebook: [x\n")
+    assert build.main(["--config", str(path), "--output-dir", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err
+    assert "broken.yaml, line 4: not valid YAML" in err
+
+
+def test_unknown_key_and_duplicate_name_are_refused(tmp_path):
+    p = tmp_path / "set.yaml"
+    p.write_text("reports:\n  - {name: a, notebook: x.ipynb, params: {}}\n")
+    with pytest.raises(BuildError, match="unknown key 'params'"):
+        build.load_report_set(p)
+    fixture = ROOT / "tests/fixtures/build/report.ipynb"
+    p.write_text(f"reports:\n  - {{name: a, notebook: {fixture}}}\n  - {{name: a, notebook: {fixture}}}\n")
+    with pytest.raises(BuildError, match="used twice"):
+        build.load_report_set(p)
+
+
+def test_unknown_parameter_is_one_line_naming_report_parameter_and_allowed(tmp_path, capsys):
+    config = write_report_set(tmp_path, {"alpha": {"greting": "hello"}})
+    assert build.main(["--config", str(config), "--output-dir", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "'greting'" in err and "report 'alpha'" in err and "allowed: greeting, as_of, fail" in err
+    assert not list((tmp_path / "out").glob("alpha.*")), "nothing may be executed or published"
+
+
+def test_latest_resolves_to_the_latest_month_or_as_of():
+    report = build.Report("r", ROOT / "tests/fixtures/build/report.ipynb", {"as_of": "latest"})
+    assert build.resolve_parameters(report, "2025-12") == {"as_of": "2025-12"}
+    assert build.resolve_parameters(report, "2025-12", as_of="2025-06") == {"as_of": "2025-06"}
+    with pytest.raises(ParameterError, match="allowed: greeting, as_of, fail"):
+        build.resolve_parameters(build.Report("r", report.notebook, {"nope": 1}), "2025-12")
+
+
+def test_default_report_set_is_valid_and_names_the_notebooks_parameters():
+    reports = build.load_report_set()
+    names = [r.name for r in reports]
+    assert {"main-2025-06", "main-latest", "destinations-us", "destinations-de", "claims-check",
+            "outlook"} <= set(names)
+    main = next(r for r in reports if r.name == "main-2025-06")
+    assert main.parameters["as_of"] == "2025-06"
+    for r in reports:
+        if r.notebook.is_file():  # notebooks still being written are checked by the end-to-end test
+            build.resolve_parameters(r, "2025-12")
+
+
+# --------------------------------------------------------------------------- what is built
+
+
+@pytest.mark.slow
+def test_build_publishes_html_pdf_notebook_log_and_index(built_fixture_reports):
+    out = built_fixture_reports.out
+    for name in built_fixture_reports.names:
+        for ext in ("html", "pdf", "ipynb", "log"):
+            assert (out / f"{name}.{ext}").stat().st_size > 0, f"{name}.{ext}"
+        state = json.loads((out / ".state" / f"{name}.json").read_text())
+        assert state["title"] == "Fixture report"
+    assert not (out / ".staging").exists(), "staging is cleaned up"
+
+
+@pytest.mark.slow
+def test_html_has_no_code_and_loads_nothing_from_the_network(built_fixture_reports):
+    for name in built_fixture_reports.names:
+        text = (built_fixture_reports.out / f"{name}.html").read_text()
+        for marker in ("jp-InputArea", "jp-InputPrompt", "jp-OutputPrompt", "In&nbsp;[", "cm-editor",
+                       "highlight", 'print(f"', "display(HTML"):
+            assert marker not in text, f"{name}: code or prompt leaked ({marker})"
+        rest = _html_without_sources(text)
+        for pattern in EXTERNAL:
+            assert not pattern.search(rest), f"{name}: external resource {pattern.pattern}"
+        assert not re.search(r"""\s(src|href)=["']?(https?:)?//""", rest), f"{name}: URL outside sources"
+        assert "require.js" not in text and "mathjax" not in text.lower()
+
+
+@pytest.mark.slow
+def test_html_has_contents_captioned_figures_sources_and_footer(built_fixture_reports, monkeypatch):
+    text = (built_fixture_reports.out / "alpha.html").read_text()
+    assert '<nav class="report-toc"' in text and 'href="#Numbers"' in text and 'href="#A-table"' in text
+    imgs = re.findall(r"<img[^>]*>", text)
+    assert len(imgs) == 2 and all(re.search(r'alt="[^"]+"', i) and 'src="data:image/png;base64,' in i
+                                  for i in imgs)
+    assert 'alt="A small blue square"' in text, "a plain PNG takes its alt text from the cell metadata"
+    assert "<figcaption>Figure 1. An orange square.</figcaption>" in text
+    assert text.count('id="sources"') == 1 and "[S1]" in text
+    footer = text[text.index('<footer class="report-footer">'):]
+    from helpers.data import load_dataset
+
+    ds = load_dataset()
+    assert ds.checksum in footer and "Built " in footer and "git commit" in footer
+    assert f'as_of = "{ds.latest_month}"' in footer, "latest resolved to a concrete month"
+    # markup in a parameter (or any data field) is text, never markup
+    assert "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_sources_from_data_are_escaped_and_not_duplicated():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T\n\n## Part one\n\nText.")])
+    meta = {"name": "t", "title": "T", "built": "now", "commit": "abc", "data_checksum": "0" * 64,
+            "notebook": "x.ipynb", "parameters": {}}
+    evil = {"source_id": "S1", "outlet": "<script>alert('x')</script>", "agency": "", "title": "t&t",
+            "url": "https://example.org/?a=1&b=<2>", "published": "2025-01", "accessed": "2025-02"}
+    body = build.render_html(nb, meta, [evil])
+    assert "<script>alert" not in body and "&lt;script&gt;alert(" in body
+    assert "t&amp;t" in body and 'href="https://example.org/?a=1&amp;b=&lt;2&gt;"' in body
+    nb.cells.append(nbformat.v4.new_markdown_cell('<section id="sources">Own sources</section>'))
+    body = build.render_html(nb, meta, [evil])
+    assert body.count('id="sources"') == 1 and "alert" not in body
+
+
+@pytest.mark.slow
+def test_pdf_has_the_content_and_page_numbers(built_fixture_reports):
+    from pypdf import PdfReader
+
+    reader = PdfReader(built_fixture_reports.out / "alpha.pdf")
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "Fixture report" in text and "3,188" in text and "Sources" in text
+    assert re.search(r"Page 1 of \d+", text)
+
+
+@pytest.mark.slow
+def test_index_links_every_report_with_title_parameters_and_build_time(built_fixture_reports):
+    index = (built_fixture_reports.out / "index.html").read_text()
+    for name in built_fixture_reports.names:
+        assert f'href="{name}.html"' in index and f'href="{name}.pdf"' in index
+    assert "Fixture report" in index and "Built " in index and "greeting" in index
+    assert "<script>alert" not in index
+
+
+# --------------------------------------------------------------------------- incremental
+
+
+@pytest.mark.slow
+def test_second_build_rebuilds_nothing_and_is_fast(published):
+    out, config = published
+    before = _digests(out)
+    t0 = time.perf_counter()
+    proc = run_build("--config", config, "--output-dir", out)
+    elapsed = time.perf_counter() - t0
+    assert proc.returncode == 0, proc.stderr
+    assert "0 built, 2 up to date" in proc.stdout
+    assert _digests(out) == before
+    assert elapsed < 2.0, f"a no-op build took {elapsed:.2f} s (interpreter start included)"
+
+
+@pytest.mark.slow
+def test_force_rebuilds_and_a_changed_parameter_rebuilds_only_its_report(published, capsys):
+    out, config = published
+    assert build.main(["--config", str(config), "--output-dir", str(out), "--force", "--only", "beta",
+                       "--no-progress"]) == 0
+    assert "1 built, 0 up to date" in capsys.readouterr().out
+    config = write_report_set(config.parent, dict(FIXTURE_SET, beta={"greeting": "changed"}))
+    alpha = (out / "alpha.html").read_bytes()
+    assert build.main(["--config", str(config), "--output-dir", str(out), "--no-progress"]) == 0
+    assert "1 built, 1 up to date" in capsys.readouterr().out
+    assert (out / "alpha.html").read_bytes() == alpha
+    assert "changed as of 2025-06" in (out / "beta.html").read_text()
+
+
+@pytest.mark.slow
+def test_as_of_pins_latest_and_rebuilds_only_reports_using_it(published, capsys):
+    out, config = published
+    assert build.main(["--config", str(config), "--output-dir", str(out), "--as-of", "2025-03",
+                       "--no-progress"]) == 0
+    assert "1 built, 1 up to date" in capsys.readouterr().out
+    assert json.loads((out / ".state" / "alpha.json").read_text())["parameters"]["as_of"] == "2025-03"
+    assert build.main(["--config", str(config), "--output-dir", str(out), "--as-of", "2025-3"]) == 1
+    assert "not a month" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- atomic, locked
+
+
+@pytest.mark.slow
+def test_failing_report_leaves_the_published_one_untouched(published, capsys):
+    out, config = published
+    before = _digests(out)
+    failing = write_report_set(config.parent, dict(FIXTURE_SET, alpha={"fail": True}), name="fail.yaml")
+    code = build.main(["--config", str(failing), "--output-dir", str(out), "--only", "alpha", "--no-progress"])
+    assert code != 0
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert re.match(r"error: report 'alpha' failed in cell In \[\d+\] \(cell #\d+\): "
+                    r"ValueError: boom in the fixture", errors[0]), errors[0]
+    after = _digests(out)
+    after.pop("index.html"), before.pop("index.html")
+    assert after == before, "the published report must stay byte-identical"
+    assert (out / ".state" / "alpha.failed.log").is_file()
+    assert not (out / ".staging").exists()
+
+
+@pytest.mark.slow
+def test_two_builds_at_once_do_not_corrupt_the_output(tmp_path):
+    config = write_report_set(tmp_path, {"solo": {"greeting": "concurrent"}})
+    out = tmp_path / "out"
+    procs = [subprocess.Popen(MAGNET_BUILD + ["--no-progress", "--config", str(config), "--output-dir", str(out)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    results = [p.communicate(timeout=300) + (p.returncode,) for p in procs]
+    assert [r[2] for r in results] == [0, 0], results
+    summaries = sorted(r[0].strip().splitlines()[-1].split(": ", 1)[1].split(" in ")[0] for r in results)
+    assert summaries == ["0 built, 1 up to date, 0 failed", "1 built, 0 up to date, 0 failed"], results
+    assert any("waiting for another build" in r[1] for r in results)
+    state = json.loads((out / ".state" / "solo.json").read_text())
+    assert state["hash"] == build.input_hash(build.load_report_set(config)[0], build.shared_inputs_hash())
+    assert "concurrent as of 2025-06" in (out / "solo.html").read_text()
+    assert (out / "solo.pdf").read_bytes().startswith(b"%PDF")
+    assert not (out / ".staging").exists()
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+@pytest.mark.slow
+def test_default_report_set_end_to_end(built_default_reports):
+    from pypdf import PdfReader
+
+    out = built_default_reports.out
+    index = (out / "index.html").read_text()
+    for name in built_default_reports.names:
+        assert (out / f"{name}.html").stat().st_size > 0 and (out / f"{name}.pdf").stat().st_size > 0
+        assert f'href="{name}.html"' in index and f'href="{name}.pdf"' in index
+        text = (out / f"{name}.html").read_text()
+        assert "jp-InputArea" not in text and not re.search(r"<script[^>]*\ssrc=", text)
+    pdf = "\n".join(p.extract_text() for p in PdfReader(out / "main-2025-06.pdf").pages)
+    assert "3,188" in pdf and "353" in pdf
