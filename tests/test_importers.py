@@ -398,3 +398,31 @@ def test_check_writes_nothing(project):
     result = run(project, FIX / "news-2026-01.csv", opts=Options(), dry_run=True)
     assert result.batch is None and result.figures == 4
     assert tree_hash(project) == before
+
+
+def news_file(tmp_path: Path, *rows: str, name: str = "news.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("month,to_month,partner,measure,value,source_url,published\n" + "\n".join(rows) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_a_settled_conflict_cannot_be_reopened_by_a_third_value(project, tmp_path):
+    run(project, BAD / "conflict-2025-06.csv", opts=Options(), prefer="new")
+    third = news_file(tmp_path, "2025-06,,WLD,tonnes,3300,https://example.org/third,2026-02-01")
+    msg = refused(project, third, "already settles in favour of S31", row=2, kind=ConflictError, opts=Options(),
+                  prefer="new")
+    assert "3300" in msg
+
+
+def test_news_format_cumulative_span_and_a_registered_page_reused(project, tmp_path):
+    url = "https://www.kitco.com/news/off-the-wire/2025-08-20/chinas-rare-earth-magnet-exports-hit-six-month-high-july"
+    path = news_file(tmp_path, f"2026-01,2026-01,JP,tonnes,240,https://example.org/jp,2026-02-20",
+                     f"2025-01,2025-07,DE,tonnes,6900,{url},2025-08-20")
+    result = run(project, path, opts=Options())
+    assert sorted(result.source_ids) == ["S31", "S7"]       # the Kitco page is S7 already
+    ds = load_dataset(project / "data", today=TODAY)
+    span = ds.figures[(ds.figures.partner == "DE") & (ds.figures.to_month == "2025-07")
+                      & (ds.figures.from_month == "2025-01")]
+    assert list(span.source_id) == ["S7"]
+    assert len(ds.sources[ds.sources.url == url]) == 1
