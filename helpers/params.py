@@ -27,10 +27,15 @@ def first_month(dataset: Dataset) -> str:
 
 def check_month(name: str, value, dataset: Dataset, earliest: str | None = None,
                 latest: str | None = None) -> str:
-    """``value`` as a month ``YYYY-MM`` within the data (or within ``earliest``..``latest``)."""
+    """``value`` as a month ``YYYY-MM`` within the data (or within ``earliest``..``latest``).
+
+    ``"latest"`` stands for the latest month with data (as in ``reports.yaml``).
+    """
     lo = earliest or first_month(dataset)
     hi = latest or dataset.latest_month
-    allowed = f"a month YYYY-MM from {lo} to {hi}"
+    allowed = f"a month YYYY-MM from {lo} to {hi} (or 'latest')"
+    if value == "latest":
+        return hi
     if not isinstance(value, str) or not MONTH_RE.match(value.strip()):
         raise ParameterError(name, value, allowed)
     value = value.strip()

@@ -71,3 +71,7 @@ def test_bad_scenarios(value):
 def test_scenarios_accept_dict_and_list():
     assert params.check_scenarios("scenarios", {"fast": 2, "stalled": None}) == {"fast": 2, "stalled": None}
     assert params.check_scenarios("scenarios", [3, None]) == {"3 months": 3, "stalled": None}
+
+
+def test_latest_stands_for_the_latest_month(ds):
+    assert params.check_month("as_of", "latest", ds) == ds.latest_month

@@ -1,0 +1,52 @@
+"""nbval guards the key numbers: changing one data value (June 2025's 3,188 t) makes it fail.
+
+Works on a copy of the project (notebooks/, helpers/, data/) in tmp_path, pointed to by
+MAGNET_PROJECT_ROOT (honoured by helpers.paths, and inherited by the kernel nbval starts).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from helpers import paths
+from helpers.data import record_checksums
+
+pytestmark = pytest.mark.slow
+
+NOTEBOOK = "notebooks/01_controls_to_agreement.ipynb"
+JUNE = "2025-06,2025-06,WLD,tonnes,3188,"
+
+
+def copy_project(dest):
+    for sub in ("notebooks", "helpers", "data"):
+        shutil.copytree(paths.ROOT / sub, dest / sub, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    return dest
+
+
+def run_nbval(root):
+    return subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
+                           str(root / NOTEBOOK)], cwd=root, capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, MAGNET_PROJECT_ROOT=str(root)))
+
+
+def test_changing_june_2025_makes_nbval_fail_and_the_unchanged_copy_passes(tmp_path):
+    unchanged = copy_project(tmp_path / "unchanged")
+    changed = copy_project(tmp_path / "changed")
+    figures = changed / "data/raw/2025-brief/figures.csv"
+    text = figures.read_text(encoding="utf-8")
+    assert text.count(JUNE) == 1
+    figures.write_text(text.replace(JUNE, JUNE.replace("3188", "3189")), encoding="utf-8")
+    record_checksums([figures], data_dir=changed / "data")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ok, bad = pool.map(run_nbval, [unchanged, changed])
+
+    assert ok.returncode == 0, ok.stdout[-3000:]
+    assert bad.returncode != 0, "nbval passed although June 2025 changed from 3,188 t to 3,189 t"
+    assert "3,189 t" in bad.stdout and "3,188 t" in bad.stdout  # the summary box's mismatch is what fails
