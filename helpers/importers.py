@@ -46,8 +46,8 @@ from .data import MAIN_SERIES, MEASURES, TOTAL, TABLES, load_dataset, record_che
 from .errors import ConflictError, DataError, MagnetError, ParameterError
 
 FORMATS = ("comtrade", "customs", "news")
-#: A value more than this many times the partner's median monthly total (or less
-#: than its inverse / 4) is implausible: the usual cause is kg typed as tonnes.
+#: A tonnage above IMPLAUSIBLE_HIGH times the partner's median reported monthly total (or
+#: below IMPLAUSIBLE_LOW times it) is implausible: the usual cause is kg typed as tonnes.
 IMPLAUSIBLE_HIGH = 5.0
 IMPLAUSIBLE_LOW = 1 / 20
 
