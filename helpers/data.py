@@ -276,7 +276,7 @@ def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None)
           "a month-on-month change needs from_month = to_month")
     _check_known(df, "source_id", source_ids, "source id", "not in any sources.csv")
     _check_unique(df, ["from_month", "to_month", "partner", "measure", "series", "source_id"], "figure")
-    decimals = df.value.str.split(".").str[1].fillna("").str.len()
+    decimals = df.value.str.partition(".")[2].str.len()
     df["half_width"] = 0.5 * 10.0 ** (-decimals) * df.approx.map({True: 2.0, False: 1.0}).astype(float)
     df["value"] = value
     return df
