@@ -329,11 +329,11 @@ def sha256_file(path: Path) -> str:
 
 
 def tracked_files(data_dir: Path | None = None) -> list[Path]:
-    """Every data file the checksum manifest must cover."""
+    """Every data file the checksum manifest must cover (documentation, ``*.md``, is not data)."""
     data_dir = data_dir or paths.DATA
     out = []
     for sub in ("raw", "reference", "claims"):
-        out += sorted(p for p in (data_dir / sub).rglob("*") if p.is_file())
+        out += sorted(p for p in (data_dir / sub).rglob("*") if p.is_file() and p.suffix != ".md")
     return out
 
 
