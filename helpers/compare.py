@@ -215,18 +215,21 @@ def cross_checks(dataset: Dataset) -> pd.DataFrame:
 
 
 def describe_estimate(e: Estimate | None) -> str:
-    """Prose for a tonnage: ``3,188 t``, ``5,361 t (derived, 5,306 t to 5,418 t)`` or ``not reported``."""
+    """Prose for a tonnage: ``3,188 t``, ``5,361 t (derived; 5,306 t to 5,418 t)`` or ``not reported``."""
     from .series import fmt_t
 
     if e is None:
         return "not reported"
     if e.status == "reported":
         return fmt_t(round(e.value, 2))
-    return f"{e.value:,.0f} t (derived, {e.low:,.0f} t to {e.high:,.0f} t)"
+    return f"{e.value:,.0f} t (derived; {e.low:,.0f} t to {e.high:,.0f} t)"
 
 
 def describe_change(c: Change | None, digits: int = 1) -> str:
-    """Prose for a change: ``+157.4%``, ``−38.1% (range −38.2% to −38.0%)`` or ``not available``."""
+    """Prose for a change: ``+157.4%``, ``+667.4% (range +658.1% to +676.9%)`` or ``not available``.
+
+    The range the rounding of the inputs allows is shown when it spans a percentage point or more.
+    """
     if c is None:
         return "not available (a month it needs is not known)"
 
@@ -234,7 +237,8 @@ def describe_change(c: Change | None, digits: int = 1) -> str:
         return f"{x:+,.{digits}f}%".replace("-", "−")
 
     text = pct(c.pct)
-    if pct(c.low) != pct(c.high):
+    # the range is shown when the rounding of the inputs moves the change by a percentage point or more
+    if c.high - c.low >= 1.0:
         text += f" (range {pct(c.low)} to {pct(c.high)})"
     return text
 
