@@ -364,7 +364,8 @@ def build_one(job: dict) -> dict:
         try:
             with _stderr_to(staging / f"{name}.log"):  # the kernel's own warnings go to the log too
                 nb = pm.execute_notebook(job["notebook"], str(staging / f"{name}.ipynb"),
-                                         parameters=job["parameters"], kernel_name="python3", cwd=job["cwd"],
+                                         parameters=job["parameters"], kernel_name=job.get("kernel", "python3"),
+                                         cwd=job["cwd"],
                                          progress_bar=False, log_output=True,
                                          request_save_on_cell_execute=False)
         except pm.PapermillExecutionError as exc:
@@ -372,6 +373,12 @@ def build_one(job: dict) -> dict:
                                f"(cell #{exc.cell_index}): {exc.ename}: {_one_line(exc.evalue)}")
             return result
         t1 = time.perf_counter()
+        if job.get("kernel", "python3") != "python3":  # the executed notebook names the usual kernel
+            import nbformat
+
+            nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (magnet-exports)",
+                                         "language": "python"}
+            nbformat.write(nb, str(staging / f"{name}.ipynb"))
         title = notebook_title(nb, name)
         meta = dict(job["meta"], name=name, title=title)
         body = render_html(nb, meta, job["sources"])
@@ -495,7 +502,7 @@ def _lock(out_dir: Path, timeout: float):
 
 def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = False,
           jobs: int | None = None, as_of: str | None = None, index_reports: list[Report] | None = None,
-          lock_timeout: float = 3600, progress: bool | None = None) -> BuildResult:
+          lock_timeout: float = 3600, progress: bool | None = None, warm: bool = True) -> BuildResult:
     """Build the reports that changed (all with ``force``) and publish those that succeed."""
     t0 = time.perf_counter()
     out_dir = Path(out_dir or paths.REPORTS).resolve()
@@ -510,7 +517,7 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
         done = [r.name for r in reports if r not in todo]
         built, failed = [], []
         if todo:
-            built, failed = _run(todo, out_dir, digests, jobs, as_of, progress)
+            built, failed = _run(todo, out_dir, digests, jobs, as_of, progress, warm)
         index = write_index(index_reports or reports, out_dir)
     finally:
         lock.release()
@@ -519,7 +526,25 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
 
 
 def _run(todo: list[Report], out_dir: Path, digests: dict, jobs: int | None, as_of: str | None,
-         progress: bool | None) -> tuple[list, list]:
+         progress: bool | None, warm: bool = True) -> tuple[list, list]:
+    staging = out_dir / ".staging" / f"{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
+    staging.mkdir(parents=True)
+    with contextlib.ExitStack() as stack:
+        stack.callback(_remove_staging, staging)
+        # The kernel zygote starts first: it imports while this process does.
+        kernel_name = stack.enter_context(warm_kernels(staging / "zygote")) if warm else (lambda: "python3")
+        return _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_name)
+
+
+def _remove_staging(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.parent.rmdir()
+    except OSError:
+        pass
+
+
+def _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_name) -> tuple[list, list]:
     # Heavy imports only now (and before forking, so every worker inherits them).
     import papermill  # noqa: F401
     import weasyprint  # noqa: F401
@@ -529,7 +554,8 @@ def _run(todo: list[Report], out_dir: Path, digests: dict, jobs: int | None, as_
 
     # The kernel must be this environment's: put its kernelspecs first.
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        [str(Path(sys.prefix) / "share" / "jupyter")] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+        [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+        + [str(Path(sys.prefix) / "share" / "jupyter")])
     dataset = load_dataset()
     latest = dataset.latest_month
     params = {r.name: resolve_parameters(r, latest, as_of) for r in todo}  # all checked before any runs
@@ -537,8 +563,7 @@ def _run(todo: list[Report], out_dir: Path, digests: dict, jobs: int | None, as_
     cols = ["source_id", "outlet", "agency", "title", "url", "published", "accessed"]
     sources = [{c: str(row[c]) for c in cols} for _, row in dataset.sources.iterrows()]
     commit = git_commit()
-    staging = out_dir / ".staging" / f"{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
-    staging.mkdir(parents=True)
+    kernel = kernel_name()
     jobs_list = []
     for r in todo:
         built_at = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -547,7 +572,7 @@ def _run(todo: list[Report], out_dir: Path, digests: dict, jobs: int | None, as_
                 "parameters": {k: json.dumps(v, ensure_ascii=False) for k, v in params[r.name].items()}}
         jobs_list.append({"name": r.name, "notebook": str(r.notebook), "cwd": str(r.notebook.parent),
                           "parameters": params[r.name], "staging": str(staging), "meta": meta,
-                          "sources": sources})
+                          "sources": sources, "kernel": kernel})
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     built, failed = [], []
     bar = tqdm(total=len(todo), desc="building reports", unit="report", file=sys.stderr,
@@ -573,11 +598,6 @@ def _run(todo: list[Report], out_dir: Path, digests: dict, jobs: int | None, as_
                 failed.append(res["error"] + f" (log: {paths.relative(out_dir / '.state' / (r.name + '.failed.log'))})")
     finally:
         bar.close()
-        shutil.rmtree(staging, ignore_errors=True)
-        try:
-            staging.parent.rmdir()
-        except OSError:
-            pass
     return built, failed
 
 
@@ -594,6 +614,150 @@ def _execute(jobs_list: list[dict], jobs: int):
         futures = [pool.submit(build_one, job) for job in jobs_list]
         for fut in as_completed(futures):
             yield fut.result()
+
+
+# --------------------------------------------------------------------------- warm kernels
+#
+# Starting a kernel and importing pandas, matplotlib and the helpers costs each
+# report a few seconds. A "zygote" process does those imports once per build,
+# then forks one fresh kernel per report: every report still gets its own new
+# kernel process (nothing from one report reaches another), minus the start-up.
+# jupyter_client launches a tiny client (the kernelspec's argv) that asks the
+# zygote for a kernel and stands in for it: it forwards signals and exits when
+# the kernel does. Should the zygote not come up, the build uses the ordinary
+# ``python3`` kernel.
+
+WARM_KERNEL = "magnet-warm"
+PRELOAD = ("ipykernel.kernelapp", "pandas", "matplotlib.pyplot", "helpers.data", "helpers.series",
+           "helpers.compare", "helpers.plotting", "helpers.claims", "helpers.params", "helpers.outlook")
+
+
+def _zygote(sock_path: str) -> None:
+    """Serve kernels: import what every report imports, then fork one kernel per request."""
+    import importlib
+    import signal
+    import socket
+
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    for module in PRELOAD:
+        try:
+            importlib.import_module(module)
+        except Exception:  # a module that fails to import fails in the report itself, with its cell
+            pass
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    tmp = sock_path + ".tmp"
+    srv.bind(tmp)
+    srv.listen(16)
+    os.replace(tmp, sock_path)  # the socket appears only when ready
+    children = []
+    while True:
+        conn, _ = srv.accept()
+        with conn:
+            req = json.loads(conn.makefile("r", encoding="utf-8").readline() or "{}")
+            if req.get("quit"):
+                break
+            pid = os.fork()
+            if pid == 0:  # the kernel
+                srv.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                os.chdir(req["cwd"])
+                os.environ.clear()
+                os.environ.update(req["env"])
+                os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+                from ipykernel.kernelapp import IPKernelApp
+
+                sys.argv = ["ipykernel_launcher", *req["argv"]]
+                if sys.path and sys.path[0] in ("", os.getcwd()):
+                    sys.path.pop(0)
+                try:
+                    IPKernelApp.launch_instance(argv=req["argv"])
+                finally:
+                    os._exit(0)
+            children.append(pid)
+            conn.sendall(f"{pid}\n".encode())
+    for pid in children:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+
+
+def _kernel_client(sock_path: str, argv: list[str]) -> int:
+    """The process jupyter_client manages: get a forked kernel, relay signals, exit with it."""
+    import signal
+    import socket
+
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            conn.connect(sock_path)
+            break
+        except OSError:
+            conn.close()
+            if time.monotonic() > deadline:
+                print(f"error: no kernel zygote at {sock_path}", file=sys.stderr)
+                return 1
+            time.sleep(0.05)
+    with conn:
+        conn.sendall((json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}) + "\n").encode())
+        pid = int(conn.makefile("r").readline())
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _frame: os.kill(pid, signum))
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return 0
+        time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def warm_kernels(folder: Path):
+    """A zygote for this build; yields a function giving the kernel name to use (``python3`` as fallback)."""
+    import subprocess
+
+    folder.mkdir(parents=True, exist_ok=True)
+    sock = folder / "zygote.sock"
+    spec = folder / "kernels" / WARM_KERNEL
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "helpers.build", "--kernel-client", str(sock), "-f", "{connection_file}"],
+        "display_name": "Python 3 (magnet-exports)", "language": "python"}), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(paths.ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    with open(folder / "zygote.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "helpers.build", "--zygote", str(sock)], cwd=str(paths.ROOT),
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
+    old = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([str(folder)] + ([old] if old else []))
+    def kernel_name() -> str:
+        """The warm kernel once the zygote listens; ``python3`` if it did not come up."""
+        deadline = time.monotonic() + 60
+        while not sock.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                return "python3"
+            time.sleep(0.02)
+        return WARM_KERNEL
+
+    try:
+        yield kernel_name
+    finally:
+        if old is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = old
+        try:
+            import socket
+
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+                c.settimeout(5)
+                c.connect(str(sock))
+                c.sendall(b'{"quit": true}\n')
+            proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
 
 
 # --------------------------------------------------------------------------- command line
@@ -613,7 +777,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", default=None, metavar="YYYY-MM",
                         help="the month 'latest' stands for (default: the latest month with data)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
+    parser.add_argument("--cold-kernels", action="store_true",
+                        help="start every kernel from scratch (no pre-imported kernel zygote)")
+    parser.add_argument("--zygote", help=argparse.SUPPRESS)
+    parser.add_argument("--kernel-client", help=argparse.SUPPRESS)
+    args, rest = parser.parse_known_args(argv)
+    if args.zygote:
+        _zygote(args.zygote)
+        return 0
+    if args.kernel_client:
+        return _kernel_client(args.kernel_client, rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         if args.jobs is not None and args.jobs < 1:
             raise BuildError(f"--jobs {args.jobs}: needs at least 1 worker")
@@ -626,7 +801,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise BuildError(f"--only {unknown[0]}: no such report; reports: {', '.join(names)}")
             selected = [r for r in reports if r.name in args.only]
         result = build(selected, args.output_dir, force=args.force, jobs=args.jobs, as_of=args.as_of,
-                       index_reports=reports, progress=False if args.no_progress else None)
+                       index_reports=reports, progress=False if args.no_progress else None,
+                       warm=not args.cold_kernels)
     except MagnetError as exc:
         print(f"error: {_one_line(exc, 1000)}", file=sys.stderr)
         return 1
