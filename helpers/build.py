@@ -251,9 +251,11 @@ def notebook_title(nb, default: str) -> str:
 
 
 def _has_sources_section(nb) -> bool:
+    """True when the notebook has its own sources: an element ``id="sources"`` or a "Sources" heading."""
     pattern = re.compile(r"""id\s*=\s*["']sources["']""", re.I)
+    heading = re.compile(r"^\s{0,3}#{1,3}\s+Sources\s*#*\s*$", re.I | re.M)
     for cell in nb.cells:
-        if pattern.search(cell.source):
+        if pattern.search(cell.source) or (cell.cell_type == "markdown" and heading.search(cell.source)):
             return True
         for out in cell.get("outputs", []):
             data = out.get("data", {})
@@ -303,6 +305,18 @@ def table_of_contents(body: str) -> str:
     return "\n".join(out)
 
 
+def insert_toc(body: str) -> str:
+    """Put the table of contents after the introduction: before the cell of the first section heading."""
+    toc = table_of_contents(body)
+    body = body.replace("<!--magnet-toc-->", "", 1)
+    first = re.search(r"<h2[^>]*\sid=", body)
+    cell = body.rfind("<div", 0, first.start()) if first else -1
+    if cell < 0:
+        start = body.find("<main>")
+        return body[: start + len("<main>")] + "\n" + toc + body[start + len("<main>"):] if start >= 0 else body
+    return body[:cell] + toc + "\n" + body[cell:]
+
+
 def render_html(nb, meta: dict, sources: list[dict]) -> str:
     """The report's HTML: the template, its table of contents, checked to fetch nothing."""
     title = meta["title"]
@@ -310,7 +324,7 @@ def render_html(nb, meta: dict, sources: list[dict]) -> str:
     nb.metadata["title"] = title
     magnet = dict(meta, sources=[] if _has_sources_section(nb) else sources)
     body, _ = _exporter().from_notebook_node(nb, resources={"magnet": magnet})
-    body = body.replace("<!--magnet-toc-->", table_of_contents(body), 1)
+    body = insert_toc(body)
     bad = EXTERNAL_RE.search(body)
     if bad:
         raise BuildError(f"report '{meta['name']}': the HTML would load an external resource "

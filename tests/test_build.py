@@ -163,9 +163,20 @@ def test_sources_from_data_are_escaped_and_not_duplicated():
     body = build.render_html(nb, meta, [evil])
     assert "<script>alert" not in body and "&lt;script&gt;alert(" in body
     assert "t&amp;t" in body and 'href="https://example.org/?a=1&amp;b=&lt;2&gt;"' in body
-    nb.cells.append(nbformat.v4.new_markdown_cell('<section id="sources">Own sources</section>'))
-    body = build.render_html(nb, meta, [evil])
+    own = nbformat.v4.new_markdown_cell('<section id="sources">Own sources</section>')
+    body = build.render_html(nbformat.v4.new_notebook(cells=nb.cells + [own]), meta, [evil])
     assert body.count('id="sources"') == 1 and "alert" not in body
+    heading = nbformat.v4.new_markdown_cell("## Sources\n\nThe notebook lists its own.")
+    body = build.render_html(nbformat.v4.new_notebook(cells=nb.cells + [heading]), meta, [evil])
+    assert "alert" not in body and body.count(">Sources<") == 2  # the heading and its contents entry
+
+
+def test_contents_come_after_the_introduction():
+    body = ('<main><!--magnet-toc--><div class="c"><h1 id="T">T</h1><p>Intro</p></div>'
+            '<div class="c"><h2 id="One">One</h2></div><div class="c"><h3 id="Sub">Sub</h3></div></main>')
+    out = build.insert_toc(body)
+    assert out.index("<p>Intro</p>") < out.index('<nav class="report-toc"') < out.index('<h2 id="One">')
+    assert '<a href="#One">One</a>' in out and '<a href="#Sub">Sub</a>' in out
 
 
 @pytest.mark.slow
