@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 import html
 import json
+import logging
 import os
 import re
 import shutil
@@ -357,10 +358,21 @@ def _stderr_to(path: Path):
         os.close(fd)
 
 
+class _UnknownParameterWatch(logging.Handler):
+    """Collects papermill's "Passed unknown parameter" warnings."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.names: list[str] = []
+
+    def emit(self, record):
+        m = re.match(r"Passed unknown parameter:\s*(.+)", record.getMessage())
+        if m:
+            self.names.append(m.group(1).strip())
+
+
 def build_one(job: dict) -> dict:
     """Execute, render and print one report into the staging folder; never raises."""
-    import logging
-
     t0 = time.perf_counter()
     name, staging = job["name"], Path(job["staging"])
     handler = logging.FileHandler(staging / f"{name}.log", encoding="utf-8")
@@ -370,6 +382,8 @@ def build_one(job: dict) -> dict:
         lg.addHandler(handler)
         lg.setLevel(logging.INFO)
     log = loggers[-1]
+    unknown = _UnknownParameterWatch()
+    loggers[0].addHandler(unknown)
     result = {"name": name, "ok": False}
     try:
         import papermill as pm
@@ -385,6 +399,10 @@ def build_one(job: dict) -> dict:
         except pm.PapermillExecutionError as exc:
             result["error"] = (f"report '{name}' failed in cell In [{exc.exec_count}] "
                                f"(cell #{exc.cell_index}): {exc.ename}: {_one_line(exc.evalue)}")
+            return result
+        if unknown.names:  # checked before the run; papermill's own warning must never pass silently
+            result["error"] = (f"report '{name}': papermill passed unknown parameter(s) "
+                               f"{', '.join(unknown.names)} to {paths.relative(Path(job['notebook']))}")
             return result
         t1 = time.perf_counter()
         if job.get("kernel", "python3") != "python3":  # the executed notebook names the usual kernel
@@ -406,6 +424,7 @@ def build_one(job: dict) -> dict:
         log.exception("report %s failed", name)
         result["error"] = f"report '{name}' failed: {type(exc).__name__}: {_one_line(exc)}"
     finally:
+        loggers[0].removeHandler(unknown)
         for lg in loggers:
             lg.removeHandler(handler)
         handler.close()
