@@ -408,8 +408,10 @@ def build_one(job: dict) -> dict:
         if job.get("kernel", "python3") != "python3":  # the executed notebook names the usual kernel
             import nbformat
 
-            nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (magnet-exports)",
-                                         "language": "python"}
+            source = json.loads(Path(job["notebook"]).read_text(encoding="utf-8"))
+            nb.metadata["kernelspec"] = source.get("metadata", {}).get("kernelspec") or {
+                "name": "python3", "display_name": "Python 3", "language": "python"}
+            nb.metadata.get("papermill", {})["kernel_name"] = nb.metadata["kernelspec"]["name"]
             nbformat.write(nb, str(staging / f"{name}.ipynb"))
         title = notebook_title(nb, name)
         meta = dict(job["meta"], name=name, title=title)
