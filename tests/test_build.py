@@ -84,6 +84,12 @@ def test_unknown_parameter_is_one_line_naming_report_parameter_and_allowed(tmp_p
     assert not list((tmp_path / "out").glob("alpha.*")), "nothing may be executed or published"
 
 
+def test_only_an_unknown_report_is_one_line_listing_the_reports(tmp_path, capsys):
+    config = write_report_set(tmp_path, FIXTURE_SET)
+    assert build.main(["--config", str(config), "--output-dir", str(tmp_path / "out"), "--only", "gamma"]) == 1
+    assert capsys.readouterr().err == "error: --only gamma: no such report; reports: alpha, beta\n"
+
+
 def test_latest_resolves_to_the_latest_month_or_as_of():
     report = build.Report("r", ROOT / "tests/fixtures/build/report.ipynb", {"as_of": "latest"})
     assert build.resolve_parameters(report, "2025-12") == {"as_of": "2025-12"}
