@@ -139,16 +139,16 @@ def load_report_set(path: Path | None = None) -> list[Report]:
 # --------------------------------------------------------------------------- what changed
 
 
-def _hash_tree(h, root: Path) -> None:
+def _hash_tree(h, root: Path, skip_suffixes: tuple[str, ...] = (".pyc",)) -> None:
     for p in sorted(root.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc":
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in skip_suffixes:
             h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
 
 
 def shared_inputs_hash() -> str:
-    """Hash of what every report depends on: the data and ``helpers/`` (with the template)."""
+    """Hash of what every report depends on: ``data/`` (without its ``*.md``) and ``helpers/`` (with the template)."""
     h = hashlib.sha256(f"magnet-build state {STATE_VERSION}\0".encode())
-    _hash_tree(h, paths.DATA)
+    _hash_tree(h, paths.DATA, (".md",))  # every data file and the checksum manifest; not the documentation
     _hash_tree(h, Path(__file__).resolve().parent)
     return h.hexdigest()
 
