@@ -265,6 +265,15 @@ def _has_sources_section(nb) -> bool:
     return False
 
 
+def cited_sources(nb, sources: list[dict]) -> list[dict]:
+    """The sources whose ids the report's text or outputs mention (all of them when none is found)."""
+    text = "\n".join([c.source for c in nb.cells] + [
+        str(o.get("data", {}).get(m, "")) + str(o.get("text", ""))
+        for c in nb.cells for o in c.get("outputs", []) for m in ("text/html", "text/markdown", "text/plain")])
+    cited = [s for s in sources if re.search(rf"(?<![\w-]){re.escape(s['source_id'])}(?![\w-])", text)]
+    return cited or sources
+
+
 def _prepare(nb):
     """Drop what a reader must not see: parameter cells, tagged cells, stderr, empty code cells."""
     cells = []
@@ -323,7 +332,7 @@ def render_html(nb, meta: dict, sources: list[dict]) -> str:
     title = meta["title"]
     nb = _prepare(nb)
     nb.metadata["title"] = title
-    magnet = dict(meta, sources=[] if _has_sources_section(nb) else sources)
+    magnet = dict(meta, sources=[] if _has_sources_section(nb) else cited_sources(nb, sources))
     body, _ = _exporter().from_notebook_node(nb, resources={"magnet": magnet})
     body = insert_toc(body)
     bad = EXTERNAL_RE.search(body)

@@ -124,7 +124,7 @@ def draw_events(ax, dataset: Dataset, start: str, end: str) -> pd.DataFrame:
 def event_legend(dataset: Dataset, start: str, end: str) -> str:
     """The caption text that names the numbered event markers."""
     ev = events_in_window(dataset, start, end)
-    parts = [f"({r.number}) {r.when:%-d %b %Y} {r.label}" for r in ev.itertuples()]
+    parts = [f"({r.number}) {r.when:%-d %b %Y} {r.label} [{r.source_id}]" for r in ev.itertuples()]
     shade = controls_periods(dataset, end)
     text = "Markers: " + "; ".join(parts) + "." if parts else ""
     if shade:

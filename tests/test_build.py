@@ -301,3 +301,19 @@ def test_default_report_set_end_to_end(built_default_reports):
         assert "jp-InputArea" not in text and not re.search(r"<script[^>]*\ssrc=", text)
     pdf = "\n".join(p.extract_text() for p in PdfReader(out / "main-2025-06.pdf").pages)
     assert "3,188" in pdf and "353" in pdf
+
+
+def test_sources_section_lists_the_sources_the_report_cites():
+    import nbformat
+
+    from helpers.build import cited_sources
+
+    sources = [{"source_id": i} for i in ("S1", "S2", "S29")]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("As reported by S2 (and not S2x).")])
+    assert [s["source_id"] for s in cited_sources(nb, sources)] == ["S2"]
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": "<td>reported (S29)</td>"})]
+    nb.cells.append(cell)
+    assert [s["source_id"] for s in cited_sources(nb, sources)] == ["S2", "S29"]
+    # a report that cites none lists them all rather than none
+    assert cited_sources(nbformat.v4.new_notebook(), sources) == sources
