@@ -292,3 +292,48 @@ def provenance_table(dataset: Dataset, partner: str = TOTAL, start: str = "2024-
                           f"reported ({src.replace(';', ', ')})" if s == "reported" else f"derived: {meth}")
                          for s, src, meth in zip(df.status, df.sources, df.method)]
     return out
+
+
+def _period_label(period: str) -> str:
+    a, b = period.split("..")
+    pa, pb = pd.Timestamp(a + "-01"), pd.Timestamp(b + "-01")
+    if a[:4] == b[:4]:
+        return f"{pa:%b}–{pb:%b %Y}"
+    return f"{pa:%b %Y}–{pb:%b %Y}"
+
+
+def _verdict(x) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else ("✓" if x else "✗")
+
+
+def reconciliation_view(rec: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """:func:`reconcile`'s table for readers: few columns, named in words, tonnes rounded."""
+    def residual(r):
+        if math.isnan(r.residual):
+            return "not computable"
+        point = round(r.residual, 1) + 0.0  # no "−0.0"
+        return (f"{point:+,.1f} ({r.residual_low:+,.0f} to {r.residual_high:+,.0f})").replace("-", "−")
+
+    return pd.DataFrame({
+        "Destination": rec.partner.map(dataset.partner_name),
+        "Period": rec.period.map(_period_label),
+        "Reported total (t)": rec.reported.map("{:,.0f}".format),
+        "Sum of the months (t)": rec.monthly_sum.map(lambda x: "—" if math.isnan(x) else f"{x:,.0f}"),
+        "Residual (t), range": rec.apply(residual, axis=1),
+        "Months reported / derived / missing": [
+            f"{a} / {b} / {c}" for a, b, c in zip(rec.reported_months, rec.derived_months, rec.missing_months)],
+        "Consistent": rec.consistent.map(_verdict),
+    })
+
+
+def cross_checks_view(cc: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """:func:`cross_checks`' table for readers."""
+    return pd.DataFrame({
+        "Destination": cc.partner.map(dataset.partner_name),
+        "Month": cc.month,
+        "Reported (t)": [f"{v:,.2f}".rstrip("0").rstrip(".") + f" ({s})" for v, s in zip(cc.reported, cc.sources)],
+        "Derived (t), range": [f"{v:,.1f} ({lo:,.1f} to {hi:,.1f})"
+                               for v, lo, hi in zip(cc.derived, cc.derived_low, cc.derived_high)],
+        "Derived from": cc.method,
+        "Agree": cc.consistent.map(_verdict),
+    })

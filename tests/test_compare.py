@@ -89,3 +89,17 @@ def test_cross_checks_agree(ds):
     aug = c[(c.partner == "WLD") & (c.month == "2024-08")].iloc[0]
     assert aug.derived == pytest.approx(4915 / 0.92)
     assert c.consistent.all()
+
+
+def test_reader_views_of_reconciliation_and_cross_checks(ds):
+    from helpers.compare import cross_checks_view, reconciliation_view
+
+    rec = reconciliation_view(reconcile(ds), ds).set_index("Period")
+    h1 = rec.loc["Jan–Jun 2025"]
+    assert h1["Reported total (t)"] == "22,319" and h1["Sum of the months (t)"] == "22,320"
+    assert h1["Residual (t), range"].startswith("−1.0") and h1.Consistent == "✓"
+    assert rec.loc["Jan–May 2025", "Residual (t), range"].startswith("+0.0")
+    us = reconciliation_view(reconcile(ds), ds).iloc[0]
+    assert us["Consistent"] == "—" and us["Residual (t), range"] == "not computable"
+    cc = cross_checks_view(cross_checks(ds), ds)
+    assert list(cc.columns)[:2] == ["Destination", "Month"] and set(cc.Agree) == {"✓"}
