@@ -246,20 +246,23 @@ def describe_change(c: Change | None, digits: int = 1) -> str:
 def month_summary(dataset: Dataset, month: str, partner: str = TOTAL, top: int = 5) -> dict:
     """The key numbers of one month: tonnage, m/m, y/y, year to date, top destinations.
 
-    ``top_destinations`` is the reported ranking when there is one (``ranking_source``
-    names its source), else the partners with a known tonnage, largest first.
+    ``top_destinations`` is the reported ranking (``ranking_source`` names its source;
+    empty when none was reported); ``known_destinations`` lists (name, tonnes, status)
+    of every partner with a known tonnage that month, largest first — a partial list,
+    not a ranking, since partners are published selectively.
     """
     ytd = year_to_date(dataset, month, partner)
     ranking = reported_ranking(dataset, month)
+    known = partners_in_month(dataset, month)
     if len(ranking):
         names, rsource = list(ranking.name[:top]), ";".join(sorted(set(ranking.source_id)))
     else:
-        known = partners_in_month(dataset, month)
-        names, rsource = list(known.name[:top]), ""
+        names, rsource = [], ""
     return dict(month=month, partner=partner, estimate=estimate(dataset, partner, month),
                 mom=month_change(dataset, month, partner, 1), yoy=month_change(dataset, month, partner, 12),
                 ytd=ytd["current"], ytd_previous=ytd["previous"], ytd_change=ytd["change"],
-                top_destinations=names, ranking_source=rsource)
+                top_destinations=names, ranking_source=rsource,
+                known_destinations=[(r.name, r.tonnes, r.status) for r in known.itertuples()])
 
 
 def figure_notes(dataset: Dataset, month: str, partner: str = TOTAL) -> list[tuple[str, str]]:
