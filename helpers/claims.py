@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from . import paths
 from .compare import change, estimate, partners_in_month, reported_ranking
-from .data import DATE_RE, MEASURES, MONTH_RE, NUMBER_RE, TOTAL, Dataset, is_partner_code
+from .data import DATE_RE, MEASURES, MONTH_RE, NUMBER_RE, TOTAL, Dataset, check_header, is_partner_code
 from .errors import DataError
 from .series import add_months, fmt_t
 
@@ -55,13 +54,7 @@ def load_claims(path) -> pd.DataFrame:
         raise DataError(name, "is empty")
     rows = list(csv.reader(io.StringIO(text)))
     header = [h.strip() for h in rows[0]]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise DataError(name, f"missing column(s): {', '.join(missing)}", row=1, column=missing[0])
-    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
-    if unknown:
-        raise DataError(name, f"unknown column(s): {', '.join(unknown)}; allowed: "
-                        f"{', '.join(REQUIRED + OPTIONAL)}", row=1, column=unknown[0])
+    check_header(name, header, REQUIRED, OPTIONAL)
     records = []
     for i, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):

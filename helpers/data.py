@@ -93,6 +93,18 @@ class Dataset:
 # --------------------------------------------------------------------------- reading
 
 
+def check_header(name: str, header: list[str], required, optional=()) -> None:
+    """Fail on a missing required column or a column that is neither required nor optional."""
+    required, optional = tuple(required), tuple(optional)
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise DataError(name, f"missing column(s): {', '.join(missing)}", row=1, column=missing[0])
+    unknown = [c for c in header if c not in required + optional]
+    if unknown:
+        raise DataError(name, f"unknown column(s): {', '.join(unknown)}; allowed: "
+                        f"{', '.join(required + optional)}", row=1, column=unknown[0])
+
+
 def read_table(path: Path, table: str) -> pd.DataFrame:
     """Read one CSV file as text, checking its columns against ``TABLES[table]``.
 
@@ -117,13 +129,7 @@ def read_table(path: Path, table: str) -> pd.DataFrame:
     header_clean = [h.strip() for h in header]
     if len(header_clean) == 1 and len(required) > 1 and any(d in header_clean[0] for d in ";\t|"):
         raise DataError(name, "is not comma-separated (found a single column; check the delimiter)", row=1)
-    missing = [c for c in required if c not in header_clean]
-    if missing:
-        raise DataError(name, f"missing column(s): {', '.join(missing)}", row=1, column=missing[0])
-    unknown = [c for c in header_clean if c not in required + optional]
-    if unknown:
-        raise DataError(name, f"unknown column(s): {', '.join(unknown)}; allowed: "
-                        f"{', '.join(required + optional)}", row=1, column=unknown[0])
+    check_header(name, header_clean, required, optional)
     dupes = sorted({c for c in header_clean if header_clean.count(c) > 1})
     if dupes:
         raise DataError(name, f"duplicate column(s): {', '.join(dupes)}", row=1, column=dupes[0])

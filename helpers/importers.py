@@ -42,7 +42,7 @@ import pandas as pd
 import pycountry
 
 from . import paths
-from .data import MAIN_SERIES, MEASURES, TOTAL, TABLES, load_dataset, record_checksums, validate_figures
+from .data import MAIN_SERIES, MEASURES, TOTAL, TABLES, check_header, load_dataset, record_checksums, validate_figures
 from .errors import ConflictError, DataError, MagnetError, ParameterError
 
 FORMATS = ("comtrade", "customs", "news")
@@ -562,13 +562,7 @@ def parse_customs(header, rows, name, lookup, opts: Options, today: dt.date) -> 
 
 def parse_news(header, rows, name, lookup, opts: Options, today: dt.date) -> Parsed:
     """Read the simple format for figures typed in from a news release."""
-    missing = [c for c in NEWS_REQUIRED if c not in header]
-    if missing:
-        raise DataError(name, f"missing column(s): {', '.join(missing)}", row=1, column=missing[0])
-    unknown = [c for c in header if c not in NEWS_REQUIRED + NEWS_OPTIONAL]
-    if unknown:
-        raise DataError(name, f"unknown column(s): {', '.join(unknown)}; allowed: "
-                        f"{', '.join(NEWS_REQUIRED + NEWS_OPTIONAL)}", row=1, column=unknown[0])
+    check_header(name, header, NEWS_REQUIRED, NEWS_OPTIONAL)
     figures: list[Figure] = []
     sources: dict[str, Source] = {}
     seen: dict[tuple, int] = {}
