@@ -153,38 +153,23 @@ def _candidates(k: Knowledge) -> list[Estimate]:
     est = k.estimates
     out: list[Estimate] = []
 
-    # month-on-month: X[m] = X[m-1] * (1 + r_m)
-    for (p, m, _), entries in k.mom.items():
-        prev = (p, add_months(m, -1), add_months(m, -1))
-        this = (p, m, m)
-        for factor, point, fid, src, text in entries:
-            if this in est and prev not in est:
-                e = est[this]
-                out.append(_candidate(prev, e.value / point, e.interval / factor, e.sources + src,
-                                      f"{m} ({fmt_t(e.value)}) ÷ (1 {text} m/m)",
-                                      f"X[{prev[1]}] = X[{m}] / (1 + mom[{m}])", e.inputs + (fid,)))
-            if prev in est and this not in est:
-                e = est[prev]
-                out.append(_candidate(this, e.value * point, e.interval * factor, e.sources + src,
-                                      f"{prev[1]} ({fmt_t(e.value)}) × (1 {text} m/m)",
-                                      f"X[{m}] = X[{prev[1]}] × (1 + mom[{m}])", e.inputs + (fid,)))
-
-    # year-on-year: X[a..b] = X[a-12..b-12] * (1 + r)
-    for (p, a, b), entries in k.yoy.items():
-        this = (p, a, b)
-        prev = (p, add_months(a, -12), add_months(b, -12))
-        lab, plab = span_label(this).split(" ", 1)[1], span_label(prev).split(" ", 1)[1]
-        for factor, point, fid, src, text in entries:
-            if this in est and prev not in est:
-                e = est[this]
-                out.append(_candidate(prev, e.value / point, e.interval / factor, e.sources + src,
-                                      f"{lab} ({fmt_t(e.value)}) ÷ (1 {text} y/y)",
-                                      f"X[{plab}] = X[{lab}] / (1 + yoy[{lab}])", e.inputs + (fid,)))
-            if prev in est and this not in est:
-                e = est[prev]
-                out.append(_candidate(this, e.value * point, e.interval * factor, e.sources + src,
-                                      f"{plab} ({fmt_t(e.value)}) × (1 {text} y/y)",
-                                      f"X[{lab}] = X[{plab}] × (1 + yoy[{lab}])", e.inputs + (fid,)))
+    # a change links a quantity to the one `lag` months earlier: X[this] = X[prev] * (1 + r)
+    for changes, lag, name in ((k.mom, 1, "mom"), (k.yoy, 12, "yoy")):
+        unit = "m/m" if lag == 1 else "y/y"
+        for (p, a, b), entries in changes.items():
+            this, prev = (p, a, b), (p, add_months(a, -lag), add_months(b, -lag))
+            lab, plab = span_label(this).split(" ", 1)[1], span_label(prev).split(" ", 1)[1]
+            for factor, point, fid, src, text in entries:
+                if this in est and prev not in est:
+                    e = est[this]
+                    out.append(_candidate(prev, e.value / point, e.interval / factor, e.sources + src,
+                                          f"{lab} ({fmt_t(e.value)}) ÷ (1 {text} {unit})",
+                                          f"X[{plab}] = X[{lab}] / (1 + {name}[{lab}])", e.inputs + (fid,)))
+                if prev in est and this not in est:
+                    e = est[prev]
+                    out.append(_candidate(this, e.value * point, e.interval * factor, e.sources + src,
+                                          f"{plab} ({fmt_t(e.value)}) × (1 {text} {unit})",
+                                          f"X[{lab}] = X[{plab}] × (1 + {name}[{lab}])", e.inputs + (fid,)))
 
     # sums: a known span minus its other known parts gives the one missing part
     spans = [key for key in est if key[1] != key[2]]
