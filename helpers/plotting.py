@@ -277,10 +277,15 @@ def plot_scenarios(actual: pd.DataFrame, projections: pd.DataFrame, as_of: str) 
     """
     fig, ax = plt.subplots()
     known = actual[actual.status != "missing"]
-    before = known[known.month <= as_of]
+    before = actual[actual.month <= as_of]  # missing months stay NaN: the line breaks there
     after = known[known.month > as_of]
     ax.plot([month_mid(m) for m in before.month], before.tonnes, color=PALETTE["total"], marker="o", lw=2,
             label=f"Actual to {as_of}")
+    derived = before[before.status == "derived"]
+    if len(derived):
+        ax.errorbar([month_mid(m) for m in derived.month], derived.tonnes,
+                    yerr=[derived.tonnes - derived.low, derived.high - derived.tonnes], fmt="o", mfc="white",
+                    color=PALETTE["total"], capsize=3, zorder=4, label="Derived (range shown)")
     if len(after):
         ax.plot([month_mid(m) for m in after.month], after.tonnes, color="black", marker="D", lw=0, ms=6,
                 label="Actual after (backtest)", zorder=5)
@@ -297,7 +302,8 @@ def plot_scenarios(actual: pd.DataFrame, projections: pd.DataFrame, as_of: str) 
     ax.set_title(f"Scenarios from {as_of}", loc="left")
     fig.tight_layout()
     names = list(dict.fromkeys(projections.scenario))
-    fig.alt_text = (f"Line chart of monthly exports in tonnes: actual values to {as_of}"
+    fig.alt_text = (f"Line chart of monthly exports in tonnes: actual values to {as_of} (hollow markers: derived; "
+                    "gaps: not reported)"
                     + (f", actual values after it for {len(after)} month(s)" if len(after) else "")
                     + f", and {len(names)} projected scenario(s): {', '.join(map(str, names))}.")
     return fig

@@ -65,3 +65,16 @@ def test_partner_figure_and_scenarios_have_alt_text(ds):
     fig = plotting.plot_scenarios(actual, proj, "2025-06")
     assert "fast" in fig.alt_text and "after it for 1 month" in fig.alt_text
     plt.close(fig)
+
+
+def test_scenario_chart_breaks_at_missing_months_and_marks_derived(ds):
+    actual = pd.DataFrame({"month": ["2024-12", "2025-01", "2025-02", "2025-03"],
+                           "tonnes": [float("nan"), 6357.0, 3548.0, 5361.0],
+                           "low": [float("nan"), 6356.5, 3490.0, 5306.0], "high": [float("nan"), 6357.5, 3605.0, 5418.0],
+                           "status": ["missing", "reported", "derived", "derived"]})
+    proj = pd.DataFrame({"scenario": ["flat"], "month": ["2025-04"], "tonnes": [5361.0]})
+    fig = plotting.plot_scenarios(actual, proj, "2025-03")
+    line = fig.axes[0].lines[0]
+    assert pd.isna(line.get_ydata()[0])  # not drawn across the unknown month
+    assert "Derived (range shown)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    plt.close(fig)
