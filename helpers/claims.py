@@ -22,9 +22,10 @@ import pandas as pd
 
 from . import paths
 from .compare import change, estimate, partners_in_month, reported_ranking
-from .data import DATE_RE, MEASURES, MONTH_RE, NUMBER_RE, TOTAL, Dataset, check_header, is_partner_code
+from .data import (DATE_RE, MEASURES, MONTH_RE, NUMBER_RE, TOTAL, Dataset, check_header, is_partner_code,
+                   rounding_half_width)
 from .errors import DataError
-from .series import add_months, fmt_t
+from .series import add_months, fmt_signed_pct, fmt_t, month_name, span_name
 
 KINDS = ("value", "ranking", "event", "direction", "not_checkable")
 DIRECTIONS = ("up", "down", "flat")
@@ -130,31 +131,15 @@ def _validate_row(name: str, i: int, r: dict) -> None:
 # --------------------------------------------------------------------------- formatting
 
 
-def _pct(x: float, digits: int = 1) -> str:
-    return f"{x:+,.{digits}f}%".replace("-", "−")
-
-
 def _decimals(text: str) -> int:
-    return len(text.split(".")[1]) if "." in text else 0
+    return len(text.partition(".")[2])
 
 
 def stated_range(text: str, approx: bool) -> tuple[float, float, float]:
     """(value, low, high) of a stated number rounded to its last digit (doubled when approximate)."""
     v = float(text)
-    hw = 0.5 * 10.0 ** (-_decimals(text)) * (2 if approx else 1)
+    hw = rounding_half_width(text, approx)
     return v, v - hw, v + hw
-
-
-def _month_name(month: str) -> str:
-    return pd.Timestamp(month + "-01").strftime("%B %Y")
-
-
-def _span_name(a: str, b: str) -> str:
-    if a == b:
-        return _month_name(a)
-    if a[:4] == b[:4]:
-        return f"{pd.Timestamp(a + '-01'):%b}–{pd.Timestamp(b + '-01'):%b %Y}"
-    return f"{_month_name(a)}–{_month_name(b)}"
 
 
 def _describe(e) -> str:
@@ -200,7 +185,7 @@ def check_claims(dataset: Dataset, claims: pd.DataFrame, as_of: str) -> pd.DataF
 
 
 def _not_yet(month: str, as_of: str) -> str:
-    return f"Not checkable yet: {_month_name(month)} is after as_of = {as_of}, the last month of data used."
+    return f"Not checkable yet: {month_name(month)} is after as_of = {as_of}, the last month of data used."
 
 
 def _check_nothing(dataset, r, as_of):
@@ -212,13 +197,13 @@ def _check_nothing(dataset, r, as_of):
 def _check_value(dataset: Dataset, r, as_of: str):
     approx = r.approx == "yes"
     v, slo, shi = stated_range(r.stated_value, approx)
-    what = _span_name(r.from_month, r.to_month)
+    what = span_name(r.from_month, r.to_month)
     who = "" if r.partner == TOTAL else f" to {dataset.partner_name(r.partner)}"
     tilde = "≈" if approx else ""
     if r.measure == "tonnes":
         stated = f"{tilde}{fmt_t(v)}"
     else:
-        stated = f"{tilde}{_pct(v, _decimals(r.stated_value))}"
+        stated = f"{tilde}{fmt_signed_pct(v, _decimals(r.stated_value))}"
     d = _decimals(r.stated_value) + 1
     stated_text = (f"stated {stated} (read as {_num(slo, d)} to {_num(shi, d)}"
                    f"{' t' if r.measure == 'tonnes' else '%'}"
@@ -242,15 +227,15 @@ def _check_value(dataset: Dataset, r, as_of: str):
     cur = estimate(dataset, r.partner, r.from_month, r.to_month)
     base = estimate(dataset, r.partner, a, b)
     c = change(cur, base)
-    base_name = _span_name(a, b)
+    base_name = span_name(a, b)
     if c is None:
         missing = what if cur is None else base_name
         return stated, "not in the data", UNCHECKABLE, (
             f"Exports{who} in {missing} are neither reported nor derivable, so the change cannot be computed.")
     verdict = OK if not (shi < c.low or slo > c.high) else WRONG
     d = 2 if c.high - c.low < 1 else 1
-    why = (f"{fmt_t(cur.value)} ({what}) ÷ {fmt_t(base.value)} ({base_name}) − 1 = {_pct(c.pct, d)} "
-           f"(range {_pct(c.low, d)} to {_pct(c.high, d)} given the rounding of {fmt_t(base.value)} and "
+    why = (f"{fmt_t(cur.value)} ({what}) ÷ {fmt_t(base.value)} ({base_name}) − 1 = {fmt_signed_pct(c.pct, d)} "
+           f"(range {fmt_signed_pct(c.low, d)} to {fmt_signed_pct(c.high, d)} given the rounding of {fmt_t(base.value)} and "
            f"{fmt_t(cur.value)}); {stated_text} {_within(c.low, c.high, slo, shi)}.")
     for e, name in ((base, base_name), (cur, what)):
         if e.status == "derived":
@@ -260,7 +245,7 @@ def _check_value(dataset: Dataset, r, as_of: str):
     if circular:
         why += (f" That value rests on the change reported by {', '.join(circular)}, so this confirms the "
                 "claim agrees with that source, not with independent data.")
-    return stated, _pct(c.pct), verdict, why
+    return stated, fmt_signed_pct(c.pct), verdict, why
 
 
 def _check_ranking(dataset: Dataset, r, as_of: str):
@@ -278,7 +263,7 @@ def _check_ranking(dataset: Dataset, r, as_of: str):
         computed = ", ".join(rep.name)
         same = rep_codes[: len(stated_codes)] == stated_codes
         verdict = OK if same else WRONG
-        notes.append(f"The ranking on file for {_month_name(month)} ({', '.join(sources)}) "
+        notes.append(f"The ranking on file for {month_name(month)} ({', '.join(sources)}) "
                      + ("is the same." if same else f"differs: {computed}."))
         if sources == [r.source_id] or (r.source_id and set(sources) <= {r.source_id}):
             notes.append(f"That ranking's only source is the article itself ({r.source_id}): "
@@ -292,7 +277,7 @@ def _check_ranking(dataset: Dataset, r, as_of: str):
                      + ("in the stated order." if pairs_ok else "NOT in the stated order."))
         verdict = WRONG if not pairs_ok else (verdict or OK)
     elif len(ranked) == 1:
-        notes.append(f"Only {dataset.partner_name(ranked[0])}'s tonnage is known for {_month_name(month)}.")
+        notes.append(f"Only {dataset.partner_name(ranked[0])}'s tonnage is known for {month_name(month)}.")
     outside = [c for c in known.index if c not in stated_codes]
     if ranked and outside:
         smallest = min(known.loc[c, "high"] for c in ranked)
@@ -303,7 +288,7 @@ def _check_ranking(dataset: Dataset, r, as_of: str):
                          + " were larger than to a listed partner.")
     if verdict is None:
         return stated, computed, UNCHECKABLE, (f"No ranking and too few partner tonnages on file for "
-                                               f"{_month_name(month)}.")
+                                               f"{month_name(month)}.")
     return stated, computed, verdict, " ".join(notes)
 
 
@@ -328,8 +313,8 @@ def _check_event(dataset: Dataset, r, as_of: str):
 def _check_direction(dataset: Dataset, r, as_of: str):
     stated = r.stated_value
     lag = 1 if r.measure == "mom_pct" else 12
-    what = _span_name(r.from_month, r.to_month)
-    base_name = _span_name(add_months(r.from_month, -lag), add_months(r.to_month, -lag))
+    what = span_name(r.from_month, r.to_month)
+    base_name = span_name(add_months(r.from_month, -lag), add_months(r.to_month, -lag))
     if r.to_month > as_of:
         return stated, "–", UNCHECKABLE, _not_yet(r.to_month, as_of)
     c = change(estimate(dataset, r.partner, r.from_month, r.to_month),
@@ -343,12 +328,12 @@ def _check_direction(dataset: Dataset, r, as_of: str):
     elif -FLAT_PCT <= c.low and c.high <= FLAT_PCT:
         actual = "flat"
     else:
-        return stated, _pct(c.pct), UNCHECKABLE, (
-            f"{what} against {base_name}: {_pct(c.pct)} (range {_pct(c.low)} to {_pct(c.high)}): too close to "
+        return stated, fmt_signed_pct(c.pct), UNCHECKABLE, (
+            f"{what} against {base_name}: {fmt_signed_pct(c.pct)} (range {fmt_signed_pct(c.low)} to {fmt_signed_pct(c.high)}): too close to "
             "call a direction.")
-    why = (f"{what} ({fmt_t(c.current.value)}) against {base_name} ({fmt_t(c.base.value)}): {_pct(c.pct)} "
-           f"(range {_pct(c.low)} to {_pct(c.high)}), i.e. {actual}; stated {stated}.")
-    return stated, f"{_pct(c.pct)} ({actual})", OK if actual == stated else WRONG, why
+    why = (f"{what} ({fmt_t(c.current.value)}) against {base_name} ({fmt_t(c.base.value)}): {fmt_signed_pct(c.pct)} "
+           f"(range {fmt_signed_pct(c.low)} to {fmt_signed_pct(c.high)}), i.e. {actual}; stated {stated}.")
+    return stated, f"{fmt_signed_pct(c.pct)} ({actual})", OK if actual == stated else WRONG, why
 
 
 def summary(checked: pd.DataFrame) -> dict:

@@ -14,7 +14,8 @@ import pandas as pd
 from mpmath import iv
 
 from .data import MAIN_SERIES, TOTAL, Dataset
-from .series import Estimate, add_months, build_monthly_series, derive, estimate, month_range
+from .series import (Estimate, add_months, build_monthly_series, derive, estimate, fmt_signed_pct, month_range,
+                     span_name)
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ def describe_change(c: Change | None, digits: int = 1) -> str:
         return "not available (a month it needs is not known)"
 
     def pct(x: float) -> str:
-        return f"{x:+,.{digits}f}%".replace("-", "−")
+        return fmt_signed_pct(x, digits)
 
     text = pct(c.pct)
     # the range is shown when the rounding of the inputs moves the change by a percentage point or more
@@ -297,14 +298,6 @@ def provenance_table(dataset: Dataset, partner: str = TOTAL, start: str = "2024-
     return out
 
 
-def _period_label(period: str) -> str:
-    a, b = period.split("..")
-    pa, pb = pd.Timestamp(a + "-01"), pd.Timestamp(b + "-01")
-    if a[:4] == b[:4]:
-        return f"{pa:%b}–{pb:%b %Y}"
-    return f"{pa:%b %Y}–{pb:%b %Y}"
-
-
 def _verdict(x) -> str:
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else ("✓" if x else "✗")
 
@@ -319,7 +312,7 @@ def reconciliation_view(rec: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
 
     return pd.DataFrame({
         "Destination": rec.partner.map(dataset.partner_name),
-        "Period": rec.period.map(_period_label),
+        "Period": [span_name(*p.split("..")) for p in rec.period],
         "Reported total (t)": rec.reported.map("{:,.0f}".format),
         "Sum of the months (t)": rec.monthly_sum.map(lambda x: "—" if math.isnan(x) else f"{x:,.0f}"),
         "Residual (t), range": rec.apply(residual, axis=1),

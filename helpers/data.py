@@ -213,6 +213,14 @@ def _check_known(df: pd.DataFrame, column: str, known, what: str, hint: str = ""
 # --------------------------------------------------------------------------- tables
 
 
+def rounding_half_width(text: str, approx: bool = False) -> float:
+    """Half the rounding unit of a number as written: ``"-51"`` -> 0.5, ``"1238.47"`` -> 0.005.
+
+    Doubled for an approximate value ("about", "nearly", "≈").
+    """
+    return 0.5 * 10.0 ** (-len(text.partition(".")[2])) * (2.0 if approx else 1.0)
+
+
 def is_partner_code(code: str, partners: pd.DataFrame | None = None) -> bool:
     """True for ``WLD`` and any ISO 3166-1 alpha-2 code."""
     if code == TOTAL:
@@ -282,8 +290,7 @@ def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None)
           "a month-on-month change needs from_month = to_month")
     _check_known(df, "source_id", source_ids, "source id", "not in any sources.csv")
     _check_unique(df, ["from_month", "to_month", "partner", "measure", "series", "source_id"], "figure")
-    decimals = df.value.str.partition(".")[2].str.len()
-    df["half_width"] = 0.5 * 10.0 ** (-decimals) * df.approx.map({True: 2.0, False: 1.0}).astype(float)
+    df["half_width"] = [rounding_half_width(v, a) for v, a in zip(df.value, df.approx)]
     df["value"] = value
     return df
 

@@ -44,6 +44,7 @@ import pycountry
 from . import paths
 from .data import MAIN_SERIES, MEASURES, TOTAL, TABLES, check_header, load_dataset, record_checksums, validate_figures
 from .errors import ConflictError, DataError, MagnetError, ParameterError
+from .series import month_range
 
 FORMATS = ("comtrade", "customs", "news")
 #: A tonnage above IMPLAUSIBLE_HIGH times the partner's median reported monthly total (or
@@ -699,10 +700,6 @@ def _reported_monthly(figures: pd.DataFrame, partner: str) -> list[float]:
     return list(sel.value.astype(float))
 
 
-def _months_between(a: str, b: str) -> int:
-    return (int(b[:4]) - int(a[:4])) * 12 + int(b[5:]) - int(a[5:]) + 1
-
-
 def check_plausible(parsed: Parsed, figures: pd.DataFrame, name: str, accept: bool) -> list[str]:
     """Refuse (or, with ``accept``, warn about) tonnages far from the partner's history."""
     warnings = []
@@ -715,7 +712,7 @@ def check_plausible(parsed: Parsed, figures: pd.DataFrame, name: str, accept: bo
         median = statistics.median(history)
         if median <= 0:
             continue
-        per_month = float(f.value) / _months_between(f.from_month, f.to_month)
+        per_month = float(f.value) / len(month_range(f.from_month, f.to_month))
         ratio = per_month / median
         if IMPLAUSIBLE_LOW <= ratio <= IMPLAUSIBLE_HIGH:
             continue

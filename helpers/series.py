@@ -55,6 +55,25 @@ def fmt_pct(x: float) -> str:
     return s.replace("-", "−") + "%"
 
 
+def fmt_signed_pct(x: float, digits: int = 1) -> str:
+    """A change at fixed precision: ``+157.4%``, ``−38.1%``."""
+    return f"{x:+,.{digits}f}%".replace("-", "−")
+
+
+def month_name(month: str) -> str:
+    """``2025-06`` -> ``June 2025``."""
+    return pd.Timestamp(month + "-01").strftime("%B %Y")
+
+
+def span_name(first: str, last: str) -> str:
+    """A month or span for readers: ``June 2025``, ``Jan–Jun 2025``, ``November 2024–March 2025``."""
+    if first == last:
+        return month_name(first)
+    if first[:4] == last[:4]:
+        return f"{pd.Timestamp(first + '-01'):%b}–{pd.Timestamp(last + '-01'):%b %Y}"
+    return f"{month_name(first)}–{month_name(last)}"
+
+
 def span_label(key: Key) -> str:
     """``US 2025-06`` or ``WLD 2025-01..2025-06``."""
     p, a, b = key
