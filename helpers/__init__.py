@@ -10,8 +10,11 @@ One module, one job:
 - :mod:`helpers.plotting`  the house plotting style
 - :mod:`helpers.claims`    check a news report's claims against the data
 - :mod:`helpers.params`    validate notebook parameters
+- :mod:`helpers.outlook`   scenario projections and their backtest
 - :mod:`helpers.build`     build and publish the reports
+- :mod:`helpers.bench`     benchmark the build against the naive CLI route
 - :mod:`helpers.importers` add a month of data from official exports
+- :mod:`helpers.notebooks_refresh` re-execute the committed notebooks in place
 """
 
 __all__ = ["__version__"]
