@@ -36,13 +36,13 @@ lab: $(STAMP) ## Open JupyterLab on the project's environment
 	$(BIN)/jupyter lab --notebook-dir=.
 
 bench: $(STAMP) ## Benchmark the build against the naive papermill+nbconvert CLI route
-	$(BIN)/python -m helpers.bench $(ARGS)
+	$(BIN)/python -m pipeline.bench $(ARGS)
 
 import: $(STAMP) ## Add a data file: make import FILE=path/to/file.csv [ARGS="--format comtrade ..."]
 	$(BIN)/magnet-import $(FILE) $(ARGS)
 
 execute-notebooks: $(STAMP) ## Re-execute the committed notebooks in place (refreshes the outputs nbval checks)
-	$(BIN)/python -m helpers.notebooks_refresh
+	$(BIN)/python -m pipeline.refresh
 
 clean: ## Remove the environment and build leftovers (keeps published reports)
 	rm -rf $(VENV) .pytest_cache reports/.staging reports/.state

@@ -1,20 +1,20 @@
-"""Helpers for the rare-earth magnet exports report.
-
-One module, one job:
+"""The analysis library the notebooks import: small modules, one job each.
 
 - :mod:`helpers.paths`     where things are (pathlib constants)
 - :mod:`helpers.errors`    one base exception and its narrow subclasses
+- :mod:`helpers.patterns`  the text patterns (month, date, number, URL)
+- :mod:`helpers.partners`  partner codes, names, and resolving a name or alias to a code
 - :mod:`helpers.data`      load and validate the data files, verify checksums
 - :mod:`helpers.series`    build the monthly series (reported and derived values)
 - :mod:`helpers.compare`   changes, cumulative totals, shares, rankings, reconciliation
+- :mod:`helpers.text`      numbers, changes and months as readers see them
 - :mod:`helpers.plotting`  the house plotting style
 - :mod:`helpers.claims`    check a news report's claims against the data
 - :mod:`helpers.params`    validate notebook parameters
 - :mod:`helpers.outlook`   scenario projections and their backtest
-- :mod:`helpers.build`     build and publish the reports
-- :mod:`helpers.bench`     benchmark the build against the naive CLI route
-- :mod:`helpers.importers` add a month of data from official exports
-- :mod:`helpers.notebooks_refresh` re-execute the committed notebooks in place
+
+The pipeline that runs the notebooks and publishes reports is the separate
+package :mod:`pipeline`, which imports this one (never the reverse).
 """
 
 __all__ = ["__version__"]

@@ -22,10 +22,12 @@ import pandas as pd
 
 from . import paths
 from .compare import change, estimate, partners_in_month, reported_ranking
-from .data import (DATE_RE, MEASURES, MONTH_RE, NUMBER_RE, TOTAL, Dataset, check_header, is_partner_code,
-                   rounding_half_width)
+from .data import MEASURES, TOTAL, Dataset, check_header, rounding_half_width
+from .partners import is_partner_code
+from .patterns import DATE_RE, MONTH_RE, NUMBER_RE
 from .errors import DataError
-from .series import add_months, fmt_signed_pct, fmt_t, month_name, span_name
+from .series import add_months
+from .text import fmt_num, fmt_signed_pct, fmt_t, month_name, span_name
 
 KINDS = ("value", "ranking", "event", "direction", "not_checkable")
 DIRECTIONS = ("up", "down", "flat")
@@ -160,10 +162,6 @@ def _within(lo: float, hi: float, slo: float, shi: float) -> str:
     return "overlaps the computed range: consistent"
 
 
-def _num(x: float, digits: int) -> str:
-    return f"{x:,.{digits}f}".replace("-", "−")
-
-
 # --------------------------------------------------------------------------- checking
 
 
@@ -205,7 +203,7 @@ def _check_value(dataset: Dataset, r, as_of: str):
     else:
         stated = f"{tilde}{fmt_signed_pct(v, _decimals(r.stated_value))}"
     d = _decimals(r.stated_value) + 1
-    stated_text = (f"stated {stated} (read as {_num(slo, d)} to {_num(shi, d)}"
+    stated_text = (f"stated {stated} (read as {fmt_num(slo, d)} to {fmt_num(shi, d)}"
                    f"{' t' if r.measure == 'tonnes' else '%'}"
                    f"{', doubled for approx.' if approx else ''})")
     if r.to_month > as_of:

@@ -14,8 +14,8 @@ import pandas as pd
 from mpmath import iv
 
 from .data import MAIN_SERIES, TOTAL, Dataset
-from .series import (Estimate, add_months, build_monthly_series, derive, estimate, fmt_signed_pct, month_range,
-                     span_name)
+from .series import Estimate, add_months, build_monthly_series, derive, estimate, month_range
+from .text import fmt_t, span_name
 
 
 @dataclass(frozen=True)
@@ -215,35 +215,6 @@ def cross_checks(dataset: Dataset) -> pd.DataFrame:
 # --------------------------------------------------------------------------- for the story notebooks
 
 
-def describe_estimate(e: Estimate | None) -> str:
-    """Prose for a tonnage: ``3,188 t``, ``5,361 t (derived; 5,306 t to 5,418 t)`` or ``not reported``."""
-    from .series import fmt_t
-
-    if e is None:
-        return "not reported"
-    if e.status == "reported":
-        return fmt_t(round(e.value, 2))
-    return f"{e.value:,.0f} t (derived; {e.low:,.0f} t to {e.high:,.0f} t)"
-
-
-def describe_change(c: Change | None, digits: int = 1) -> str:
-    """Prose for a change: ``+157.4%``, ``+667.4% (range +658.1% to +676.9%)`` or ``not available``.
-
-    The range the rounding of the inputs allows is shown when it spans a percentage point or more.
-    """
-    if c is None:
-        return "not available (a month it needs is not known)"
-
-    def pct(x: float) -> str:
-        return fmt_signed_pct(x, digits)
-
-    text = pct(c.pct)
-    # the range is shown when the rounding of the inputs moves the change by a percentage point or more
-    if c.high - c.low >= 1.0:
-        text += f" (range {pct(c.low)} to {pct(c.high)})"
-    return text
-
-
 def month_summary(dataset: Dataset, month: str, partner: str = TOTAL, top: int = 5) -> dict:
     """The key numbers of one month: tonnage, m/m, y/y, year to date, top destinations.
 
@@ -280,8 +251,6 @@ def provenance_table(dataset: Dataset, partner: str = TOTAL, start: str = "2024-
 
     Missing months read "not reported" (never zero); derived values say how.
     """
-    from .series import fmt_t
-
     df = monthly_table(dataset, partner, start, end)
     out = pd.DataFrame({"Month": [pd.Timestamp(m + "-01").strftime("%b %Y") for m in df.month]})
     out["Tonnes"] = [("not reported" if s == "missing" else f"{t:,.0f}" if s == "derived" else fmt_t(t)[:-2])

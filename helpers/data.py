@@ -25,20 +25,16 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import pycountry
 
 from . import paths
 from .errors import ChecksumError, DataError
+from .partners import TOTAL, is_partner_code, partner_name
+from .patterns import DATE_RE, MONTH_RE, NUMBER_RE
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-DATE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
-NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
 
 #: The customs code of the series this project follows; other series are kept
 #: (with a note) but never mixed into it.
 MAIN_SERIES = "850511"
-#: Partner code of the all-destinations total (not an ISO 3166 code).
-TOTAL = "WLD"
 MEASURES = ("tonnes", "mom_pct", "yoy_pct")
 EVENT_KINDS = ("controls", "easing", "tariffs", "release", "other")
 
@@ -219,26 +215,6 @@ def rounding_half_width(text: str, approx: bool = False) -> float:
     Doubled for an approximate value ("about", "nearly", "≈").
     """
     return 0.5 * 10.0 ** (-len(text.partition(".")[2])) * (2.0 if approx else 1.0)
-
-
-def is_partner_code(code: str, partners: pd.DataFrame | None = None) -> bool:
-    """True for ``WLD`` and any ISO 3166-1 alpha-2 code."""
-    if code == TOTAL:
-        return True
-    return len(code) == 2 and code.isupper() and pycountry.countries.get(alpha_2=code) is not None
-
-
-def partner_name(code: str, partners: pd.DataFrame | None = None) -> str:
-    """Display name: the reference table's, else ISO 3166's common or official name."""
-    if partners is None:
-        partners = load_partners()
-    hit = partners.loc[partners.code == code, "name"]
-    if len(hit):
-        return str(hit.iloc[0])
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    return getattr(country, "common_name", None) or country.name
 
 
 def load_partners(path: Path | None = None) -> pd.DataFrame:

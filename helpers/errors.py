@@ -52,3 +52,7 @@ class ParameterError(MagnetError):
 
 class BuildError(MagnetError):
     """A report failed to build: names the report, the cell and the error."""
+
+
+class UsageError(MagnetError):
+    """A command was called with arguments it does not take (one line, with a pointer to --help)."""

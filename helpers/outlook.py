@@ -19,6 +19,7 @@ import math
 import pandas as pd
 
 from .data import TOTAL, Dataset
+from .errors import ParameterError
 from .series import add_months, build_monthly_series, month_range
 
 BASELINES = ("average", "same_month")
@@ -42,7 +43,7 @@ def starting_point(dataset: Dataset, as_of: str, partner: str = TOTAL) -> tuple[
     df = build_monthly_series(dataset, partner, add_months(as_of, -24), as_of)
     known = df[df.status != "missing"]
     if known.empty:
-        raise ValueError(f"no month with a known tonnage in the two years to {as_of}")
+        raise ParameterError("as_of", as_of, "a month with a known tonnage in the two years before it")
     last = known.iloc[-1]
     return str(last.month), float(last.tonnes)
 
@@ -55,7 +56,7 @@ def project(dataset: Dataset, as_of: str, horizon: int, scenarios: dict, baselin
     target (the 2024 level aimed at), target_basis (how that level was computed).
     """
     if baseline not in BASELINES:
-        raise ValueError(f"baseline must be one of {BASELINES}")
+        raise ParameterError("baseline", baseline, "one of " + ", ".join(BASELINES))
     start_month, start_value = starting_point(dataset, as_of, partner)
     avg = baseline_level(dataset, base_year, partner)
     same = build_monthly_series(dataset, partner, f"{base_year}-01", f"{base_year}-12").set_index("month")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pycountry
-
 from . import paths
-from .data import MAIN_SERIES, MONTH_RE, TOTAL, Dataset
+from .data import MAIN_SERIES, TOTAL, Dataset
+from .partners import partner_lookup, resolve_partner
+from .patterns import MONTH_RE
 from .errors import DataError, ParameterError
 
 
@@ -57,22 +57,6 @@ def partners_with_data(dataset: Dataset) -> list[str]:
     return sorted(codes)
 
 
-def resolve_partner(value: str, dataset: Dataset) -> str | None:
-    """The partner code of a code, name or alias (case-insensitive), or None."""
-    text = value.strip()
-    key = text.casefold()
-    for r in dataset.partners.itertuples():
-        names = [r.code, r.name] + [a for a in r.aliases.split(";") if a]
-        if key in {n.strip().casefold() for n in names}:
-            return r.code
-    if len(text) == 2 and pycountry.countries.get(alpha_2=text.upper()) is not None:
-        return text.upper()
-    try:
-        return pycountry.countries.lookup(text).alpha_2
-    except LookupError:
-        return None
-
-
 def check_partner(name: str, value, dataset: Dataset, allow_total: bool = False) -> str:
     """The partner code for ``value`` (ISO alpha-2 code, name or alias) among destinations with data."""
     known = partners_with_data(dataset)
@@ -82,7 +66,7 @@ def check_partner(name: str, value, dataset: Dataset, allow_total: bool = False)
         allowed += f", or {TOTAL} (all destinations)"
     if not isinstance(value, str) or not value.strip():
         raise ParameterError(name, value, allowed)
-    code = resolve_partner(value, dataset)
+    code = resolve_partner(value, partner_lookup(dataset.partners))
     if code == TOTAL and allow_total:
         return code
     if code is None or code not in known:

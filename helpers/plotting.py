@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 
 import matplotlib
 
@@ -29,7 +28,7 @@ import seaborn as sns  # noqa: E402
 
 from .compare import cumulative_by_month, monthly_table  # noqa: E402
 from .data import TOTAL, Dataset  # noqa: E402
-from .series import fmt_t  # noqa: E402
+from .text import fmt_t  # noqa: E402
 
 #: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 OKABE_ITO = {
@@ -328,8 +327,3 @@ def show(fig: plt.Figure, caption: str, alt: str | None = None) -> None:
         display(HTML(figure_html(fig, caption, alt)))
     finally:
         plt.close(fig)
-
-
-def is_missing(x) -> bool:
-    """True for None and NaN."""
-    return x is None or (isinstance(x, float) and math.isnan(x))

@@ -28,6 +28,7 @@ from mpmath import iv
 
 from .data import MAIN_SERIES, TOTAL, Dataset
 from .errors import DataError
+from .text import fmt_pct, fmt_t
 
 #: A quantity: (partner, first month, last month).
 Key = tuple[str, str, str]
@@ -42,36 +43,6 @@ def add_months(month: str, n: int) -> str:
 def month_range(start: str, end: str) -> list[str]:
     """Every month from ``start`` to ``end`` inclusive, as ``YYYY-MM``."""
     return [f"{p.year:04d}-{p.month:02d}" for p in pd.period_range(start, end, freq="M")]
-
-
-def fmt_t(x: float) -> str:
-    """Tonnes for prose: ``3,188 t``, ``1,238.47 t``."""
-    return f"{x:,.2f}".rstrip("0").rstrip(".") + " t"
-
-
-def fmt_pct(x: float) -> str:
-    """A signed change for prose: ``+157.5 %``, ``−51 %``."""
-    s = f"{x:+.2f}".rstrip("0").rstrip(".")
-    return s.replace("-", "−") + "%"
-
-
-def fmt_signed_pct(x: float, digits: int = 1) -> str:
-    """A change at fixed precision: ``+157.4%``, ``−38.1%``."""
-    return f"{x:+,.{digits}f}%".replace("-", "−")
-
-
-def month_name(month: str) -> str:
-    """``2025-06`` -> ``June 2025``."""
-    return pd.Timestamp(month + "-01").strftime("%B %Y")
-
-
-def span_name(first: str, last: str) -> str:
-    """A month or span for readers: ``June 2025``, ``Jan–Jun 2025``, ``November 2024–March 2025``."""
-    if first == last:
-        return month_name(first)
-    if first[:4] == last[:4]:
-        return f"{pd.Timestamp(first + '-01'):%b}–{pd.Timestamp(last + '-01'):%b %Y}"
-    return f"{month_name(first)}–{month_name(last)}"
 
 
 def span_label(key: Key) -> str:
@@ -312,10 +283,3 @@ def estimate(dataset: Dataset, partner: str, first: str, last: str | None = None
                     method="sum of " + ", ".join(e.key[1] for e in months),
                     formula=f"X[{first}..{last}] = Σ X[m]",
                     inputs=tuple(i for e in months for i in e.inputs))
-
-
-def reported_changes(dataset: Dataset, partner: str = TOTAL) -> pd.DataFrame:
-    """The m/m and y/y changes as reported, one row per (month, measure, source)."""
-    f = dataset.figures
-    f = f[(f.series == MAIN_SERIES) & (f.partner == partner) & (f.measure != "tonnes")]
-    return f[["from_month", "to_month", "measure", "value", "approx", "source_id"]].reset_index(drop=True)

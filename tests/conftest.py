@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # --------------------------------------------------------------------------- build and browser tests
 
 BUILD_FIXTURES = ROOT / "tests" / "fixtures" / "build"
-MAGNET_BUILD = [sys.executable, "-m", "helpers.build"]
+MAGNET_BUILD = [sys.executable, "-m", "pipeline.build"]
 
 
 def write_report_set(folder: Path, reports: dict[str, dict], name: str = "set.yaml") -> Path:

@@ -20,7 +20,9 @@ import pytest
 from helpers import paths
 from helpers.data import load_dataset
 from helpers.errors import ConflictError, DataError, MagnetError, ParameterError
-from helpers.importers import Options, import_file, map_partner, partner_lookup, tonnes_text
+from helpers.partners import partner_lookup, resolve_partner
+from pipeline.importing import Options, import_file
+from pipeline.importing.reading import tonnes_text
 
 FIX = Path(__file__).parent / "fixtures" / "imports"
 BAD = FIX / "bad"
@@ -73,7 +75,7 @@ def refused(project: Path, fixture: Path, words: str, row: int | None = None, co
 
 def cli(project: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "MAGNET_PROJECT_ROOT": str(project)}
-    return subprocess.run([sys.executable, "-m", "helpers.importers", *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "pipeline.importing.cli", *args], env=env, capture_output=True,
                           text=True, cwd=project, timeout=120)
 
 
@@ -209,7 +211,7 @@ def test_non_numeric_value(project):
 
 
 def test_negative_weight_in_the_news_format(project):
-    refused(project, BAD / "negative-weight.csv", "negative weight -601", row=3, column="value")
+    refused(project, BAD / "negative-weight.csv", "negative tonnage -601", row=3, column="value")
 
 
 def test_negative_weight_in_a_comtrade_file(project):
@@ -342,7 +344,7 @@ def test_kilograms_become_tonnes_keeping_kg_precision():
 ])
 def test_partner_names_and_codes_map_to_iso(text, code):
     lookup = partner_lookup(load_dataset().partners)
-    assert map_partner(text, lookup) == code
+    assert resolve_partner(text, lookup) == code
 
 
 def test_errors_are_magnet_errors():
@@ -365,7 +367,7 @@ def test_comtrade_bulk_file_tab_separated_and_gzipped(project, tmp_path):
 
 
 def test_a_failure_while_publishing_rolls_everything_back(project, monkeypatch):
-    import helpers.importers as imp
+    import pipeline.importing.batch as imp
     real = imp.record_checksums
 
     def failing(files, data_dir=None):
@@ -381,7 +383,7 @@ def test_a_failure_while_publishing_rolls_everything_back(project, monkeypatch):
 
 
 def test_a_failure_while_validating_leaves_no_temporary_folder(project, monkeypatch):
-    import helpers.importers as imp
+    import pipeline.importing.batch as imp
 
     def invalid(*args, **kwargs):
         raise DataError("data/raw/x/figures.csv", "broken on purpose", row=2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import params, paths
+from helpers import params
 from helpers.data import load_dataset
 from helpers.errors import ParameterError
 
@@ -59,7 +59,6 @@ def test_claims_file_missing_or_malformed(tmp_path):
     with pytest.raises(ParameterError, match="'claims_file'.*row 2, column 'kind'"):
         params.check_claims_file("claims_file", str(bad))
     assert len(params.check_claims_file("claims_file", "../data/claims/S29-2025-07-20.csv")) == 12
-    assert paths.NOTEBOOKS.name == "notebooks"
 
 
 @pytest.mark.parametrize("value", [{"fast": 0}, {"fast": "2"}, {"": 2}, "fast", {}, {"x": True}])

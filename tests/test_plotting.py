@@ -18,10 +18,6 @@ def ds():
     return load_dataset()
 
 
-def test_palette_is_colour_blind_safe_okabe_ito():
-    assert plotting.PALETTE["total"] == "#0072B2" and plotting.PALETTE["focus"] == "#D55E00"
-
-
 def test_monthly_figure_distinguishes_reported_derived_and_missing(ds):
     fig = plotting.plot_monthly(ds, end="2025-06")
     ax = fig.axes[0]

@@ -43,7 +43,7 @@ def project(tmp_path: Path) -> Path:
 def command(project: Path, name: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "MAGNET_PROJECT_ROOT": str(project)}
     exe = BIN / name
-    cmd = [str(exe), *args] if exe.exists() else [sys.executable, "-m", f"helpers.{name.split('-')[1]}", *args]
+    cmd = [str(exe), *args] if exe.exists() else [sys.executable, "-m", {"magnet-build": "pipeline.build", "magnet-import": "pipeline.importing.cli"}[name], *args]
     return subprocess.run(cmd, env=env, cwd=project, capture_output=True, text=True, timeout=600)
 
 

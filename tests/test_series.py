@@ -7,7 +7,7 @@ import math
 import pytest
 
 from helpers.data import load_dataset
-from helpers.series import add_months, build_monthly_series, derive, estimate, month_range
+from helpers.series import add_months, build_monthly_series, estimate, month_range
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +88,7 @@ def test_a_span_of_known_months_is_their_sum(ds):
     assert estimate(ds, "WLD", "2024-01", "2024-02") is None  # January 2024 unknown
 
 
-def test_derivation_is_deterministic_and_cached(ds):
-    assert derive(ds) is derive(ds)
+def test_derivation_is_deterministic(ds):
     a = build_monthly_series(ds)
     b = build_monthly_series(ds)
     assert a.equals(b)

@@ -5,8 +5,8 @@ The notebooks in ``notebooks/`` are committed *with* their outputs: nbval
 ``# NBVAL_CHECK_OUTPUT`` (the key numbers) with the committed outputs. After a
 deliberate change to the data or the helpers, refresh the outputs with::
 
-    python -m helpers.notebooks_refresh            # every notebook
-    python -m helpers.notebooks_refresh 01 03      # those whose name starts with 01 or 03
+    python -m pipeline.refresh            # every notebook
+    python -m pipeline.refresh 01 03      # those whose name starts with 01 or 03
 
 and review the diff of the checked cells before committing. Papermill's
 run-specific metadata (timestamps, durations) is stripped so that a refresh
@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import papermill
 
-from . import paths
+from helpers import paths
 
 KERNEL = "python3"
 
@@ -56,7 +56,7 @@ def notebooks(prefixes: list[str] | None = None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.notebooks_refresh", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m pipeline.refresh", description=__doc__.splitlines()[0])
     parser.add_argument("only", nargs="*", help="refresh only notebooks whose file name starts with these (e.g. 01)")
     args = parser.parse_args(argv)
     todo = notebooks(args.only)

@@ -28,9 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import paths
-from .build import load_report_set, resolve_parameters
-from .errors import MagnetError
+from helpers import paths
+from .reportset import load_report_set, resolve_parameters
+from helpers.errors import MagnetError
 
 BIN = Path(sys.executable).parent
 
@@ -63,7 +63,7 @@ def _run(cmd: list[str], **kw) -> None:
 
 def time_build(out: Path, config: Path | None, jobs: int | None, force: bool) -> tuple[float, str]:
     """Wall time and summary line of ``magnet-build`` (a fresh process, as ``make reports`` runs it)."""
-    cmd = [sys.executable, "-m", "helpers.build", "--no-progress", "--output-dir", out]
+    cmd = [sys.executable, "-m", "pipeline.build", "--no-progress", "--output-dir", out]
     cmd += ["--force"] if force else []
     cmd += ["--config", config] if config else []
     cmd += ["--jobs", str(jobs)] if jobs else []
@@ -74,7 +74,7 @@ def time_build(out: Path, config: Path | None, jobs: int | None, force: bool) ->
 
 def time_naive(out: Path, config: Path | None) -> float:
     """Wall time of the naive route: three commands per report, one report after another."""
-    from .data import load_dataset
+    from helpers.data import load_dataset
 
     reports = load_report_set(config)
     latest = load_dataset().latest_month
@@ -92,8 +92,8 @@ def time_naive(out: Path, config: Path | None) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m helpers.bench``: print the comparison; exit 1 when a route fails."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__.splitlines()[0])
+    """``python -m pipeline.bench``: print the comparison; exit 1 when a route fails."""
+    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=None, help="report set (default: reports.yaml)")
     parser.add_argument("--jobs", type=int, default=None, help="workers of the build (default: cores)")
     args = parser.parse_args(argv)

@@ -1,0 +1,193 @@
+"""The transactional write: a checked file becomes a new immutable batch in ``data/raw/``, or nothing changes.
+
+:func:`import_file` reads and checks the whole file, checks its figures with the
+loader's own validator and against the dataset (conflicts, plausibility), builds
+the batch in a temporary folder inside ``data/``, validates the whole dataset with
+it included, then moves it into ``data/raw/`` and records its checksums last. Any
+error leaves ``data/`` byte-identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import paths
+from helpers.data import MAIN_SERIES, TABLES, load_dataset, record_checksums, validate_figures
+from helpers.errors import DataError, ParameterError
+from helpers.partners import partner_lookup
+
+from .checks import check_plausible, find_conflicts
+from .formats import _months_label, read_file
+from .model import ImportResult, Options
+from .reading import check_date_param, check_slug, check_url_param, safe_text
+
+
+def _columns(table: str) -> tuple[str, ...]:
+    """A table's columns as the loader defines them (required, then optional)."""
+    required, optional = TABLES[table]
+    return required + optional
+
+
+def _next_source_ids(sources: pd.DataFrame, n: int) -> list[str]:
+    numbers = [int(m.group(1)) for s in sources.source_id if (m := re.match(r"^S(\d+)$", s))]
+    start = max(numbers, default=0) + 1
+    return [f"S{start + i}" for i in range(n)]
+
+
+def _write_csv(path: Path, columns, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([r.get(c, "") for c in columns])
+
+
+def _original_name(path: Path) -> str:
+    suffix = path.suffix.lower()
+    return "original" + (suffix if re.match(r"^\.[a-z0-9]{1,5}$", suffix) else ".csv")
+
+
+def _lock(data_dir: Path):
+    from filelock import FileLock
+
+    key = hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    return FileLock(os.path.join(tempfile.gettempdir(), f"magnet-import-{key}.lock"), timeout=60)
+
+
+def _validate_combined(data_dir: Path, batch: Path, new_files: list[str], name: str, row_of: dict[int, int],
+                       today: dt.date) -> None:
+    """Load the whole dataset with the new batch included, on a throw-away copy."""
+    from helpers.series import derive
+
+    with tempfile.TemporaryDirectory(prefix="magnet-import-check-") as tmp:
+        copy = Path(tmp) / "data"
+        shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns(".import-*"))
+        shutil.copytree(batch, copy / "raw" / batch.name)
+        record_checksums([copy / "raw" / batch.name / f for f in new_files], data_dir=copy)
+        try:
+            derive(load_dataset(copy, today=today))
+        except DataError as exc:
+            file = exc.file
+            for prefix in (str(copy.resolve()), str(copy)):
+                if file.startswith(prefix):
+                    file = "data" + file[len(prefix):]
+            msg = exc.message
+            if file.endswith(f"{batch.name}/figures.csv") and exc.row in row_of:
+                raise type(exc)(name, msg + f" (would be {file} row {exc.row})", row=row_of[exc.row],
+                                column=exc.column) from None
+            raise type(exc)(file, msg + f" (with {name} added)", row=exc.row, column=exc.column) from None
+
+
+def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, opts: Options | None = None,
+                slug: str | None = None, prefer: str | None = None, accept_implausible: bool = False,
+                dry_run: bool = False, today: dt.date | None = None, now: dt.datetime | None = None,
+                name: str | None = None) -> ImportResult:
+    """Add one upstream file to ``data_dir`` as a new raw batch, or change nothing.
+
+    Everything is checked before anything is written; the batch is built in a
+    temporary folder inside ``data/``, the whole dataset is validated with it, then
+    it is moved into ``data/raw/`` and its checksums are recorded last.
+    """
+    data_dir = Path(data_dir or paths.DATA).resolve()
+    opts = opts or Options()
+    today = today or dt.date.today()
+    now = now or dt.datetime.now()
+    path = Path(path)
+    name = name or str(path)
+    if prefer not in (None, "new", "existing"):
+        raise ParameterError("--prefer", prefer, "new or existing")
+    if opts.published:
+        check_date_param("--published", opts.published)
+    if opts.source_url:
+        check_url_param("--source-url", opts.source_url)
+    for attr in ("title", "outlet", "agency"):
+        if getattr(opts, attr):
+            setattr(opts, attr, safe_text(getattr(opts, attr)))
+    slug = check_slug(slug) if slug is not None else None
+    if path.is_dir():
+        raise ParameterError("FILE", str(path), "a file, not a folder")
+
+    with _lock(data_dir):
+        dataset = load_dataset(data_dir, today=today)
+        lookup = partner_lookup(dataset.partners)
+        parsed = read_file(path, fmt, lookup, opts, today, name=name)
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        for old in (data_dir / "raw").glob("*/original.*"):
+            if hashlib.sha256(old.read_bytes()).hexdigest() == digest:
+                raise DataError(name, f"was already imported as {paths.relative(old.parent)} (identical bytes)")
+
+        # sources: reuse a registered page (news format), else new ids
+        registered = dict(zip(dataset.sources.url, dataset.sources.source_id))
+        new_keys = [k for k, s in parsed.sources.items() if not (parsed.format == "news" and s.url in registered)]
+        ids = dict(zip(new_keys, _next_source_ids(dataset.sources, len(new_keys))))
+        for k, s in parsed.sources.items():
+            ids.setdefault(k, registered.get(s.url, ""))
+
+        figure_rows = [{"from_month": f.from_month, "to_month": f.to_month, "partner": f.partner,
+                        "measure": f.measure, "value": f.value, "approx": f.approx, "series": MAIN_SERIES,
+                        "source_id": ids[f.source_key], "note": f.note} for f in parsed.figures]
+        row_of = {i + 2: f.row for i, f in enumerate(parsed.figures)}
+        accessed = f"{today:%Y-%m-%d}"
+        source_rows = [{"source_id": ids[k], "outlet": s.outlet, "agency": s.agency, "title": s.title,
+                        "url": s.url, "published": s.published, "accessed": accessed,
+                        "note": f"added by magnet-import from {_original_name(path)} ({parsed.format} format)"}
+                       for k, s in parsed.sources.items() if k in new_keys]
+        # the new rows must pass the loader's own checks, named by the upstream row
+        frame = pd.DataFrame(figure_rows, columns=_columns("figures"), dtype=str).fillna("")
+        frame["row"], frame["file"] = [f.row for f in parsed.figures], name
+        validate_figures(frame, set(dataset.sources.source_id) | set(ids.values()), today)
+
+        warnings = list(parsed.warnings)
+        warnings += check_plausible(parsed, dataset.figures, name, accept_implausible)
+        resolutions = find_conflicts(parsed, ids, dataset, name, prefer)
+
+        months = sorted({f.to_month for f in parsed.figures})
+        slug = slug or check_slug(f"{parsed.format}-{_months_label(months).replace(' to ', '-to-')}")
+        batch_name = f"{now:%Y%m%d-%H%M%S}-{slug}"
+        target = data_dir / "raw" / batch_name
+        if target.exists():
+            raise ParameterError("--slug", slug, f"a batch named {batch_name} exists; wait a second or pick another")
+        if dry_run:
+            return ImportResult(None, list(ids.values()), len(figure_rows), len(resolutions), months, warnings)
+
+        tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=data_dir))
+        manifest = data_dir / "checksums.sha256"
+        manifest_before = manifest.read_bytes()
+        moved = False
+        try:
+            batch = tmp / batch_name
+            batch.mkdir()
+            files = ["figures.csv"]
+            _write_csv(batch / "figures.csv", _columns("figures"), figure_rows)
+            if source_rows:
+                _write_csv(batch / "sources.csv", _columns("sources"), source_rows)
+                files.append("sources.csv")
+            if resolutions:
+                _write_csv(batch / "resolutions.csv", _columns("resolutions"), resolutions)
+                files.append("resolutions.csv")
+            original = _original_name(path)
+            (batch / original).write_bytes(raw)
+            files.append(original)
+            _validate_combined(data_dir, batch, files, name, row_of, today)
+            os.replace(batch, target)
+            moved = True
+            record_checksums([target / f for f in files], data_dir=data_dir)
+            load_dataset(data_dir, today=today)
+        except BaseException:
+            if moved:
+                shutil.rmtree(target, ignore_errors=True)
+                manifest.write_bytes(manifest_before)
+            raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return ImportResult(target, list(ids.values()), len(figure_rows), len(resolutions), months, warnings)

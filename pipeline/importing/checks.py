@@ -1,0 +1,103 @@
+"""Checks of new figures against the data on file: plausibility (a kg/t mix-up) and conflicts."""
+
+from __future__ import annotations
+
+import statistics
+
+import pandas as pd
+
+from helpers.data import MAIN_SERIES, rounding_half_width
+from helpers.errors import ConflictError, DataError
+from helpers.series import month_range
+
+from .model import Parsed
+
+#: A tonnage above IMPLAUSIBLE_HIGH times the partner's median reported monthly total (or
+#: below IMPLAUSIBLE_LOW times it) is implausible: the usual cause is kg typed as tonnes.
+IMPLAUSIBLE_HIGH = 5.0
+IMPLAUSIBLE_LOW = 1 / 20
+
+def _reported_monthly(figures: pd.DataFrame, partner: str) -> list[float]:
+    f = figures
+    sel = f[(f.partner == partner) & (f.measure == "tonnes") & (f.series == MAIN_SERIES) & (f.from_month == f.to_month)]
+    return list(sel.value.astype(float))
+
+
+def check_plausible(parsed: Parsed, figures: pd.DataFrame, name: str, accept: bool) -> list[str]:
+    """Refuse (or, with ``accept``, warn about) tonnages far from the partner's history."""
+    warnings = []
+    for f in parsed.figures:
+        if f.measure != "tonnes":
+            continue
+        history = _reported_monthly(figures, f.partner)
+        if not history:
+            continue
+        median = statistics.median(history)
+        if median <= 0:
+            continue
+        per_month = float(f.value) / len(month_range(f.from_month, f.to_month))
+        ratio = per_month / median
+        if IMPLAUSIBLE_LOW <= ratio <= IMPLAUSIBLE_HIGH:
+            continue
+        cause = ("likely kilograms entered as tonnes" if ratio > IMPLAUSIBLE_HIGH
+                 else "likely tonnes entered as thousands of tonnes, or a partial figure")
+        span = f.from_month if f.from_month == f.to_month else f"{f.from_month}..{f.to_month} (per month)"
+        text = (f"implausible: {f.value} t for {f.partner} in {span} is {ratio:.3g}x the median of its "
+                f"{len(history)} reported monthly totals ({median:g} t), {cause}")
+        if not accept:
+            raise DataError(name, text + "; pass --accept-implausible if it is right", row=f.row, column="value")
+        warnings.append(f"{name}, row {f.row}: {text}; accepted (--accept-implausible)")
+    return warnings
+
+
+def find_conflicts(parsed: Parsed, new_ids: dict[str, str], dataset, name: str, prefer: str | None):
+    """Compare each new figure with the figures already reported for the same key.
+
+    Returns the resolutions to write. A figure that agrees within rounding
+    corroborates; one that does not is refused unless ``prefer`` says which wins.
+    """
+    existing = dataset.figures
+    resolved = dataset.resolutions
+    out = []
+    for f in parsed.figures:
+        sid = new_ids[f.source_key]
+        same = existing[(existing.from_month == f.from_month) & (existing.to_month == f.to_month)
+                        & (existing.partner == f.partner) & (existing.measure == f.measure)
+                        & (existing.series == MAIN_SERIES)]
+        if same.empty:
+            continue
+        dup = same[same.source_id == sid]
+        if len(dup):
+            d = dup.iloc[0]
+            raise DataError(name, f"{f.measure} of {f.partner} {f.from_month}..{f.to_month} from {sid} is "
+                            f"already in the dataset ({d.file} row {d.row}); nothing to add", row=f.row,
+                            column="value")
+        res = resolved[(resolved.from_month == f.from_month) & (resolved.to_month == f.to_month)
+                       & (resolved.partner == f.partner) & (resolved.measure == f.measure)
+                       & (resolved.series == MAIN_SERIES)]
+        if len(res):
+            winners = same[same.source_id == res.iloc[0].winning_source_id]
+            same = winners if len(winners) else same
+        value = float(f.value)
+        hw = rounding_half_width(f.value, f.approx == "yes")
+        clash = same[(value + hw < same.value - same.half_width) | (value - hw > same.value + same.half_width)]
+        if clash.empty:
+            continue
+        old = clash.sort_values("half_width").iloc[0]
+        what = f"{f.measure} of {f.partner} in {f.from_month}" + (
+            f"..{f.to_month}" if f.to_month != f.from_month else "")
+        both = (f"new {f.value} ({sid}, {name} row {f.row}) conflicts with existing {old.value:g} "
+                f"({old.source_id}, {old.file} row {old.row})")
+        if len(res):
+            raise ConflictError(name, f"{what}: {both}, which a resolution already settles in favour of "
+                                f"{res.iloc[0].winning_source_id} ({res.iloc[0].file} row {res.iloc[0].row})",
+                                row=f.row, column="value")
+        if prefer is None:
+            raise ConflictError(name, f"{what}: {both}; pass --prefer new or --prefer existing", row=f.row,
+                                column="value")
+        winner = sid if prefer == "new" else old.source_id
+        loser = old.source_id if prefer == "new" else sid
+        out.append({"from_month": f.from_month, "to_month": f.to_month, "partner": f.partner,
+                    "measure": f.measure, "winning_source_id": winner, "series": MAIN_SERIES,
+                    "note": f"magnet-import --prefer {prefer}: {winner} over {loser}"})
+    return out

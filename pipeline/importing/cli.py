@@ -1,0 +1,71 @@
+"""``magnet-import FILE``: the command line of the importer; one ``error:`` line and exit 1 on bad input."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from helpers import paths
+from helpers.data import load_dataset
+from helpers.errors import MagnetError, UsageError
+
+from .batch import import_file
+from .formats import _months_label
+from .model import Options
+from .reading import FORMATS
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        raise UsageError(f"{message} (see magnet-import --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="magnet-import", description="Add a file of official figures to data/ as a new raw batch "
+                "(UN Comtrade CSV, China Customs query export, or the simple news format; see docs/adding-data.md).")
+    p.add_argument("file", metavar="FILE", help="the upstream file (CSV)")
+    p.add_argument("--format", choices=FORMATS, help="the file's format (default: told from its header)")
+    p.add_argument("--source-url", help="URL of the page or query the file came from (default: the file's, "
+                   "or the UN Comtrade / China Customs query page)")
+    p.add_argument("--published", help="date the data were published, YYYY-MM-DD (needed for comtrade and customs)")
+    p.add_argument("--title", help="title of the source, for the source register")
+    p.add_argument("--outlet", help="who published it (default: UN Comtrade / China Customs / the URL's host)")
+    p.add_argument("--agency", help="the originating agency (default: UN Comtrade / GAC)")
+    p.add_argument("--flow", choices=("export", "import"),
+                   help="China Customs files without a flow column: say which flow the query was (export)")
+    p.add_argument("--slug", help="short name for the batch folder (letters, digits, '-')")
+    p.add_argument("--prefer", choices=("new", "existing"),
+                   help="which figure wins where the file conflicts with one already reported")
+    p.add_argument("--accept-implausible", action="store_true",
+                   help="accept values far from the partner's history (> 5x or < 1/20 of its median month)")
+    p.add_argument("--check", action="store_true", help="check the file against the data; write nothing")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``magnet-import FILE [options]``: exit 0 on success, 1 with one ``error:`` line otherwise."""
+    try:
+        args = build_parser().parse_args(argv)
+        opts = Options(source_url=args.source_url, published=args.published, title=args.title,
+                       outlet=args.outlet, agency=args.agency, flow=args.flow)
+        result = import_file(args.file, args.format, opts=opts, slug=args.slug, prefer=args.prefer,
+                             accept_implausible=args.accept_implausible, dry_run=args.check)
+    except MagnetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. a full disk while writing: everything was rolled back
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc} (nothing was changed)", file=sys.stderr)
+        return 1
+    for w in result.warnings:
+        print(f"WARNING: {w}", file=sys.stderr)
+    where = paths.relative(result.batch) if result.batch else "nothing written (--check)"
+    print(f"{'checked' if args.check else 'added'} {result.figures} figures for {_months_label(result.months)} "
+          f"from source(s) {', '.join(result.source_ids)}"
+          + (f", {result.resolutions} resolution(s)" if result.resolutions else "") + f": {where}")
+    if not args.check:
+        print(f"next: make reports (the latest month is now {load_dataset().latest_month})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

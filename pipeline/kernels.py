@@ -1,0 +1,172 @@
+"""Warm kernels: one zygote per build imports what reports import, then forks a fresh kernel per report.
+
+Starting a kernel and importing pandas, matplotlib and the helpers costs each
+report a few seconds. The zygote does those imports once per build, then forks
+one fresh kernel per report: every report still gets its own new kernel process
+(nothing from one report reaches another), minus the start-up. jupyter_client
+launches a tiny client (the kernelspec's argv) that asks the zygote for a kernel
+and stands in for it: it forwards signals and exits when the kernel does. Should
+the zygote not come up, the build uses the ordinary ``python3`` kernel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from helpers import paths
+
+WARM_KERNEL = "magnet-warm"
+PRELOAD = ("ipykernel.kernelapp", "pandas", "matplotlib.pyplot", "helpers.data", "helpers.series",
+           "helpers.compare", "helpers.plotting", "helpers.claims", "helpers.params", "helpers.outlook")
+
+
+def _zygote(sock_path: str) -> None:
+    """Serve kernels: import what every report imports, then fork one kernel per request."""
+    import importlib
+    import signal
+    import socket
+
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    for module in PRELOAD:
+        try:
+            importlib.import_module(module)
+        except Exception:  # a module that fails to import fails in the report itself, with its cell
+            pass
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    tmp = sock_path + ".tmp"
+    srv.bind(tmp)
+    srv.listen(16)
+    os.replace(tmp, sock_path)  # the socket appears only when ready
+    children = []
+    while True:
+        conn, _ = srv.accept()
+        with conn:
+            req = json.loads(conn.makefile("r", encoding="utf-8").readline() or "{}")
+            if req.get("quit"):
+                break
+            pid = os.fork()
+            if pid == 0:  # the kernel
+                srv.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                os.chdir(req["cwd"])
+                os.environ.clear()
+                os.environ.update(req["env"])
+                os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+                from ipykernel.kernelapp import IPKernelApp
+
+                sys.argv = ["ipykernel_launcher", *req["argv"]]
+                if sys.path and sys.path[0] in ("", os.getcwd()):
+                    sys.path.pop(0)
+                try:
+                    IPKernelApp.launch_instance(argv=req["argv"])
+                finally:
+                    os._exit(0)
+            children.append(pid)
+            conn.sendall(f"{pid}\n".encode())
+    for pid in children:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+
+
+def _kernel_client(sock_path: str, argv: list[str]) -> int:
+    """The process jupyter_client manages: get a forked kernel, relay signals, exit with it."""
+    import signal
+    import socket
+
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            conn.connect(sock_path)
+            break
+        except OSError:
+            conn.close()
+            if time.monotonic() > deadline:
+                print(f"error: no kernel zygote at {sock_path}", file=sys.stderr)
+                return 1
+            time.sleep(0.05)
+    with conn:
+        conn.sendall((json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}) + "\n").encode())
+        pid = int(conn.makefile("r").readline())
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _frame: os.kill(pid, signum))
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return 0
+        time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def warm_kernels(folder: Path):
+    """A zygote for this build; yields a function giving the kernel name to use (``python3`` as fallback)."""
+    import subprocess
+
+    folder.mkdir(parents=True, exist_ok=True)
+    sock = folder / "zygote.sock"
+    spec = folder / "kernels" / WARM_KERNEL
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "pipeline.kernels", "--kernel-client", str(sock), "-f", "{connection_file}"],
+        "display_name": "Python 3 (magnet-exports)", "language": "python"}), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(paths.ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    with open(folder / "zygote.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline.kernels", "--zygote", str(sock)], cwd=str(paths.ROOT),
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
+    old = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([str(folder)] + ([old] if old else []))
+    def kernel_name() -> str:
+        """The warm kernel once the zygote listens; ``python3`` if it did not come up."""
+        deadline = time.monotonic() + 60
+        while not sock.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                return "python3"
+            time.sleep(0.02)
+        return WARM_KERNEL
+
+    try:
+        yield kernel_name
+    finally:
+        if old is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = old
+        try:
+            import socket
+
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+                c.settimeout(5)
+                c.connect(str(sock))
+                c.sendall(b'{"quit": true}\n')
+            proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipeline.kernels --zygote SOCK`` or ``--kernel-client SOCK -f CONNECTION_FILE``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) >= 2 and argv[0] == "--zygote":
+        _zygote(argv[1])
+        return 0
+    if len(argv) >= 2 and argv[0] == "--kernel-client":
+        return _kernel_client(argv[1], argv[2:])
+    print("usage: python -m pipeline.kernels --zygote SOCK | --kernel-client SOCK -f FILE", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""Publishing: a complete report replaces the published one atomically; the index lists them.
+
+The index page is rendered from a Jinja template (``templates/site-index.html.j2``) like
+the reports themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from helpers import paths
+
+from .render import TEMPLATES
+from .reportset import Report
+from .staleness import read_state
+
+#: Files published per report, in publishing order (HTML last: it is what people open).
+PUBLISHED = ("ipynb", "log", "pdf", "html")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def publish(name: str, staging: Path, out_dir: Path, state: dict) -> None:
+    """Move a complete report from staging over the published one, then record its state."""
+    for ext in PUBLISHED:
+        os.replace(staging / f"{name}.{ext}", out_dir / f"{name}.{ext}")
+    (out_dir / ".state").mkdir(exist_ok=True)
+    write_atomic(out_dir / ".state" / f"{name}.json", json.dumps(state, indent=1, sort_keys=True))
+    (out_dir / ".state" / f"{name}.failed.log").unlink(missing_ok=True)
+
+
+def index_entries(reports: list[Report], out_dir: Path) -> list[dict]:
+    """What the index shows of each published report, read from its state."""
+    rows = []
+    for r in reports:
+        state = read_state(out_dir, r.name)
+        if not state or not (out_dir / f"{r.name}.html").is_file():
+            continue
+        rows.append({"name": r.name, "title": state.get("title", r.name), "edition": state.get("edition", ""),
+                     "news": state.get("news", ""), "parameters": state.get("parameters", {}),
+                     "built": state.get("built", "?"), "notebook": state.get("notebook", ""),
+                     "commit": state.get("commit", "?"), "data_checksum": str(state.get("data_checksum", "?"))})
+    return rows
+
+
+def index_html(reports: list[Report], out_dir: Path) -> str:
+    """The index page (``templates/site-index.html.j2``): every published report with its edition and build."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             keep_trailing_newline=True)
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
+    return env.get_template("site-index.html.j2").render(reports=index_entries(reports, out_dir))
+
+
+def write_index(reports: list[Report], out_dir: Path) -> Path:
+    """Write ``index.html`` (atomically, and only when it changed)."""
+    target = out_dir / "index.html"
+    text = index_html(reports, out_dir)
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        write_atomic(target, text)
+    return target
+
+
+def git_commit() -> str:
+    """The short commit of the project, ``+dirty`` when tracked files changed; ``unknown`` outside git."""
+    import subprocess
+
+    try:
+        rev = subprocess.run(["git", "-C", str(paths.ROOT), "rev-parse", "--short=12", "HEAD"],
+                             capture_output=True, text=True, timeout=10)
+        if rev.returncode:
+            return "unknown"
+        dirty = subprocess.run(["git", "-C", str(paths.ROOT), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return rev.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+# --------------------------------------------------------------------------- the build

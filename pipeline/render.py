@@ -1,0 +1,161 @@
+"""An executed notebook as a report: offline HTML through the ``magnet`` nbconvert template, then PDF.
+
+The HTML shows no code, has a table of contents after the introduction, captioned
+figures with alt text, the sources the report cites and a footer saying how it was
+built; it loads nothing from outside. WeasyPrint prints it to PDF.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from helpers.errors import BuildError
+
+#: The render templates (nbconvert's ``magnet`` template and the index page).
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: The nbconvert template (``pipeline/templates/magnet``).
+TEMPLATE = "magnet"
+#: Cells that never appear in a report.
+HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell", "hide-cell"}
+ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+EXTERNAL_RE = re.compile(r"""<script[^>]*\ssrc=|<link[^>]*\shref=["']?(https?:)?//|<img[^>]*\ssrc=["']?(https?:)?//"""
+                         r"""|@import\s+url\(\s*["']?(https?:)?//|url\(\s*["']?(https?:)?//""", re.I)
+
+_EXPORTER = None
+
+
+def exporter():
+    """The HTML exporter with the ``magnet`` template, made once per process."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+        from traitlets.config import Config
+
+        # no code is shown, so no syntax-highlighting stylesheet either
+        config = Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}})
+        ex = HTMLExporter(config=config, template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)])
+        ex.exclude_input = True
+        ex.exclude_input_prompt = True
+        ex.exclude_output_prompt = True
+        ex.embed_images = True
+        ex.require_js_url = ""
+        ex.mathjax_url = ""
+        ex.mermaid_js_url = ""
+        _EXPORTER = ex
+    return _EXPORTER
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(ANSI_RE.sub("", str(text)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def notebook_title(nb, default: str) -> str:
+    """The text of the first markdown cell's ``# Title`` line."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.match(r"^\s*#\s+(.+)$", cell.source, re.M)
+            return m.group(1).strip() if m else default
+    return default
+
+
+def _has_sources_section(nb) -> bool:
+    """True when the notebook has its own sources: an element ``id="sources"`` or a "Sources" heading."""
+    pattern = re.compile(r"""id\s*=\s*["']sources["']""", re.I)
+    heading = re.compile(r"^\s{0,3}#{1,3}\s+Sources\s*#*\s*$", re.I | re.M)
+    for cell in nb.cells:
+        if pattern.search(cell.source) or (cell.cell_type == "markdown" and heading.search(cell.source)):
+            return True
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if any(pattern.search(str(data.get(m, ""))) for m in ("text/html", "text/markdown")):
+                return True
+    return False
+
+
+def cited_sources(nb, sources: list[dict]) -> list[dict]:
+    """The sources whose ids the report's text or outputs mention (all of them when none is found)."""
+    text = "\n".join([c.source for c in nb.cells] + [
+        str(o.get("data", {}).get(m, "")) + str(o.get("text", ""))
+        for c in nb.cells for o in c.get("outputs", []) for m in ("text/html", "text/markdown", "text/plain")])
+    cited = [s for s in sources if re.search(rf"(?<![\w-]){re.escape(s['source_id'])}(?![\w-])", text)]
+    return cited or sources
+
+
+def _prepare(nb):
+    """Drop what a reader must not see: parameter cells, tagged cells, stderr, empty code cells."""
+    cells = []
+    for cell in nb.cells:
+        if HIDDEN_TAGS & set(cell.metadata.get("tags", [])):
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs
+                            if not (o.output_type == "stream" and o.get("name") == "stderr")]
+            if not cell.outputs:
+                continue
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def table_of_contents(body: str) -> str:
+    """A ``<nav>`` listing the h2/h3 headings (with ids) of the rendered report."""
+    items = []
+    for level, anchor, inner in re.findall(r'<h([23])[^>]*\sid="([^"]+)"[^>]*>(.*?)</h\1>', body, re.S):
+        text = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
+        if text:
+            items.append((int(level), anchor, text))
+    if not items:
+        return ""
+    out, open_sub = ['<nav class="report-toc" aria-label="Contents"><h2>Contents</h2><ol>'], False
+    for i, (level, anchor, text) in enumerate(items):
+        if level == 3 and not open_sub and i > 0:
+            out[-1] = out[-1].removesuffix("</li>")
+            out.append("<ol>")
+            open_sub = True
+        elif level == 2 and open_sub:
+            out.append("</ol></li>")
+            open_sub = False
+        out.append(f'<li><a href="#{anchor}">{text}</a></li>')
+    if open_sub:
+        out.append("</ol></li>")
+    out.append("</ol></nav>")
+    return "\n".join(out)
+
+
+def insert_toc(body: str) -> str:
+    """Put the table of contents after the introduction: before the cell of the first section heading."""
+    toc = table_of_contents(body)
+    body = body.replace("<!--magnet-toc-->", "", 1)
+    first = re.search(r"<h2[^>]*\sid=", body)
+    cell = body.rfind("<div", 0, first.start()) if first else -1
+    if cell < 0:
+        start = body.find("<main>")
+        return body[: start + len("<main>")] + "\n" + toc + body[start + len("<main>"):] if start >= 0 else body
+    return body[:cell] + toc + "\n" + body[cell:]
+
+
+def render_html(nb, meta: dict, sources: list[dict]) -> str:
+    """The report's HTML: the template, its table of contents, checked to fetch nothing."""
+    title = meta["title"]
+    nb = _prepare(nb)
+    nb.metadata["title"] = title
+    magnet = dict(meta, sources=[] if _has_sources_section(nb) else cited_sources(nb, sources))
+    body, _ = exporter().from_notebook_node(nb, resources={"magnet": magnet})
+    body = insert_toc(body)
+    bad = EXTERNAL_RE.search(body)
+    if bad:
+        raise BuildError(f"report '{meta['name']}': the HTML would load an external resource "
+                         f"({one_line(body[bad.start():bad.start() + 80])})")
+    return body
+
+
+def render_pdf(body: str, target: Path) -> None:
+    """Print the HTML to PDF with WeasyPrint, fetching nothing beyond data: and file: URLs."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data", "file"})
+    HTML(string=body, base_url=str(target.parent) + "/", url_fetcher=fetcher).write_pdf(str(target))
+

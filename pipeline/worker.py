@@ -1,0 +1,114 @@
+"""One report, in a worker: execute its notebook with papermill, render HTML and PDF into staging.
+
+:func:`build_one` never raises: it returns ``ok`` or a one-line error naming the
+report, the cell and the error, and writes the full log beside the outputs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+from helpers import paths
+
+from .render import notebook_title, one_line, render_html, render_pdf
+
+
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Send file descriptor 2 (inherited by the kernel) to ``path`` for the duration."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.dup2(fd, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(fd)
+
+
+class _UnknownParameterWatch(logging.Handler):
+    """Collects papermill's "Passed unknown parameter" warnings."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.names: list[str] = []
+
+    def emit(self, record):
+        m = re.match(r"Passed unknown parameter:\s*(.+)", record.getMessage())
+        if m:
+            self.names.append(m.group(1).strip())
+
+
+def build_one(job: dict) -> dict:
+    """Execute, render and print one report into the staging folder; never raises."""
+    t0 = time.perf_counter()
+    name, staging = job["name"], Path(job["staging"])
+    handler = logging.FileHandler(staging / f"{name}.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    loggers = [logging.getLogger(n) for n in ("papermill", "weasyprint", "magnet.build")]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.INFO)
+    log = loggers[-1]
+    unknown = _UnknownParameterWatch()
+    loggers[0].addHandler(unknown)
+    result = {"name": name, "ok": False}
+    try:
+        import papermill as pm
+
+        log.info("report %s: %s with %s", name, job["notebook"], json.dumps(job["parameters"]))
+        try:
+            with _stderr_to(staging / f"{name}.log"):  # the kernel's own warnings go to the log too
+                nb = pm.execute_notebook(job["notebook"], str(staging / f"{name}.ipynb"),
+                                         parameters=job["parameters"], kernel_name=job.get("kernel", "python3"),
+                                         cwd=job["cwd"],
+                                         progress_bar=False, log_output=True,
+                                         request_save_on_cell_execute=False)
+        except pm.PapermillExecutionError as exc:
+            result["error"] = (f"report '{name}' failed in cell In [{exc.exec_count}] "
+                               f"(cell #{exc.cell_index}): {exc.ename}: {one_line(exc.evalue)}")
+            return result
+        if unknown.names:  # checked before the run; papermill's own warning must never pass silently
+            result["error"] = (f"report '{name}': papermill passed unknown parameter(s) "
+                               f"{', '.join(unknown.names)} to {paths.relative(Path(job['notebook']))}")
+            return result
+        t1 = time.perf_counter()
+        if job.get("kernel", "python3") != "python3":  # the executed notebook names the usual kernel
+            import nbformat
+
+            source = json.loads(Path(job["notebook"]).read_text(encoding="utf-8"))
+            nb.metadata["kernelspec"] = source.get("metadata", {}).get("kernelspec") or {
+                "name": "python3", "display_name": "Python 3", "language": "python"}
+            nb.metadata.get("papermill", {})["kernel_name"] = nb.metadata["kernelspec"]["name"]
+            nbformat.write(nb, str(staging / f"{name}.ipynb"))
+        title = notebook_title(nb, name)
+        meta = dict(job["meta"], name=name, title=title)
+        body = render_html(nb, meta, job["sources"])
+        (staging / f"{name}.html").write_text(body, encoding="utf-8")
+        t2 = time.perf_counter()
+        render_pdf(body, staging / f"{name}.pdf")
+        t3 = time.perf_counter()
+        log.info("executed %.1f s, html %.1f s, pdf %.1f s", t1 - t0, t2 - t1, t3 - t2)
+        result.update(ok=True, title=title, seconds=round(t3 - t0, 2))
+    except Exception as exc:  # one line per failed report, whatever went wrong
+        log.exception("report %s failed", name)
+        result["error"] = f"report '{name}' failed: {type(exc).__name__}: {one_line(exc)}"
+    finally:
+        loggers[0].removeHandler(unknown)
+        for lg in loggers:
+            lg.removeHandler(handler)
+        handler.close()
+    return result
+
+
+# --------------------------------------------------------------------------- publishing
