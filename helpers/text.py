@@ -85,3 +85,39 @@ def escape(text: str) -> str:
     for ch in ("*", "_", "`", "[", "]", "|"):
         out = out.replace(ch, "\\" + ch)
     return out
+
+
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+            "eleventh", "twelfth")
+
+
+def ordinal(n: int) -> str:
+    """``3`` -> ``third`` (words up to twelfth, then ``13th``)."""
+    if 1 <= n <= len(ORDINALS):
+        return ORDINALS[n - 1]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def day_name(date: str) -> str:
+    """``2025-04-04`` -> ``4 April 2025``."""
+    d = pd.Timestamp(date)
+    return f"{d.day} {d:%B %Y}"
+
+
+def fmt_share(point: float, low: float, high: float) -> str:
+    """A share of a total: ``11.1%``, with its range when rounding moves it by a point or more."""
+    out = f"{point:.1f}%"
+    if high - low >= 1.0:
+        out += f" (between {low:.1f}% and {high:.1f}%)"
+    return out
+
+
+#: Destinations whose name takes "the" in a sentence.
+THE = ("United States", "United Kingdom", "Netherlands", "Philippines", "Czech Republic", "United Arab Emirates",
+       "European Union", "Dominican Republic", "Russian Federation")
+
+
+def in_sentence(name: str) -> str:
+    """A destination's name as a sentence uses it: ``the United States``, ``Germany``."""
+    return f"the {name}" if name in THE else name

@@ -30,7 +30,8 @@ from helpers.patterns import MONTH_RE
 from .kernels import warm_kernels
 from .publish import git_commit, publish, write_index
 from .render import exporter, one_line
-from .reportset import Report, load_report_set, resolve_parameters
+from .editions import edition_label
+from .reportset import LATEST, Report, load_report_set, resolve_parameters
 from .staleness import STATE_VERSION, input_hash, is_up_to_date, read_state, shared_inputs_hash
 from .worker import build_one
 
@@ -133,12 +134,15 @@ def _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_n
     jobs_list = []
     for r in todo:
         built_at = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        uses_latest = LATEST in r.parameters.values() or (as_of is None and any(
+            v == latest for k, v in params[r.name].items() if k == "as_of" and k not in r.parameters))
         meta = {"built": built_at, "commit": commit, "data_checksum": dataset.checksum,
                 "notebook": paths.relative(r.notebook),
+                "edition": edition_label(params[r.name], uses_latest, dataset.partner_name),
                 "parameters": {k: json.dumps(v, ensure_ascii=False) for k, v in params[r.name].items()}}
         jobs_list.append({"name": r.name, "notebook": str(r.notebook), "cwd": str(r.notebook.parent),
                           "parameters": params[r.name], "staging": str(staging), "meta": meta,
-                          "sources": sources, "kernel": kernel})
+                          "sources": sources, "kernel": kernel, "out_dir": str(out_dir)})
     # longest first (as last built), so the slowest report does not start last
     previous = {r.name: (read_state(out_dir, r.name) or {}).get("seconds", float("inf")) for r in todo}
     jobs_list.sort(key=lambda j: -previous[j["name"]])
@@ -155,6 +159,7 @@ def _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_n
                 meta = next(j["meta"] for j in jobs_list if j["name"] == r.name)
                 publish(r.name, staging, out_dir, {
                     "version": STATE_VERSION, "hash": digests[r.name], "title": res["title"],
+                    "edition": meta["edition"], "news": res.get("news", ""),
                     "built": meta["built"], "parameters": params[r.name], "notebook": meta["notebook"],
                     "commit": commit, "data_checksum": dataset.checksum, "seconds": res["seconds"]})
                 built.append(r.name)

@@ -17,7 +17,7 @@ from .reportset import Report
 from .staleness import read_state
 
 #: Files published per report, in publishing order (HTML last: it is what people open).
-PUBLISHED = ("ipynb", "log", "pdf", "html")
+PUBLISHED = ("ipynb", "facts.json", "log", "pdf", "html")
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -139,16 +139,84 @@ def insert_toc(body: str) -> str:
 def render_html(nb, meta: dict, sources: list[dict]) -> str:
     """The report's HTML: the template, its table of contents, checked to fetch nothing."""
     title = meta["title"]
+    edition = meta.get("edition", "")
     nb = _prepare(nb)
-    nb.metadata["title"] = title
+    nb.metadata["title"] = f"{title} — {edition}" if edition else title
     magnet = dict(meta, sources=[] if _has_sources_section(nb) else cited_sources(nb, sources))
     body, _ = exporter().from_notebook_node(nb, resources={"magnet": magnet})
+    body = insert_edition(body, edition, meta.get("news"))
+    body = keep_headings_with_content(slug_anchors(body))
     body = insert_toc(body)
     bad = EXTERNAL_RE.search(body)
     if bad:
         raise BuildError(f"report '{meta['name']}': the HTML would load an external resource "
                          f"({one_line(body[bad.start():bad.start() + 80])})")
     return body
+
+
+def insert_edition(body: str, edition: str, news: dict | None) -> str:
+    """The edition under the report's title, then what changed since the last edition."""
+    import html as _html
+
+    block = f'<p class="report-edition">{_html.escape(edition)}</p>' if edition else ""
+    if news:
+        if news.get("lines"):
+            items = "".join(f"<li>{_html.escape(x)}</li>" for x in news["lines"][:30])
+            more = f"<li>and {len(news['lines']) - 30} more</li>" if len(news["lines"]) > 30 else ""
+            block += (f'<aside class="report-news"><h2 id="whats-new">What\'s new since the '
+                      f'{_html.escape(news["since"])} edition</h2><ul>{items}{more}</ul></aside>')
+        else:
+            block += f'<aside class="report-news"><p>{_html.escape(news.get("summary", ""))}</p></aside>'
+    end = body.find("</h1>")
+    if end < 0 or not block:
+        return body
+    return body[: end + 5] + block + body[end + 5:]
+
+
+def _slug(text: str, seen: set) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+    slug, i = base, 2
+    while slug in seen:
+        slug, i = f"{base}-{i}", i + 1
+    seen.add(slug)
+    return slug
+
+
+def slug_anchors(body: str) -> str:
+    """Heading ids as ASCII slugs (nbconvert keeps em dashes and colons, which PDF links cannot resolve)."""
+    seen: set = set()
+    mapping = {}
+
+    def heading(m):
+        level, attrs, inner = m.group(1), m.group(2), m.group(3)
+        idm = re.search(r'\sid="([^"]+)"', attrs)
+        if not idm:
+            return m.group(0)
+        plain = re.sub(r"<[^>]+>", "", inner).replace("¶", "")
+        new = _slug(_html_unescape(plain), seen)
+        mapping[idm.group(1)] = new
+        new_attrs = attrs.replace(idm.group(0), ' id="' + new + '"')
+        return f"<h{level}{new_attrs}>{inner}</h{level}>"
+
+    body = re.sub(r"<h([1-6])([^>]*)>(.*?)</h\1>", heading, body, flags=re.S)
+    for old, new in mapping.items():
+        body = body.replace(f'href="#{old}"', f'href="#{new}"')
+    return body
+
+
+def _html_unescape(text: str) -> str:
+    import html as _html
+
+    return _html.unescape(text)
+
+
+HEADING_CELL_RE = re.compile(r'(<div[^>]*class="jp-Cell jp-MarkdownCell report-prose"[^>]*>\s*<h[2-4][^>]*>.*?</h[2-4]>\s*</div>)',
+                             re.S)
+
+
+def keep_headings_with_content(body: str) -> str:
+    """A cell that is only a heading is kept on one page with the start of the cell after it."""
+    return HEADING_CELL_RE.sub(lambda m: m.group(1).replace('report-prose"', 'report-prose keep-with-next"', 1), body)
 
 
 def render_pdf(body: str, target: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from helpers import paths
 
+from . import editions, inline
 from .render import notebook_title, one_line, render_html, render_pdf
 
 
@@ -66,10 +67,17 @@ def build_one(job: dict) -> dict:
     try:
         import papermill as pm
 
+        import nbformat
+
         log.info("report %s: %s with %s", name, job["notebook"], json.dumps(job["parameters"]))
+        # chapters by data, and the Markdown cells' inline facts evaluated in the kernel
+        source_nb = nbformat.read(job["notebook"], as_version=4)
+        inline.prepare(source_nb, job["parameters"])
+        prepared = staging / f".{name}.input.ipynb"
+        nbformat.write(source_nb, str(prepared))
         try:
             with _stderr_to(staging / f"{name}.log"):  # the kernel's own warnings go to the log too
-                nb = pm.execute_notebook(job["notebook"], str(staging / f"{name}.ipynb"),
+                nb = pm.execute_notebook(str(prepared), str(staging / f"{name}.ipynb"),
                                          parameters=job["parameters"], kernel_name=job.get("kernel", "python3"),
                                          cwd=job["cwd"],
                                          progress_bar=False, log_output=True,
@@ -83,23 +91,38 @@ def build_one(job: dict) -> dict:
                                f"{', '.join(unknown.names)} to {paths.relative(Path(job['notebook']))}")
             return result
         t1 = time.perf_counter()
+        prepared.unlink(missing_ok=True)
+        stated = inline.fill(nb)
+        typed = [(cell.source.splitlines()[0][:50], n) for cell in nb.cells if cell.cell_type == "markdown"
+                 for n in inline.typed_numbers(cell.source)]
+        if typed:
+            result["error"] = (f"report '{name}': the prose types {len(typed)} number(s) that come from no fact, "
+                               f"first '{typed[0][1]}' in the Markdown cell '{typed[0][0]}'; write "
+                               "{eval}`expression` instead")
+            return result
         if job.get("kernel", "python3") != "python3":  # the executed notebook names the usual kernel
-            import nbformat
-
             source = json.loads(Path(job["notebook"]).read_text(encoding="utf-8"))
             nb.metadata["kernelspec"] = source.get("metadata", {}).get("kernelspec") or {
                 "name": "python3", "display_name": "Python 3", "language": "python"}
             nb.metadata.get("papermill", {})["kernel_name"] = nb.metadata["kernelspec"]["name"]
-            nbformat.write(nb, str(staging / f"{name}.ipynb"))
+        nb.metadata["magnet"] = {"edition": job["meta"].get("edition", "")}
+        nbformat.write(nb, str(staging / f"{name}.ipynb"))
+        facts = editions.stated_facts(stated)
+        previous = editions.read_facts(Path(job["out_dir"]) / f"{name}.facts.json") if job.get("out_dir") else None
+        news = editions.whats_new(previous, facts, job["meta"].get("edition", ""))
+        (staging / f"{name}.facts.json").write_text(json.dumps(
+            {"edition": job["meta"].get("edition", ""), "built": job["meta"].get("built", ""), "facts": facts},
+            indent=1, sort_keys=True, ensure_ascii=False), encoding="utf-8")
+        inline.rendered_markdown(nb)
         title = notebook_title(nb, name)
-        meta = dict(job["meta"], name=name, title=title)
+        meta = dict(job["meta"], name=name, title=title, news=news)
         body = render_html(nb, meta, job["sources"])
         (staging / f"{name}.html").write_text(body, encoding="utf-8")
         t2 = time.perf_counter()
         render_pdf(body, staging / f"{name}.pdf")
         t3 = time.perf_counter()
         log.info("executed %.1f s, html %.1f s, pdf %.1f s", t1 - t0, t2 - t1, t3 - t2)
-        result.update(ok=True, title=title, seconds=round(t3 - t0, 2))
+        result.update(ok=True, title=title, news=news["summary"], seconds=round(t3 - t0, 2))
     except Exception as exc:  # one line per failed report, whatever went wrong
         log.exception("report %s failed", name)
         result["error"] = f"report '{name}' failed: {type(exc).__name__}: {one_line(exc)}"

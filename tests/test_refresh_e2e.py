@@ -9,6 +9,7 @@ import in between leaves the published report byte-identical.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -86,3 +87,11 @@ def test_a_new_month_reaches_the_main_report_with_no_code_change(project):
     html = (project / "reports" / "main-latest.html").read_text(encoding="utf-8")
     assert "January 2026" in html
     assert "example.org/news/2026-02-20" in html   # the new source is cited
+    # the new month has its own chapter, written from its facts by the month template
+    text = re.sub(r"<[^>]+>", "", html)
+    chapter = text[text.index("The months since"):]
+    assert "January 2026" in chapter and "5,812 t" in chapter and "−2.4%" in chapter
+    assert "Exports to the United States were 601 t" in chapter
+    # and the edition says so: what's new since the last edition
+    assert "Latest: January 2026" in html and "New month(s): January 2026" in text
+    assert "No anchor" not in (project / "reports" / "main-latest.log").read_text(encoding="utf-8")

@@ -1,0 +1,342 @@
+"""Facts a trade reporter states, for a destination and a month, each with its status and its text.
+
+A :class:`Fact` is a value with its status (``reported``, ``derived`` with its
+range, or ``missing``), the sources it rests on, and the text a sentence shows
+(formatted by :mod:`helpers.text`). ``str(fact)`` is that text, so a notebook's
+Markdown says ``{eval}`june.tonnes``` and the report shows ``3,188 t``.
+
+:func:`month` gathers the facts of one month for one partner: tonnage, change on
+the month before and on a year before, year to date and its change, share of the
+total, rank among destinations with data, the streak of rises or falls, the
+highest/lowest since (stated honestly where months are missing), the month's
+events, and the provenance sentence of a derived value built from its derivation
+record. :func:`chapter` writes a month's paragraph from those facts with a
+Markdown template (``helpers/templates/month.md.j2``), the same for every month.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import compare, text
+from .data import TOTAL, Dataset
+from .series import Estimate, add_months, build_monthly_series, estimate, month_range
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One stated fact: its key (what it is), value, range, status, sources and text."""
+
+    key: str                         #: what it is: ``"WLD 2025-06 tonnes"``, ``"US 2025-06 mom"``
+    text: str                        #: what a sentence shows (plain text, escaped when rendered)
+    status: str = "missing"          #: ``reported``, ``derived`` or ``missing``
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    sources: tuple[str, ...] = ()
+    unit: str = ""                   #: ``t``, ``%``, ``rank`` or ``""``
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return self.status != "missing"
+
+    def record(self) -> dict:
+        """The fact as JSON-able data (what a report keeps to compare editions)."""
+        return {"key": self.key, "text": self.text, "status": self.status, "value": self.value, "low": self.low,
+                "high": self.high, "sources": list(self.sources), "unit": self.unit}
+
+
+def _missing(key: str, what: str = "not reported", unit: str = "") -> Fact:
+    return Fact(key=key, text=what, unit=unit)
+
+
+def tonnage(e: Estimate | None, key: str) -> Fact:
+    """A tonnage: ``3,188 t`` (reported) or ``5,361 t (derived; 5,306 t to 5,418 t)``."""
+    if e is None:
+        return _missing(key, unit="t")
+    return Fact(key=key, text=text.describe_estimate(e), status=e.status, value=e.value, low=e.low, high=e.high,
+                sources=tuple(e.sources), unit="t")
+
+
+def pct_change(c: compare.Change | None, key: str) -> Fact:
+    """A change: ``+157.4%``, with its range when rounding moves it by a point or more."""
+    if c is None:
+        return _missing(key, "not available", unit="%")
+    return Fact(key=key, text=text.describe_change(c), status=c.status, value=c.pct, low=c.low, high=c.high,
+                sources=tuple(dict.fromkeys(c.current.sources + c.base.sources)), unit="%")
+
+
+def plain(key: str, value_text: str, status: str = "reported", value: float | None = None,
+          sources: tuple[str, ...] = ()) -> Fact:
+    """A fact that is words (a name, a list of events), or a count."""
+    return Fact(key=key, text=value_text, status=status, value=value, sources=sources)
+
+
+@dataclass
+class MonthFacts:
+    """The facts of one month for one partner (``WLD``: all destinations)."""
+
+    partner: str
+    month: str
+    name: Fact                       #: the partner's display name ("United States", "all destinations")
+    month_name: Fact                 #: "June 2025"
+    tonnes: Fact
+    mom: Fact                        #: change on the month before
+    yoy: Fact                        #: change on the same month a year before
+    ytd: Fact                        #: January to this month
+    ytd_change: Fact                 #: year to date against the same months a year before
+    share: Fact                      #: share of exports to all destinations (not for WLD)
+    rank: Fact                       #: rank among destinations with a known tonnage that month
+    streak: Fact                     #: "the third monthly rise in a row", or ""
+    record: Fact                     #: "the highest of the months on file since March 2024", or ""
+    events: Fact                     #: the month's events, one sentence
+    provenance: Fact                 #: how a derived tonnage follows from reported figures, or ""
+    notes: Fact                      #: the sources' own qualitative notes ("lowest since February 2020")
+    previous_month_name: Fact = field(default=None)
+    year_before_name: Fact = field(default=None)
+
+    def facts(self) -> list[Fact]:
+        """Every fact that carries a number (what a report keeps to compare editions)."""
+        return [f for f in (self.tonnes, self.mom, self.yoy, self.ytd, self.ytd_change, self.share, self.rank)
+                if f is not None]
+
+
+def _streak(series: pd.DataFrame, month: str) -> str:
+    """``the third monthly rise in a row`` when this month continues a run of two or more."""
+    s = series.set_index("month")
+    months = [m for m in s.index if m <= month]
+    direction, n = None, 0
+    for m in reversed(months):
+        prev = add_months(m, -1)
+        if prev not in s.index or s.loc[m, "status"] == "missing" or s.loc[prev, "status"] == "missing":
+            break
+        d = "rise" if s.loc[m, "tonnes"] > s.loc[prev, "tonnes"] else "fall"
+        if direction is None:
+            direction = d
+        elif d != direction:
+            break
+        n += 1
+    if n < 2:
+        return ""
+    return f"the {text.ordinal(n)} monthly {direction} in a row"
+
+
+def _record(series: pd.DataFrame, month: str) -> str:
+    """Highest or lowest since …, among the months on file (saying so when months are missing)."""
+    s = series[series.month <= month]
+    known = s[s.status != "missing"]
+    if month not in set(known.month) or len(known) < 4:
+        return ""
+    value = float(known.set_index("month").loc[month, "tonnes"])
+    earlier = known[known.month < month]
+    for word, beats in (("highest", lambda v: v < value), ("lowest", lambda v: v > value)):
+        above = earlier[~earlier.tonnes.map(beats)]
+        if above.empty:
+            since = earlier.month.iloc[0]
+            gaps = (s[(s.month >= since) & (s.month < month)].status == "missing").any()
+            qualifier = "of the months on file" if gaps else "of the months on file, every one known,"
+            return f"the {word} {qualifier} since {text.month_name(since)}"
+        last_beaten_since = above.month.iloc[-1]
+        if len(earlier[earlier.month > last_beaten_since]) >= 3:
+            gaps = (s[(s.month > last_beaten_since) & (s.month < month)].status == "missing").any()
+            where = "of the months on file " if gaps else ""
+            return f"the {word} {where}since {text.month_name(last_beaten_since)}".replace("  ", " ")
+    return ""
+
+
+def _provenance(e: Estimate | None) -> str:
+    """The derivation record of a derived tonnage, as a sentence."""
+    if e is None or e.status != "derived":
+        return ""
+    return (f"It was not published on its own: it follows from {e.method or e.formula} "
+            f"(sources {', '.join(e.sources)}), which puts it between {text.fmt_num(e.low)} t and "
+            f"{text.fmt_num(e.high)} t.")
+
+
+def _events(dataset: Dataset, month: str, partner: str) -> str:
+    ev = dataset.events
+    dates = pd.to_datetime(ev.date)
+    sel = ev[(dates.dt.strftime("%Y-%m") == month)].sort_values("date")
+    if sel.empty:
+        return ""
+    return " ".join(f"On {text.day_name(r.date)}: {r.description} ({r.source_id})." for r in sel.itertuples())
+
+
+def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
+    """The facts of ``month`` for ``partner`` (``WLD`` for all destinations)."""
+    p = partner
+    key = f"{p} {month}"
+    e = estimate(dataset, p, month)
+    series = build_monthly_series(dataset, p, add_months(month, -36), month)
+    ytd = compare.year_to_date(dataset, month, p)
+    share = compare.share_of_total(dataset, month, p) if p != TOTAL else None
+    known = compare.partners_in_month(dataset, month)
+    rank = None
+    if p != TOTAL and e is not None and len(known) >= 3:  # a rank among fewer says little
+        countries = known[~known.partner.isin(["EU"])].reset_index(drop=True)
+        hit = countries.index[countries.partner == p]
+        if len(hit):
+            rank = (int(hit[0]) + 1, len(countries))
+    notes = "; ".join(f"“{n}” ({src})" for n, src in compare.figure_notes(dataset, month, p))
+    name = "all destinations" if p == TOTAL else text.in_sentence(dataset.partner_name(p))
+    return MonthFacts(
+        partner=p, month=month,
+        name=plain(f"{p} name", name),
+        month_name=plain(f"{month} name", text.month_name(month)),
+        previous_month_name=plain(f"{add_months(month, -1)} name", text.month_name(add_months(month, -1))),
+        year_before_name=plain(f"{add_months(month, -12)} name", text.month_name(add_months(month, -12))),
+        tonnes=tonnage(e, f"{key} tonnes"),
+        mom=pct_change(compare.month_change(dataset, month, p, 1), f"{key} mom"),
+        yoy=pct_change(compare.month_change(dataset, month, p, 12), f"{key} yoy"),
+        ytd=tonnage(ytd["current"], f"{p} {month[:4]}-01..{month} tonnes"),
+        ytd_change=pct_change(ytd["change"], f"{p} {month[:4]}-01..{month} yoy"),
+        share=(Fact(key=f"{key} share", text=text.fmt_share(*share), status="derived", value=share[0],
+                    low=share[1], high=share[2], sources=tuple(e.sources), unit="%")
+               if share else _missing(f"{key} share", "not known", unit="%")),
+        rank=(Fact(key=f"{key} rank", text=f"{text.ordinal(rank[0])} of the {rank[1]} destinations with a "
+                   f"known tonnage", status=e.status, value=float(rank[0]), unit="rank")
+              if rank else _missing(f"{key} rank", "not known", unit="rank")),
+        streak=plain(f"{key} streak", _streak(series, month)),
+        record=plain(f"{key} record", _record(series, month)),
+        events=plain(f"{month} events", _events(dataset, month, p)),
+        provenance=plain(f"{key} provenance", _provenance(e)),
+        notes=plain(f"{key} notes", notes),
+    )
+
+
+def span(dataset: Dataset, first: str, last: str, partner: str = TOTAL) -> dict[str, Fact]:
+    """A cumulative span (e.g. H1) and its change on the same span a year before."""
+    key = f"{partner} {first}..{last}"
+    c = compare.span_change(dataset, first, last, partner)
+    return {"tonnes": tonnage(estimate(dataset, partner, first, last), f"{key} tonnes"),
+            "change": pct_change(c, f"{key} yoy"),
+            "previous": tonnage(c.base if c else None, f"{partner} {add_months(first, -12)}..{add_months(last, -12)} tonnes"),
+            "name": plain(f"{key} name", text.span_name(first, last))}
+
+
+def event(dataset: Dataset, event_id: str) -> Fact:
+    """One event as a clause: ``4 April 2025: MOFCOM/GAC Announcement No. 18 … (S21)``."""
+    r = dataset.events.set_index("event_id").loc[event_id]
+    return plain(f"event {event_id}", f"{r.description} ({r.source_id})", sources=(r.source_id,))
+
+
+def event_date(dataset: Dataset, event_id: str) -> Fact:
+    r = dataset.events.set_index("event_id").loc[event_id]
+    return plain(f"event {event_id} date", text.day_name(r.date))
+
+
+def chapter(facts: MonthFacts, focus: MonthFacts | None = None) -> str:
+    """A month's paragraph in Markdown, written by the month template from the facts."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), finalize=_finalize,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             undefined=jinja2.StrictUndefined)
+    rendered = env.get_template("month.md.j2").render(m=facts, focus=focus)
+    # each line the template writes is a heading or a paragraph
+    return "\n\n".join(line.strip() for line in rendered.splitlines() if line.strip())
+
+
+def _finalize(value):
+    """Every value a template prints is escaped, once (text.escape)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return "not known"
+    return text.escape(str(value))
+
+
+def chapters(dataset: Dataset, after: str, through: str, focus_partner: str | None = None) -> str:
+    """The paragraphs of every month after ``after`` up to ``through``, in order ('' when none)."""
+    if through <= after:
+        return ""
+    out = []
+    for m in month_range(add_months(after, 1), through):
+        f = month(dataset, m)
+        focus = month(dataset, m, focus_partner) if focus_partner and focus_partner != TOTAL else None
+        out.append(chapter(f, focus))
+    return "\n\n".join(out)
+
+
+def stated(*groups) -> dict:
+    """The facts a report states, as ``{key: record}``: what the next edition compares against."""
+    out = {}
+    for g in groups:
+        items = g.facts() if isinstance(g, MonthFacts) else (g.values() if isinstance(g, dict) else g)
+        for f in items:
+            if isinstance(f, Fact) and f.value is not None:
+                out[f.key] = f.record()
+    return out
+
+
+def destinations(dataset: Dataset, month: str, top: int = 5) -> Fact:
+    """The month's top destinations: the reported ranking, else the destinations with a figure (not a ranking)."""
+    s = compare.month_summary(dataset, month, top=top)
+    if s["top_destinations"]:
+        return plain(f"{month} ranking", f"top destinations (ranking reported by {s['ranking_source']}): "
+                     + ", ".join(s["top_destinations"]), sources=tuple(s["ranking_source"].split(";")))
+    known = [f"{text.in_sentence(n)} ({text.fmt_num(t)} t)" for n, t, _ in s["known_destinations"]
+             if n != dataset.partner_name("EU")]
+    if not known:
+        return plain(f"{month} ranking", "no ranking and no destination reported", status="missing")
+    return plain(f"{month} ranking", "no ranking reported; figures on file for " + ", ".join(known))
+
+
+def year(dataset: Dataset, year: int, through: str | None = None) -> dict[str, Fact]:
+    """A year's months on file: how many are known, reported, derived; their average, low and high."""
+    last = min(f"{year}-12", through) if through else f"{year}-12"
+    table = compare.monthly_table(dataset, TOTAL, f"{year}-01", last)
+    known = table[table.status != "missing"]
+    missing = [text.month_name(m).split()[0] for m in table[table.status == "missing"].month]
+    key = f"WLD {year}"
+    if known.empty:
+        return {"known": plain(f"{key} known", "no month", status="missing")}
+    lo, hi = known.loc[known.tonnes.idxmin()], known.loc[known.tonnes.idxmax()]
+    return {
+        "known": plain(f"{key} known", f"{len(known)} of the {len(table)} months", value=float(len(known))),
+        "reported": plain(f"{key} reported", str(int((known.status == "reported").sum()))),
+        "derived": plain(f"{key} derived", str(int((known.status == "derived").sum()))),
+        "average": Fact(key=f"{key} average", text=f"{text.fmt_num(known.tonnes.mean())} t a month",
+                        status="derived", value=float(known.tonnes.mean()), unit="t"),
+        "low": plain(f"{key} low", f"{text.fmt_num(lo.tonnes)} t in {text.month_name(lo.month).split()[0]}"),
+        "high": plain(f"{key} high", f"{text.fmt_num(hi.tonnes)} t in {text.month_name(hi.month).split()[0]}"),
+        "missing": plain(f"{key} missing", ", ".join(missing) or "none"),
+    }
+
+
+def table(*groups: MonthFacts) -> pd.DataFrame:
+    """The key facts as a table (what nbval guards): one row per fact, with its status."""
+    rows = [{"fact": f.key, "value": f.text, "status": f.status} for g in groups for f in g.facts()]
+    return pd.DataFrame(rows, columns=["fact", "value", "status"])
+
+
+def partner_line(m: MonthFacts) -> Fact:
+    """A destination's month in a few words: ``764 t (derived; …), 24.0% of the month's total`` or ``not reported``."""
+    if not m.tonnes:
+        return plain(f"{m.partner} {m.month} line", "not reported", status="missing")
+    out = m.tonnes.text + (f", {m.share.text} of the month's total" if m.share else "")
+    return Fact(key=f"{m.partner} {m.month} line", text=out, status=m.tonnes.status, sources=m.tonnes.sources)
+
+
+def partner_sentence(m: MonthFacts) -> Fact:
+    """A destination's month as a sentence, saying plainly what is not on file."""
+    if not m.tonnes:
+        return plain(f"{m.partner} {m.month} sentence",
+                     f"No figure for exports to {m.name} in {m.month_name} is on file.", status="missing")
+    parts = [f"Exports to {m.name} were {m.tonnes} in {m.month_name}"]
+    if m.share:
+        parts.append(f"{m.share} of the month's exports")
+    if m.mom:
+        parts.append(f"{m.mom} on the month before")
+    if m.yoy:
+        parts.append(f"{m.yoy} on a year before")
+    return Fact(key=f"{m.partner} {m.month} sentence", text=", ".join(parts) + ".", status=m.tonnes.status,
+                sources=m.tonnes.sources)

@@ -1,0 +1,88 @@
+"""The story layer: facts, inline {eval} values, typed numbers, conditional chapters, editions."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import facts
+from helpers.data import load_dataset
+from pipeline import editions, inline
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_dataset()
+
+
+def test_facts_of_june_2025_are_the_release(ds):
+    jun, us = facts.month(ds, "2025-06"), facts.month(ds, "2025-06", "US")
+    assert str(jun.tonnes) == "3,188 t" and jun.tonnes.status == "reported"
+    assert str(jun.mom) == "+157.4%" and str(jun.yoy).startswith("−38")
+    assert str(us.tonnes) == "353 t" and us.name.text == "the United States"
+    assert facts.span(ds, "2025-01", "2025-06")["tonnes"].text == "22,319 t"
+
+
+def test_a_derived_month_says_how_from_its_derivation_record(ds):
+    mar = facts.month(ds, "2025-03")
+    assert mar.tonnes.status == "derived"
+    est = __import__("helpers.series", fromlist=["estimate"]).estimate(ds, "WLD", "2025-03")
+    assert est.method in mar.provenance.text and "S2" in mar.provenance.text
+
+
+def test_a_month_chapter_comes_from_the_template(ds):
+    text = facts.chapter(facts.month(ds, "2025-06"), facts.month(ds, "2025-06", "DE"))
+    assert text.startswith("### June 2025")
+    assert "3,188 t" in text and "Exports to Germany were" in text
+    missing = facts.chapter(facts.month(ds, "2024-03"))
+    assert "No figure for exports to all destinations in March 2024 is on file" in missing
+
+
+def test_the_focus_partner_reaches_the_sentences(ds):
+    de, us = facts.partner_sentence(facts.month(ds, "2025-06", "DE")), facts.partner_sentence(facts.month(ds, "2025-06", "US"))
+    assert "Germany" in de.text and "United States" not in de.text
+    assert de.text != us.text
+
+
+def test_a_typed_number_is_caught_and_facts_years_days_ids_are_not():
+    assert inline.typed_numbers("Exports fell 51% to 3,188 t in June.") == ["51%", "3,188"]
+    ok = ("On 4 April 2025, Announcement No. 18 (S21); Nos. 55–58, 61; Figure 3; code 8505.11; "
+          "the 3rd month; exports were **{eval}`jun.tonnes`**.")
+    assert inline.typed_numbers(ok) == []
+
+
+def test_inline_values_replace_the_roles_escaped_once():
+    md = "Exports were **{eval}`x`** and {eval}`y`."
+    out = inline.substitute(md, {"x": {"text": "3,188 t"}, "y": {"text": "a_b *c*"}})
+    assert out == "Exports were **3,188 t** and a\\_b \\*c\\*."
+
+
+def test_chapters_appear_by_metadata_not_code():
+    cell = {"metadata": {"magnet": {"from_month": "2025-07"}}}
+    assert not inline.keep(cell, {"as_of": "2025-06"}) and inline.keep(cell, {"as_of": "2025-07"})
+    until = {"metadata": {"magnet": {"until_month": "2025-06"}}}
+    assert inline.keep(until, {"as_of": "2025-06"}) and not inline.keep(until, {"as_of": "2025-07"})
+    unless = {"metadata": {"magnet": {"unless": {"focus_partner": "US"}}}}
+    assert not inline.keep(unless, {"focus_partner": "US"}) and inline.keep(unless, {"focus_partner": "DE"})
+
+
+def test_whats_new_lists_new_months_and_revisions():
+    old = {"edition": "Latest: June 2025", "facts": {
+        "WLD 2025-06 tonnes": {"text": "3,188 t", "value": 3188, "status": "reported", "sources": ["S1"]},
+        "WLD 2025-03 tonnes": {"text": "5,361 t (derived)", "value": 5361, "low": 5306, "high": 5418,
+                               "status": "derived", "sources": ["S2"]}}}
+    new = {"WLD 2025-06 tonnes": {"text": "3,190 t", "value": 3190, "status": "reported", "sources": ["S40"]},
+           "WLD 2025-03 tonnes": {"text": "5,365 t", "value": 5365, "low": 5364.5, "high": 5365.5,
+                                  "status": "reported", "sources": ["S41"]},
+           "WLD 2025-07 tonnes": {"text": "5,577 t", "value": 5577, "status": "reported", "sources": ["S7"]}}
+    news = editions.whats_new(old, new, "Latest: July 2025")
+    assert "New month(s): July 2025." in news["lines"]
+    assert any("3,188 t (S1) → 3,190 t (S40)" in x for x in news["lines"])
+    assert any("is now reported" in x for x in news["lines"])
+    assert news["summary"].startswith("Since the Latest: June 2025 edition: 1 new month(s), 1 value(s) revised")
+    assert editions.whats_new(None, new, "x")["summary"] == "First edition."
+
+
+def test_editions_tell_reports_apart():
+    names = {"DE": "Germany", "US": "United States"}.get
+    assert editions.edition_label({"as_of": "2025-06"}, False) == "June 2025 edition"
+    assert editions.edition_label({"as_of": "2025-12", "partner": "DE"}, True, names) == "Latest: December 2025 · Germany"
