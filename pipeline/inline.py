@@ -31,7 +31,8 @@ TAG = "magnet-inline"
 #: Numbers that prose may type: years, days of a month next to its name, identifiers
 #: (S29, E2), "No. 18" / "Nos. 55–58", "Figure 3", customs codes (8505.11, 85051110), ordinals.
 ALLOWED_NUMBER_RE = re.compile(
-    r"(?<![\w.,])(?:1[89]\d\d|20\d\d)(?![\w.,]\d)"                      # a year
+    r"\b\d{4}-\d{2}(?:-\d{2})?(?:\.\.\d{4}-\d{2})?\b"                  # an ISO month or date (2025-06, 2025-01..2025-06)
+    r"|(?<![\w.,])(?:1[89]\d\d|20\d\d)(?![\w.,]\d)"                    # a year
     r"|\b\d{1,2}(?=\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\b)"
     r"|\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\s\d{1,2}\b"
     r"|\b[SE]\d+\b"                                                      # source and event ids
@@ -98,6 +99,8 @@ def notebook_defaults(nb) -> dict:
 
     from papermill.inspection import _infer_parameters
 
+    for cell in nb.cells:  # papermill reads every cell's tags (it adds empty ones when it loads a notebook)
+        cell.metadata.setdefault("tags", [])
     out = {}
     for p in _infer_parameters(nb):
         try:

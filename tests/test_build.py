@@ -141,7 +141,10 @@ def test_html_has_no_code_and_loads_nothing_from_the_network(built_fixture_repor
 @pytest.mark.slow
 def test_html_has_contents_captioned_figures_sources_and_footer(built_fixture_reports, monkeypatch):
     text = (built_fixture_reports.out / "alpha.html").read_text()
-    assert '<nav class="report-toc"' in text and 'href="#Numbers"' in text and 'href="#A-table"' in text
+    assert '<nav class="report-toc"' in text and 'href="#numbers"' in text and 'href="#a-table"' in text
+    # every link of the contents resolves to a heading of the report (ASCII slugs: PDF links resolve too)
+    ids = set(re.findall(r'\sid="([^"]+)"', text))
+    assert all(h in ids for h in re.findall(r'href="#([^"]+)"', text))
     imgs = re.findall(r"<img[^>]*>", text)
     assert len(imgs) == 2 and all(re.search(r'alt="[^"]+"', i) and 'src="data:image/png;base64,' in i
                                   for i in imgs)
@@ -347,3 +350,35 @@ def test_a_comment_in_the_build_command_rebuilds_nothing(published):
         module.write_bytes(original)
     assert proc.returncode == 0, proc.stderr
     assert "0 built, 2 up to date" in proc.stdout
+
+
+@pytest.mark.slow
+def test_a_number_typed_into_the_prose_fails_the_report_and_keeps_the_published_one(published, tmp_path):
+    import nbformat
+
+    out, config = published
+    before = (out / "beta.html").read_bytes()
+    nb = nbformat.read(str(ROOT / "tests/fixtures/build/report.ipynb"), as_version=4)
+    nb.cells[-1].source = "### A table\n\n| month | tonnes |\n|---|---|\n| 2025-06 | 3,188 |"
+    typed = tmp_path / "typed.ipynb"
+    nbformat.write(nb, str(typed))
+    text = config.read_text(encoding="utf-8").replace(str(ROOT / "tests/fixtures/build/report.ipynb"), str(typed))
+    config.write_text(text, encoding="utf-8")
+    proc = run_build("--config", config, "--output-dir", out, "--only", "beta")
+    assert proc.returncode == 1
+    assert "report 'beta': the prose types 1 number(s) that come from no fact, first '3,188'" in proc.stderr
+    assert (out / "beta.html").read_bytes() == before
+
+
+@pytest.mark.slow
+def test_inline_facts_are_filled_from_the_kernel(published):
+    import nbformat
+
+    out, _ = published
+    html = (out / "beta.html").read_text(encoding="utf-8")
+    assert "3,188" in html and "{eval}" not in html and "magnet-inline" not in html
+    executed = nbformat.read(str(out / "beta.ipynb"), as_version=4)
+    table = executed.cells[-1]
+    assert table.metadata["user_expressions"][0]["expression"] == "june_tonnes"   # jupyterlab-myst's format
+    assert table.metadata["user_expressions"][0]["result"]["data"]["text/plain"] == "3,188"
+    assert "No anchor" not in (out / "beta.log").read_text(encoding="utf-8")
