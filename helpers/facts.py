@@ -216,8 +216,12 @@ def span(dataset: Dataset, first: str, last: str, partner: str = TOTAL) -> dict[
     """A cumulative span (e.g. H1) and its change on the same span a year before."""
     key = f"{partner} {first}..{last}"
     c = compare.span_change(dataset, first, last, partner)
+    base_name = text.span_name(add_months(first, -12), add_months(last, -12))
+    comparison = (f"against {text.describe_estimate(c.base)} in {base_name}: {text.describe_change(c)}" if c else
+                  f"the total for {base_name} is not known, so there is no comparison")
     return {"tonnes": tonnage(estimate(dataset, partner, first, last), f"{key} tonnes"),
             "change": pct_change(c, f"{key} yoy"),
+            "comparison": plain(f"{key} comparison", comparison, status="derived" if c else "missing"),
             "previous": tonnage(c.base if c else None, f"{partner} {add_months(first, -12)}..{add_months(last, -12)} tonnes"),
             "name": plain(f"{key} name", text.span_name(first, last))}
 
@@ -338,5 +342,103 @@ def partner_sentence(m: MonthFacts) -> Fact:
         parts.append(f"{m.mom} on the month before")
     if m.yoy:
         parts.append(f"{m.yoy} on a year before")
+    if m.rank:
+        parts.append(f"{m.rank.text.split(' of the ')[0]} among the destinations with a known tonnage")
     return Fact(key=f"{m.partner} {m.month} sentence", text=", ".join(parts) + ".", status=m.tonnes.status,
                 sources=m.tonnes.sources)
+
+
+def partner_history(dataset: Dataset, partner: str, start: str, end: str) -> dict[str, Fact]:
+    """A destination's months from ``start`` to ``end``: how many are known, the latest, highest and lowest."""
+    t = compare.monthly_table(dataset, partner, start, end)
+    known = t[t.status != "missing"]
+    key = f"{partner} {start}..{end}"
+    missing = ", ".join(text.month_name(m) for m in t[t.status == "missing"].month) or "none"
+    if known.empty:
+        none = plain(f"{key} known", f"none of the {len(t)} months", status="missing", value=0.0)
+        return {"known": none, "reported": plain(f"{key} reported", "0"), "derived": plain(f"{key} derived", "0"),
+                "latest": _missing(f"{key} latest"), "latest_month": plain(f"{key} latest month", "no month"),
+                "latest_line": plain(f"{key} latest line", "not reported", status="missing"),
+                "peak": _missing(f"{key} peak"), "low": _missing(f"{key} low"),
+                "not_reported": plain(f"{key} missing", missing)}
+    last = known.iloc[-1]
+    peak, low = known.loc[known.tonnes.idxmax()], known.loc[known.tonnes.idxmin()]
+    return {
+        "known": plain(f"{key} known", f"{len(known)} of the {len(t)} months", value=float(len(known))),
+        "reported": plain(f"{key} reported", str(int((known.status == "reported").sum()))),
+        "derived": plain(f"{key} derived", str(int((known.status == "derived").sum()))),
+        "latest_month": plain(f"{key} latest month", text.month_name(last.month)),
+        "latest": tonnage(estimate(dataset, partner, last.month), f"{partner} {last.month} tonnes"),
+        "latest_line": partner_line(month(dataset, last.month, partner)),
+        "peak": plain(f"{key} peak", f"{text.fmt_num(peak.tonnes)} t in {text.month_name(peak.month)}"),
+        "low": plain(f"{key} low", f"{text.fmt_num(low.tonnes)} t in {text.month_name(low.month)}"),
+        "not_reported": plain(f"{key} missing", missing),
+    }
+
+
+def rank_history(dataset: Dataset, partner: str, end: str) -> Fact:
+    """Where a destination stood in each reported ranking up to ``end``, one clause per month."""
+    ranks = compare.partner_ranks(dataset, partner)
+    ranks = ranks[ranks.month <= end]
+    if ranks.empty:
+        return plain(f"{partner} ranks", "No ranking of destinations was reported up to this edition.",
+                     status="missing")
+    parts = [f"{text.month_name(r.month)}: " + (f"number {int(r.rank)} of the top {r.of}" if pd.notna(r.rank)
+                                                else f"not in the top {r.of}") + f" ({r.source_id})"
+             for r in ranks.itertuples()]
+    return plain(f"{partner} ranks", "; ".join(parts) + ".")
+
+
+def largest(dataset: Dataset, month: str) -> Fact:
+    """The largest destination with a known tonnage in ``month``."""
+    known = compare.partners_in_month(dataset, month)
+    known = known[~known.partner.isin(["EU"])]
+    if known.empty:
+        return plain(f"{month} largest", "no destination has a figure", status="missing")
+    top = known.iloc[0]
+    return plain(f"{month} largest", f"{len(known)} destination(s) have a known figure; the largest is "
+                 f"{text.in_sentence(top['name'])} ({text.fmt_num(top.tonnes)} t)", value=float(top.tonnes))
+
+
+# --------------------------------------------------------------------------- the outlook's facts
+
+
+def scenarios_described(scenarios: dict, start_month: str) -> Fact:
+    """Each scenario in words: ``fast: back to the 2024 level 2 months after June 2025; stalled: …``."""
+    start = text.month_name(start_month)
+    parts = [f"{name}: " + (f"back to the 2024 level {n} month{'s' if n > 1 else ''} after {start}" if n
+                            else f"stays at the {start} level") for name, n in scenarios.items()]
+    return plain("scenarios", "; ".join(parts) + ".")
+
+
+def baseline_described(level: dict, baseline: str, projections: pd.DataFrame) -> Fact:
+    """What "the 2024 level" means for the chosen baseline."""
+    if baseline == "average":
+        words = (f"the average of the {level['months_known']} known months of 2024: "
+                 f"{text.fmt_num(level['tonnes'])} t a month ({level['months_reported']} reported, "
+                 f"{level['months_derived']} derived)")
+    else:
+        per_month = "; ".join(f"{text.month_name(m).split()[0]}: {b}" for m, b in
+                              projections.drop_duplicates("month")[["month", "target_basis"]].itertuples(index=False))
+        words = (f"the same calendar month of 2024, where it is known; otherwise the average of the "
+                 f"{level['months_known']} known months of 2024 ({text.fmt_num(level['tonnes'])} t). "
+                 f"Per month: {per_month}")
+    return plain("baseline", words, value=float(level["tonnes"]))
+
+
+def backtest_described(dataset: Dataset, actual: pd.DataFrame, projections: pd.DataFrame, bt: pd.DataFrame,
+                       best: str | None, as_of: str) -> Fact:
+    """The first actual month after ``as_of`` against the scenarios, and the closest scenario."""
+    after = actual[(actual.month > as_of) & (actual.status != "missing")].head(1)
+    if bt.empty or after.empty:
+        return plain("backtest", f"No month after {text.month_name(as_of)} is in the data yet (the latest month is "
+                     f"{text.month_name(dataset.latest_month)}): the scenarios cannot be tested.", status="missing")
+    m = after.iloc[0]
+    mf = month(dataset, m.month)
+    below = list(projections[(projections.month == m.month) & (projections.tonnes < m.tonnes)].scenario)
+    n = projections.scenario.nunique()
+    position = ("above every scenario" if len(below) == n else "below every scenario" if not below
+                else f"above the {', '.join(below)} scenario(s) and below the others")
+    return plain("backtest", f"In {mf.month_name} exports were actually {mf.tonnes}, {mf.mom} on the month "
+                 f"before: {position}. Over the {bt.month.nunique()} month(s) with actual values, the scenario "
+                 f"closest on average was {best}.", value=mf.tonnes.value)
