@@ -68,8 +68,8 @@ import: $(STAMP) ## Add a data file: make import FILE=path/to/file.csv [ARGS="--
 execute-notebooks: $(STAMP) ## Re-execute the committed notebooks in place (refreshes the outputs nbval checks)
 	$(BIN)/python -m helpers.notebooks_refresh
 
-lock: $(TOOLS)/.installed ## Re-resolve the locks and environment.yml from pyproject.toml (keeps current pins where allowed)
-	$(TOOLS)/bin/python -m tools.lock compile
+lock: $(TOOLS)/.installed ## Re-resolve the locks and environment.yml from pyproject.toml (keeps current pins; ARGS="--upgrade-package NAME")
+	$(TOOLS)/bin/python -m tools.lock compile $(ARGS)
 
 lock-upgrade: $(TOOLS)/.installed ## Move every locked package to its newest release pyproject.toml allows (see docs/upgrading.md)
 	$(TOOLS)/bin/python -m tools.lock compile --upgrade

@@ -1,8 +1,8 @@
 """The locked environment: make the lock files, the conda environment, and audit them.
 
-    python -m tools.lock compile [--upgrade]   # requirements/lock-py3XX.txt (+ tools.txt) from pyproject.toml
-    python -m tools.lock conda                 # environment.yml from requirements/lock-py311.txt
-    python -m tools.lock audit [--pip-audit P] # known vulnerabilities in the locks (pip-audit)
+    python -m tools.lock compile [--upgrade]  # requirements/lock-py3XX.txt, tools.txt, environment.yml
+    python -m tools.lock conda                # environment.yml from requirements/lock-py311.txt
+    python -m tools.lock audit                # known vulnerabilities in the locks (pip-audit)
 
 ``make lock`` / ``make lock-upgrade`` / ``make audit`` run these. pyproject.toml states what
 the project needs (lower bounds); the locks pin every package, with hashes, for each
@@ -195,30 +195,48 @@ def _uv() -> list[str]:
     return [str(exe)] if exe.exists() else ["uv"]
 
 
-def compile_locks(upgrade: bool = False) -> None:
+def _uv_compile(args: list[str], output: Path, stdin: str | None = None) -> None:
+    """``uv pip compile ARGS -o OUTPUT``, through a copy: OUTPUT is only rewritten when it changes
+    (a touched lock would make the next ``make`` rebuild .venv for nothing). The copy starts
+    as the current lock, so uv keeps its pins unless told to upgrade."""
+    new = output.with_name(output.name + ".new")
+    if output.is_file():
+        new.write_bytes(output.read_bytes())
+    try:
+        subprocess.run(_uv() + ["pip", "compile", *args, "-o", str(new.relative_to(ROOT))], cwd=ROOT,
+                       input=stdin, text=True, check=True)
+        text = new.read_text(encoding="utf-8").replace(str(new.relative_to(ROOT)), str(output.relative_to(ROOT)))
+        changed = not output.is_file() or output.read_text(encoding="utf-8") != text
+        if changed:
+            output.write_text(text, encoding="utf-8")
+    finally:
+        new.unlink(missing_ok=True)
+    print(f"{'locked' if changed else 'unchanged'} {output.relative_to(ROOT)} "
+          f"({len(read_lock(output.read_text(encoding='utf-8')))} packages)")
+
+
+def compile_locks(upgrade: bool = False, upgrade_packages: tuple[str, ...] = ()) -> None:
     """Resolve pyproject.toml into one hashed lock per supported Python, then environment.yml."""
     REQUIREMENTS.mkdir(exist_ok=True)
     pyproject = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
     build = "\n".join(pyproject.get("build-system", {}).get("requires", [])) + "\n"
-    common = ["--generate-hashes", "--python-platform", PLATFORM, "--custom-compile-command", COMPILE_COMMAND,
-              "--quiet"] + (["--upgrade"] if upgrade else [])
+    common = ["--generate-hashes", "--custom-compile-command", COMPILE_COMMAND, "--quiet"]
+    common += (["--upgrade"] if upgrade else []) + [f"--upgrade-package={p}" for p in upgrade_packages]
     for python in PYTHONS:
-        cmd = _uv() + ["pip", "compile", "pyproject.toml", "-", *(f"--extra={e}" for e in EXTRAS),
-                       "--python-version", python, "-o", str(lock_path(python).relative_to(ROOT))] + common
-        subprocess.run(cmd, cwd=ROOT, input=build, text=True, check=True)
-        print(f"locked {lock_path(python).relative_to(ROOT)} ({len(read_lock(lock_path(python).read_text()))} packages)")
-    cmd = _uv() + ["pip", "compile", "--group", f"pyproject.toml:{TOOLS_GROUP}", "--python-version", PYTHONS[0],
-                   "--universal", "-o", str(TOOLS_LOCK.relative_to(ROOT))] + common
-    cmd.remove("--python-platform"), cmd.remove(PLATFORM)
-    subprocess.run(cmd, cwd=ROOT, check=True)
-    print(f"locked {TOOLS_LOCK.relative_to(ROOT)} ({len(read_lock(TOOLS_LOCK.read_text()))} packages)")
+        _uv_compile(["pyproject.toml", "-", *(f"--extra={e}" for e in EXTRAS), "--python-version", python,
+                     "--python-platform", PLATFORM, *common], lock_path(python), stdin=build)
+    _uv_compile(["--group", f"pyproject.toml:{TOOLS_GROUP}", "--universal", "--python-version", PYTHONS[0],
+                 *common], TOOLS_LOCK)
     write_environment()
 
 
 def write_environment() -> None:
-    ENVIRONMENT_YML.write_text(render_environment(lock_path(CONDA_PYTHON).read_text(encoding="utf-8")),
-                               encoding="utf-8")
-    print(f"wrote {ENVIRONMENT_YML.relative_to(ROOT)}")
+    text = render_environment(lock_path(CONDA_PYTHON).read_text(encoding="utf-8"))
+    if not ENVIRONMENT_YML.is_file() or ENVIRONMENT_YML.read_text(encoding="utf-8") != text:
+        ENVIRONMENT_YML.write_text(text, encoding="utf-8")
+        print(f"wrote {ENVIRONMENT_YML.relative_to(ROOT)}")
+    else:
+        print(f"unchanged {ENVIRONMENT_YML.relative_to(ROOT)}")
 
 
 # --------------------------------------------------------------------------- audit
@@ -284,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("compile", help="regenerate the locks and environment.yml from pyproject.toml")
     p.add_argument("--upgrade", action="store_true", help="move every package to its newest allowed release")
+    p.add_argument("--upgrade-package", action="append", default=[], metavar="NAME",
+                   help="move only NAME to its newest allowed release (repeatable)")
     sub.add_parser("conda", help="regenerate environment.yml from the Python 3.11 lock")
     p = sub.add_parser("audit", help="pip-audit the locks; fail on a vulnerability with a fix")
     p.add_argument("--pip-audit", default=str(Path(sys.executable).with_name("pip-audit")))
@@ -293,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("locks", nargs="*", type=Path)
     args = parser.parse_args(argv)
     if args.command == "compile":
-        compile_locks(upgrade=args.upgrade)
+        compile_locks(upgrade=args.upgrade, upgrade_packages=tuple(args.upgrade_package))
     elif args.command == "conda":
         write_environment()
     else:
