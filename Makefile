@@ -1,28 +1,52 @@
 # Rare-earth magnet exports — one entry point for every job.
-# Only Python 3.11+ and make are assumed: the first target you run creates .venv
-# and installs the project into it; later runs reuse it (reinstalling only when
-# pyproject.toml changes).
+# Only Python 3.11 or 3.12 and make are assumed: the first target you run creates .venv
+# and installs into it exactly the versions locked in requirements/lock-py3XX.txt
+# (with hashes); later runs reuse it. A changed lock rebuilds .venv from scratch; a
+# changed pyproject.toml only reinstalls the project itself.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCKED := $(VENV)/.locked
+TOOLS  := $(VENV)/tools
 ARGS   ?=
+PIP    := --disable-pip-version-check --no-input
+# The interpreter's version picks the lock (that of .venv once it exists).
+PYVER  := $(shell { test -x $(BIN)/python && $(BIN)/python -V || $(PYTHON) -V; } 2>&1 | sed -n 's/^Python \([0-9]*\)\.\([0-9]*\).*/\1\2/p')
+LOCK   := requirements/lock-py$(PYVER).txt
 
 .DEFAULT_GOAL := help
-.PHONY: help env reports test lab bench import execute-notebooks clean
+.PHONY: help env reports test lab bench import execute-notebooks lock lock-upgrade audit clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s); set PYTHON=..." % sys.version.split()[0])'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing the project into $(VENV) (first run only; about a minute)..."
-	@$(BIN)/python -m pip install --disable-pip-version-check -e '.[test]' > $(VENV)/install.log 2>&1 \
+# A new lock rebuilds .venv from scratch (with the interpreter it had), so that nothing the
+# lock no longer lists stays installed.
+$(LOCKED): $(LOCK)
+	@test -f $(LOCK) || { echo "error: no lock for this Python ($(LOCK)); there are: $$(ls requirements/lock-py*.txt | tr '\n' ' ')- set PYTHON=python3.11 or python3.12 (make clean first to switch)" >&2; exit 1; }
+	@base=$$(test -x $(BIN)/python && $(BIN)/python -c 'import sys; print(sys._base_executable)' || echo $(PYTHON)); \
+		$$base -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s); set PYTHON=..." % sys.version.split()[0])' \
+		&& rm -rf $(VENV) && $$base -m venv $(VENV)
+	@echo "Installing the locked environment ($(LOCK)) into $(VENV) (about a minute)..."
+	@$(BIN)/python -m pip install $(PIP) --require-hashes --no-deps -r $(LOCK) > $(VENV)/install.log 2>&1 \
 		|| { tail -n 30 $(VENV)/install.log >&2; echo "error: installing into $(VENV) failed (full log: $(VENV)/install.log)" >&2; exit 1; }
+	@touch $(LOCKED)
+
+$(STAMP): $(LOCKED) pyproject.toml
+	@$(BIN)/python -m pip install $(PIP) --no-deps --no-build-isolation -e . >> $(VENV)/install.log 2>&1 \
+		|| { tail -n 30 $(VENV)/install.log >&2; echo "error: installing the project into $(VENV) failed (full log: $(VENV)/install.log)" >&2; exit 1; }
 	@$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 --display-name "Python 3 (magnet-exports)" >/dev/null
 	@touch $(STAMP)
+
+# uv and pip-audit, locked in requirements/tools.txt, in their own environment so that
+# they never change the project's.
+$(TOOLS)/.installed: requirements/tools.txt
+	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	@$(TOOLS)/bin/python -m pip install $(PIP) --require-hashes --no-deps -r requirements/tools.txt > $(TOOLS)/install.log 2>&1 \
+		|| { tail -n 30 $(TOOLS)/install.log >&2; echo "error: installing the tools failed (full log: $(TOOLS)/install.log)" >&2; exit 1; }
+	@touch $@
 
 env: $(STAMP) ## Create or update the project's environment (.venv)
 
@@ -43,6 +67,15 @@ import: $(STAMP) ## Add a data file: make import FILE=path/to/file.csv [ARGS="--
 
 execute-notebooks: $(STAMP) ## Re-execute the committed notebooks in place (refreshes the outputs nbval checks)
 	$(BIN)/python -m pipeline.refresh
+
+lock: $(TOOLS)/.installed ## Re-resolve the locks and environment.yml from pyproject.toml (keeps current pins; ARGS="--upgrade-package NAME")
+	$(TOOLS)/bin/python -m tools.lock compile $(ARGS)
+
+lock-upgrade: $(TOOLS)/.installed ## Move every locked package to its newest release pyproject.toml allows (see docs/upgrading.md)
+	$(TOOLS)/bin/python -m tools.lock compile --upgrade
+
+audit: $(TOOLS)/.installed ## Check the locks for known vulnerabilities (pip-audit; fails on one with a fixed release)
+	$(TOOLS)/bin/python -m tools.lock audit
 
 clean: ## Remove the environment and build leftovers (keeps published reports)
 	rm -rf $(VENV) .pytest_cache reports/.staging reports/.state

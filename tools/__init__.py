@@ -1,0 +1,1 @@
+"""Maintenance scripts for the project's environment (not part of the installed package)."""
