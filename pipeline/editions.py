@@ -95,6 +95,6 @@ def whats_new(previous: dict | None, facts: dict, edition: str) -> dict:
         counts.append(f"{len(revised)} value(s) revised")
     if firmed:
         counts.append(f"{len(firmed)} value(s) firmer")
-    summary = (f"Since the {since} edition: " + ", ".join(counts) + "." if counts
-               else f"No change in the stated figures since the {since} edition.")
+    summary = (f"Since the previous edition ({since}): " + ", ".join(counts) + "." if counts
+               else f"No change in the stated figures since the previous edition ({since}).")
     return {"since": since, "lines": lines, "summary": summary}

@@ -163,8 +163,8 @@ def insert_edition(body: str, edition: str, news: dict | None) -> str:
         if news.get("lines"):
             items = "".join(f"<li>{_html.escape(x)}</li>" for x in news["lines"][:30])
             more = f"<li>and {len(news['lines']) - 30} more</li>" if len(news["lines"]) > 30 else ""
-            block += (f'<aside class="report-news"><h2 id="whats-new">What\'s new since the '
-                      f'{_html.escape(news["since"])} edition</h2><ul>{items}{more}</ul></aside>')
+            block += (f'<aside class="report-news"><h2 id="whats-new">What\'s new since the previous edition '
+                      f'({_html.escape(news["since"])})</h2><ul>{items}{more}</ul></aside>')
         else:
             block += f'<aside class="report-news"><p>{_html.escape(news.get("summary", ""))}</p></aside>'
     end = body.find("</h1>")
@@ -214,9 +214,33 @@ HEADING_CELL_RE = re.compile(r'(<div[^>]*class="jp-Cell jp-MarkdownCell report-p
                              re.S)
 
 
+def _element_end(body: str, start: int) -> int:
+    """The index just after the ``</div>`` that closes the ``<div`` at ``start``."""
+    depth, i = 0, start
+    tag = re.compile(r"<(/?)div\b[^>]*>", re.I)
+    for m in tag.finditer(body, start):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            return m.end()
+    return len(body)
+
+
 def keep_headings_with_content(body: str) -> str:
-    """A cell that is only a heading is kept on one page with the start of the cell after it."""
-    return HEADING_CELL_RE.sub(lambda m: m.group(1).replace('report-prose"', 'report-prose keep-with-next"', 1), body)
+    """A cell that is only a heading goes on the page of the cell after it: both are wrapped in one
+    block that is not broken (WeasyPrint does not honour ``break-after: avoid`` between cells)."""
+    out, pos = [], 0
+    for m in HEADING_CELL_RE.finditer(body):
+        if m.start() < pos:
+            continue
+        nxt = body.find("<div", m.end())
+        if nxt < 0 or body[m.end():nxt].strip():
+            continue
+        end = _element_end(body, nxt)
+        out.append(body[pos:m.start()])
+        out.append('<div class="keep-together">' + body[m.start():end] + "</div>")
+        pos = end
+    out.append(body[pos:])
+    return "".join(out)
 
 
 def render_pdf(body: str, target: Path) -> None:

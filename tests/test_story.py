@@ -78,7 +78,7 @@ def test_whats_new_lists_new_months_and_revisions():
     assert "New month(s): July 2025." in news["lines"]
     assert any("3,188 t (S1) → 3,190 t (S40)" in x for x in news["lines"])
     assert any("is now reported" in x for x in news["lines"])
-    assert news["summary"].startswith("Since the Latest: June 2025 edition: 1 new month(s), 1 value(s) revised")
+    assert news["summary"].startswith("Since the previous edition (Latest: June 2025): 1 new month(s), 1 value(s) revised")
     assert editions.whats_new(None, new, "x")["summary"] == "First edition."
 
 
