@@ -204,6 +204,35 @@ def warm_kernels(folder: Path):
             proc.wait()
 
 
+def ipc_kernel_manager():
+    """A jupyter_client KernelManager class whose kernels talk over local (``ipc``) sockets.
+
+    The kernel and the build are on the same machine: Unix sockets instead of TCP
+    ports, so no port is opened and ipykernel has no reason to log "Kernel is
+    running over TCP without encryption" in every report's log. The socket files
+    live beside the connection file in Jupyter's runtime folder (short paths: a
+    Unix socket path has at most 107 bytes).
+    """
+    import uuid
+
+    from jupyter_client.manager import KernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+    from traitlets import CaselessStrEnum, default
+
+    class IPCKernelManager(KernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _ip_default(self):
+            if self.connection_file:
+                return os.path.splitext(self.connection_file)[0] + "-ipc"
+            folder = jupyter_runtime_dir()
+            os.makedirs(folder, exist_ok=True)
+            return os.path.join(folder, f"kernel-{uuid.uuid4().hex[:12]}-ipc")
+
+    return IPCKernelManager
+
+
 # --------------------------------------------------------------------------- command line
 
 

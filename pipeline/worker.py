@@ -17,6 +17,7 @@ from pathlib import Path
 
 from helpers import paths
 
+from .kernels import ipc_kernel_manager
 from .render import ANSI_RE, notebook_title, one_line, render_html, render_pdf
 
 
@@ -78,7 +79,8 @@ def build_one(job: dict) -> dict:
                                          parameters=job["parameters"], kernel_name=job.get("kernel", "python3"),
                                          cwd=job["cwd"],
                                          progress_bar=False, log_output=True,
-                                         request_save_on_cell_execute=False)
+                                         request_save_on_cell_execute=False,
+                                         kernel_manager_class=ipc_kernel_manager())
         except pm.PapermillExecutionError as exc:
             result["error"] = (f"report '{name}' failed in cell In [{exc.exec_count}] "
                                f"(cell #{exc.cell_index}): {exc.ename}: {one_line(exc.evalue)}")
