@@ -109,16 +109,26 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
 
             dataset = load_dataset()
             checks.as_of(as_of, dataset)
-        if todo:
-            # unknown parameter names: the set itself is wrong, nothing runs
-            params = {r.name: resolve_parameters(r, dataset.latest_month, as_of) for r in todo}
-            bad = checks.report_errors(todo, params, dataset)
-            for name, line in bad.items():
-                failed.append(line + f" (log: {_failed_log(out_dir, name, line)})")
-            runnable = [r for r in todo if r.name not in bad]
-            if runnable:
-                built, failed_run = _run(runnable, out_dir, digests, jobs, as_of, progress, warm, dataset, params)
-                failed += failed_run
+        with contextlib.ExitStack() as stack:
+            kernel_name = staging = None
+            if todo:
+                staging = out_dir / ".staging" / f"{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
+                staging.mkdir(parents=True)
+                stack.callback(_remove_staging, staging)
+                # The kernel zygote starts first: it imports while this process checks. It starts no
+                # kernel until a report asks for one, after every check passed.
+                kernel_name = stack.enter_context(warm_kernels(staging / "zygote")) if warm else (lambda: "python3")
+            if todo:
+                # unknown parameter names: the set itself is wrong, nothing runs
+                params = {r.name: resolve_parameters(r, dataset.latest_month, as_of) for r in todo}
+                bad = checks.report_errors(todo, params, dataset)
+                for name, line in bad.items():
+                    failed.append(line + f" (log: {_failed_log(out_dir, name, line)})")
+                runnable = [r for r in todo if r.name not in bad]
+                if runnable:
+                    built, failed_run = _run_staged(runnable, out_dir, staging, digests, jobs, progress,
+                                                    kernel_name, dataset, params)
+                    failed += failed_run
         pruned = prune_reports(whole_set, out_dir) if prune else []
         index = write_index(whole_set, out_dir)
         extra = unlisted(whole_set, out_dir)
@@ -236,17 +246,6 @@ def stop_on_signals():
 
 
 # --------------------------------------------------------------------------- running
-
-
-def _run(todo: list[Report], out_dir: Path, digests: dict, jobs: int | None, as_of: str | None,
-         progress: bool | None, warm: bool, dataset, params: dict) -> tuple[list, list]:
-    staging = out_dir / ".staging" / f"{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
-    staging.mkdir(parents=True)
-    with contextlib.ExitStack() as stack:
-        stack.callback(_remove_staging, staging)
-        # The kernel zygote starts first: it imports while this process does.
-        kernel_name = stack.enter_context(warm_kernels(staging / "zygote")) if warm else (lambda: "python3")
-        return _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, dataset, params)
 
 
 def _remove_staging(staging: Path) -> None:
