@@ -27,6 +27,11 @@ def _conda() -> dict[str, str]:
         if isinstance(dep, str):
             m = re.match(r"^([A-Za-z0-9_.-]+)\s*(.*)$", dep)
             out[m.group(1).lower()] = m.group(2).replace(" ", "")
+        elif isinstance(dep, dict):  # packages only on PyPI, installed by pip
+            for req in dep.get("pip", []):
+                if not req.startswith("-"):
+                    r = Requirement(req)
+                    out[r.name.lower()] = str(r.specifier)
     return out
 
 
