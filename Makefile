@@ -56,8 +56,8 @@ reports: $(STAMP) ## Build every report of reports.yaml into reports/ (the main 
 test: $(STAMP) ## Run the whole test suite (unit, data, notebooks with nbval, build, browser)
 	$(BIN)/python -m pytest $(ARGS)
 
-lab: $(STAMP) ## Open JupyterLab on the project's environment
-	$(BIN)/jupyter lab --notebook-dir=.
+lab: $(STAMP) ## Open JupyterLab on the project's environment (as a user, or as root in a container)
+	$(BIN)/jupyter lab --notebook-dir=. $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 bench: $(STAMP) ## Benchmark the build against the naive papermill+nbconvert CLI route
 	$(BIN)/python -m pipeline.bench $(ARGS)

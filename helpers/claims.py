@@ -22,10 +22,10 @@ import pandas as pd
 
 from . import paths
 from .compare import change, estimate, partners_in_month, reported_ranking
-from .data import MEASURES, TOTAL, Dataset, check_header, rounding_half_width
+from .data import MEASURES, TOTAL, Dataset, check_header, rounding_half_width, verify_data_file
 from .partners import is_partner_code
 from .patterns import DATE_RE, MONTH_RE, NUMBER_RE
-from .errors import DataError
+from .errors import DataError, listing
 from .series import add_months
 from .text import fmt_num, fmt_signed_pct, fmt_t, month_name, span_name
 
@@ -47,6 +47,8 @@ def load_claims(path) -> pd.DataFrame:
     """Read and validate a claims file; bad rows raise a DataError naming the file, row and column."""
     path = Path(path)
     name = paths.relative(path)
+    if path.is_file():
+        verify_data_file(path)  # a claims file under data/ is checksummed like every data file
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -90,7 +92,7 @@ def _validate_row(name: str, i: int, r: dict) -> None:
             fail(col, "is empty")
     kind = r["kind"]
     if kind not in KINDS:
-        fail("kind", f"unknown kind '{kind}' (allowed: {', '.join(KINDS)})")
+        fail("kind", f"unknown kind '{kind}' (allowed: {listing(KINDS, 'kinds')})")
     if r["approx"] not in ("", "yes", "no"):
         fail("approx", f"'{r['approx']}' must be yes, no or empty")
     if kind in ("value", "direction"):
@@ -104,7 +106,7 @@ def _validate_row(name: str, i: int, r: dict) -> None:
             fail("to_month", f"'{r['to_month']}' is before from_month '{r['from_month']}'")
     if kind == "value":
         if r["measure"] not in MEASURES:
-            fail("measure", f"unknown measure '{r['measure']}' (allowed: {', '.join(MEASURES)})")
+            fail("measure", f"unknown measure '{r['measure']}' (allowed: {listing(MEASURES, 'measures')})")
         if r["measure"] == "mom_pct" and r["from_month"] != r["to_month"]:
             fail("measure", "a month-on-month change needs from_month = to_month")
         if not NUMBER_RE.match(r["stated_value"]):

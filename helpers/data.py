@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .errors import ChecksumError, DataError
+from .errors import ChecksumError, DataError, listing
 from .partners import TOTAL, is_partner_code, partner_name
 from .patterns import DATE_RE, MONTH_RE, NUMBER_RE
 
@@ -94,11 +94,11 @@ def check_header(name: str, header: list[str], required, optional=()) -> None:
     required, optional = tuple(required), tuple(optional)
     missing = [c for c in required if c not in header]
     if missing:
-        raise DataError(name, f"missing column(s): {', '.join(missing)}", row=1, column=missing[0])
+        raise DataError(name, f"missing column(s): {listing(missing, 'columns')}", row=1, column=missing[0])
     unknown = [c for c in header if c not in required + optional]
     if unknown:
-        raise DataError(name, f"unknown column(s): {', '.join(unknown)}; allowed: "
-                        f"{', '.join(required + optional)}", row=1, column=unknown[0])
+        raise DataError(name, f"unknown column(s): {listing(unknown, 'columns')}; allowed: "
+                        f"{listing(required + optional, 'columns')}", row=1, column=unknown[0])
 
 
 def read_table(path: Path, table: str) -> pd.DataFrame:
@@ -250,7 +250,7 @@ def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None)
           lambda r: f"'{r['to_month']}' is before from_month '{r['from_month']}'")
     _fail(df, ~df.partner.map(is_partner_code).astype(bool), "partner",
           lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2, or WLD for the total)")
-    _check_known(df, "measure", MEASURES, "measure", "allowed: " + ", ".join(MEASURES))
+    _check_known(df, "measure", MEASURES, "measure", "allowed: " + listing(MEASURES, "measures"))
     _fail(df, ~df.value.str.match(NUMBER_RE), "value",
           lambda r: f"'{r['value']}' is not a number (plain digits, '.' for decimals, no thousands separator)")
     _fail(df, ~df.approx.isin(["", "yes", "no"]), "approx", lambda r: f"'{r['approx']}' must be yes, no or empty")
@@ -293,7 +293,7 @@ def validate_events(df: pd.DataFrame, source_ids) -> pd.DataFrame:
     _check_date(df, "end_date", allow_empty=True)
     _fail(df, (df.end_date != "") & (df.end_date < df.date), "end_date",
           lambda r: f"'{r['end_date']}' is before the event's date {r['date']}")
-    _check_known(df, "kind", EVENT_KINDS, "event kind", "allowed: " + ", ".join(EVENT_KINDS))
+    _check_known(df, "kind", EVENT_KINDS, "event kind", "allowed: " + listing(EVENT_KINDS, "kinds"))
     _check_known(df, "source_id", source_ids, "source id", "not in any sources.csv")
     _check_unique(df, ["event_id"], "event id")
     return df
@@ -317,11 +317,18 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def tracked_files(data_dir: Path | None = None) -> list[Path]:
+#: The folders the checksum manifest covers; the dataset is read from the first two. Claims
+#: files are read one at a time (:func:`helpers.claims.load_claims` checks the one it reads),
+#: so an unrecorded draft claims file stops only the report that uses it.
+TRACKED = ("raw", "reference", "claims")
+DATASET_FOLDERS = ("raw", "reference")
+
+
+def tracked_files(data_dir: Path | None = None, folders=TRACKED) -> list[Path]:
     """Every data file the checksum manifest must cover (documentation, ``*.md``, is not data)."""
     data_dir = data_dir or paths.DATA
     out = []
-    for sub in ("raw", "reference", "claims"):
+    for sub in folders:
         out += sorted(p for p in (data_dir / sub).rglob("*") if p.is_file() and p.suffix != ".md")
     return out
 
@@ -343,8 +350,20 @@ def read_checksums(manifest: Path | None = None) -> dict[str, str]:
     return out
 
 
-def verify_checksums(data_dir: Path | None = None) -> str:
-    """Check every data file against ``checksums.sha256``; return the manifest's own sha256.
+def _verify_file(path: Path, data_dir: Path, recorded: dict[str, str]) -> None:
+    rel = path.relative_to(data_dir).as_posix()
+    if rel not in recorded:
+        raise ChecksumError(paths.relative(path), "has no recorded checksum in data/checksums.sha256 "
+                            "(add it deliberately: python -m helpers.data --record " + rel + ")")
+    actual = sha256_file(path)
+    if actual != recorded[rel]:
+        raise ChecksumError(paths.relative(path), f"changed: sha256 {actual[:12]}… but "
+                            f"data/checksums.sha256 records {recorded[rel][:12]}…; raw files are "
+                            "immutable (add a new batch instead, or re-record deliberately)")
+
+
+def verify_checksums(data_dir: Path | None = None, folders=TRACKED) -> str:
+    """Check every data file (of ``folders``) against ``checksums.sha256``; return the manifest's own sha256.
 
     Fails on a file whose bytes changed, a listed file that is gone, and a file
     that is not listed.
@@ -352,20 +371,21 @@ def verify_checksums(data_dir: Path | None = None) -> str:
     data_dir = data_dir or paths.DATA
     manifest = data_dir / "checksums.sha256"
     recorded = read_checksums(manifest)
-    for path in tracked_files(data_dir):
-        rel = path.relative_to(data_dir).as_posix()
-        if rel not in recorded:
-            raise ChecksumError(paths.relative(path), "has no recorded checksum in data/checksums.sha256 "
-                                "(add it deliberately: python -m helpers.data --record " + rel + ")")
-        actual = sha256_file(path)
-        if actual != recorded[rel]:
-            raise ChecksumError(paths.relative(path), f"changed: sha256 {actual[:12]}… but "
-                                f"data/checksums.sha256 records {recorded[rel][:12]}…; raw files are "
-                                "immutable (add a new batch instead, or re-record deliberately)")
+    for path in tracked_files(data_dir, folders):
+        _verify_file(path, data_dir, recorded)
     for rel in recorded:
-        if not (data_dir / rel).is_file():
+        if rel.split("/", 1)[0] in folders and not (data_dir / rel).is_file():
             raise ChecksumError(paths.relative(manifest), f"lists '{rel}', which does not exist")
     return sha256_file(manifest)
+
+
+def verify_data_file(path: Path, data_dir: Path | None = None) -> None:
+    """Check one file under ``data/`` against the manifest (files elsewhere are not checked)."""
+    data_dir = Path(data_dir or paths.DATA).resolve()
+    path = Path(path).resolve()
+    if data_dir not in path.parents:
+        return
+    _verify_file(path, data_dir, read_checksums(data_dir / "checksums.sha256"))
 
 
 def record_checksums(files, data_dir: Path | None = None) -> None:
@@ -395,9 +415,9 @@ def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
 
 
 def load_dataset(data_dir: Path | None = None, today: dt.date | None = None) -> Dataset:
-    """Read, validate and checksum-verify every data file; return a :class:`Dataset`."""
+    """Read, validate and checksum-verify the data (``raw/``, ``reference/``); return a :class:`Dataset`."""
     data_dir = Path(data_dir or paths.DATA)
-    checksum = verify_checksums(data_dir)
+    checksum = verify_checksums(data_dir, DATASET_FOLDERS)
     return _load_dataset_cached(str(data_dir), checksum, today)
 
 
@@ -438,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.record:
             record_checksums(args.record)
+        verify_checksums()  # every data file, claims included
         ds = load_dataset()
     except MagnetError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -7,6 +7,21 @@ and exit non-zero, without a traceback.
 
 from __future__ import annotations
 
+#: Lists longer than this are summarised in messages (see :func:`listing`).
+LISTING_LIMIT = 6
+
+
+def listing(items, noun: str = "names", limit: int = LISTING_LIMIT) -> str:
+    """Names for a one-line message: all of them when few, else ``11 columns (claim_id, claim, …)``.
+
+    The one place messages list allowed (or offending) names, so a long list is
+    summarised rather than a message cut mid-word.
+    """
+    items = [str(i) for i in items]
+    if len(items) <= limit:
+        return ", ".join(items)
+    return f"{len(items)} {noun} ({', '.join(items[:limit - 3])}, …)"
+
 
 class MagnetError(Exception):
     """Base class of every error this project raises on purpose."""

@@ -15,7 +15,7 @@ from . import paths
 from .data import MAIN_SERIES, TOTAL, Dataset
 from .partners import partner_lookup, resolve_partner
 from .patterns import MONTH_RE
-from .errors import DataError, ParameterError
+from .errors import DataError, ParameterError, listing
 
 
 def first_month(dataset: Dataset) -> str:
@@ -60,8 +60,8 @@ def partners_with_data(dataset: Dataset) -> list[str]:
 def check_partner(name: str, value, dataset: Dataset, allow_total: bool = False) -> str:
     """The partner code for ``value`` (ISO alpha-2 code, name or alias) among destinations with data."""
     known = partners_with_data(dataset)
-    listing = ", ".join(f"{c} ({dataset.partner_name(c)})" for c in known)
-    allowed = f"an ISO 3166-1 alpha-2 code or name of a destination with data: {listing}"
+    names = listing([f"{c} ({dataset.partner_name(c)})" for c in known], "destinations", limit=12)
+    allowed = f"an ISO 3166-1 alpha-2 code or name of a destination with data: {names}"
     if allow_total:
         allowed += f", or {TOTAL} (all destinations)"
     if not isinstance(value, str) or not value.strip():

@@ -20,15 +20,17 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers import paths
-from helpers.errors import BuildError, MagnetError
+from helpers.errors import BuildError, MagnetError, listing
 from helpers.patterns import MONTH_RE
 
 from .kernels import warm_kernels
-from .publish import git_commit, publish, write_index
+from . import checks
+from .publish import git_commit, publish, unlisted, write_atomic, write_index
+from .publish import prune as prune_reports
 from .render import exporter, one_line
 from .editions import edition_label
 from .reportset import LATEST, Report, load_report_set, resolve_parameters
@@ -45,59 +47,206 @@ class BuildResult:
     failed: list  # one-line messages
     seconds: float
     index: Path
+    pruned: list = field(default_factory=list)    # reports removed by --prune
+    unlisted: list = field(default_factory=list)  # published reports not in the set (kept)
+    cleaned: list = field(default_factory=list)   # staging folders of killed builds removed
+
+
+class Stopped(KeyboardInterrupt):
+    """The build was told to stop (SIGTERM, SIGINT): finished reports stay published, the rest is dropped."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _lock(out_dir: Path, timeout: float):
     from filelock import FileLock, Timeout
 
+    where = paths.relative(out_dir / ".build.lock")
     lock = FileLock(str(out_dir / ".build.lock"))
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        print(f"waiting for another build to finish ({paths.relative(out_dir / '.build.lock')})...",
-              file=sys.stderr)
         try:
-            lock.acquire(timeout=timeout)
+            lock.acquire(timeout=0)
         except Timeout:
-            raise BuildError(f"another build still holds {paths.relative(out_dir / '.build.lock')} after "
-                             f"{timeout:.0f} s; try again when it has finished") from None
+            print(f"waiting for another build to finish ({where})...", file=sys.stderr)
+            try:
+                lock.acquire(timeout=timeout)
+            except Timeout:
+                raise BuildError(f"another build still holds {where} after "
+                                 f"{timeout:.0f} s; try again when it has finished") from None
+    except OSError as exc:
+        raise BuildError(f"{where}: not writable ({exc.strerror or type(exc).__name__})") from None
     return lock
 
 
 def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = False,
           jobs: int | None = None, as_of: str | None = None, index_reports: list[Report] | None = None,
-          lock_timeout: float = 3600, progress: bool | None = None, warm: bool = True) -> BuildResult:
-    """Build the reports that changed (all with ``force``) and publish those that succeed."""
+          lock_timeout: float = 3600, progress: bool | None = None, warm: bool = True,
+          prune: bool = False) -> BuildResult:
+    """Build the reports that changed (all with ``force``) and publish those that succeed.
+
+    Everything that can be checked before a kernel starts is checked first: the
+    output folder, ``--as-of``, every report's parameters against the data. A
+    report with bad parameters fails with one line; the others still build.
+    ``index_reports`` is the whole set (``reports`` may be a selection of it):
+    ``prune`` removes published reports not in it.
+    """
     t0 = time.perf_counter()
-    out_dir = Path(out_dir or paths.REPORTS).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = checks.output_dir(Path(out_dir or paths.REPORTS).resolve())
     if as_of is not None and not MONTH_RE.match(as_of):
         raise BuildError(f"--as-of {as_of!r} is not a month YYYY-MM")
+    whole_set = index_reports or reports
     lock = _lock(out_dir, lock_timeout)
     try:
+        cleaned = clear_leftovers(out_dir)
         shared = shared_inputs_hash()
         digests = {r.name: input_hash(r, shared, as_of) for r in reports}
         todo = [r for r in reports if force or not is_up_to_date(r, out_dir, digests[r.name])]
         done = [r.name for r in reports if r not in todo]
         built, failed = [], []
-        if todo:
-            built, failed = _run(todo, out_dir, digests, jobs, as_of, progress, warm)
-        index = write_index(index_reports or reports, out_dir)
+        if todo or as_of is not None:
+            from helpers.data import load_dataset
+
+            dataset = load_dataset()
+            checks.as_of(as_of, dataset)
+        with contextlib.ExitStack() as stack:
+            kernel_name = staging = None
+            if todo:
+                staging = out_dir / ".staging" / f"{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
+                staging.mkdir(parents=True)
+                stack.callback(_remove_staging, staging)
+                # The kernel zygote starts first: it imports while this process checks. It starts no
+                # kernel until a report asks for one, after every check passed.
+                kernel_name = stack.enter_context(warm_kernels(staging / "zygote")) if warm else (lambda: "python3")
+            if todo:
+                # unknown parameter names: the set itself is wrong, nothing runs
+                params = {r.name: resolve_parameters(r, dataset.latest_month, as_of) for r in todo}
+                bad = checks.report_errors(todo, params, dataset)
+                for name, line in bad.items():
+                    failed.append(line + f" (log: {_failed_log(out_dir, name, line)})")
+                runnable = [r for r in todo if r.name not in bad]
+                if runnable:
+                    built, failed_run = _run_staged(runnable, out_dir, staging, digests, jobs, progress,
+                                                    kernel_name, dataset, params)
+                    failed += failed_run
+        pruned = prune_reports(whole_set, out_dir) if prune else []
+        index = write_index(whole_set, out_dir)
+        extra = unlisted(whole_set, out_dir)
     finally:
         lock.release()
     return BuildResult(built=built, up_to_date=done, failed=failed,
-                       seconds=time.perf_counter() - t0, index=index)
+                       seconds=time.perf_counter() - t0, index=index, pruned=pruned, unlisted=extra,
+                       cleaned=cleaned)
 
 
-def _run(todo: list[Report], out_dir: Path, digests: dict, jobs: int | None, as_of: str | None,
-         progress: bool | None, warm: bool = True) -> tuple[list, list]:
-    staging = out_dir / ".staging" / f"{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
-    staging.mkdir(parents=True)
-    with contextlib.ExitStack() as stack:
-        stack.callback(_remove_staging, staging)
-        # The kernel zygote starts first: it imports while this process does.
-        kernel_name = stack.enter_context(warm_kernels(staging / "zygote")) if warm else (lambda: "python3")
-        return _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_name)
+def _failed_log(out_dir: Path, name: str, text: str) -> str:
+    """Write a failure found before running into ``.state/NAME.failed.log``; its path for messages."""
+    (out_dir / ".state").mkdir(exist_ok=True)
+    target = out_dir / ".state" / f"{name}.failed.log"
+    write_atomic(target, f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} pre-flight check failed, nothing was run\n"
+                         f"{text}\n")
+    return paths.relative(target)
+
+
+# --------------------------------------------------------------------------- leftovers of killed builds
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """This user's processes whose command line contains ``text`` (Linux ``/proc``; [] elsewhere)."""
+    found, needle, me = [], text.encode(), os.getpid()
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return found
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            if entry.stat().st_uid == os.getuid() and needle in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def clear_leftovers(out_dir: Path) -> list[str]:
+    """Remove what killed builds left in ``out_dir`` (called under the lock, so no build is running there).
+
+    Their staging folders (``.staging/RUN``, with the zygote's socket) and half-written
+    temporary files go, and any process still naming such a folder on its command
+    line (a zygote or kernel that outlived its build) is killed.
+    """
+    import signal
+
+    removed = []
+    root = out_dir / ".staging"
+    if root.is_dir():
+        for run in sorted(root.iterdir()):
+            for pid in _processes_mentioning(str(run)):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            if run.is_dir() and not run.is_symlink():
+                shutil.rmtree(run, ignore_errors=True)
+            else:
+                run.unlink(missing_ok=True)
+            removed.append(run.name)
+        with contextlib.suppress(OSError):
+            root.rmdir()
+    for folder in (out_dir, out_dir / ".state"):
+        for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
+            tmp.unlink(missing_ok=True)
+    return removed
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Hold SIGTERM and SIGINT while a report is published, so a stop never lands mid-move."""
+    import signal
+
+    held = {signal.SIGTERM, signal.SIGINT}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """SIGTERM and SIGINT raise :class:`Stopped` in the build, after killing its worker processes.
+
+    Killing the workers first lets the pool shut down at once; their kernel clients
+    and kernels follow (parent-death signals, :func:`pipeline.kernels.die_with_parent`),
+    and the zygote is stopped by :func:`pipeline.kernels.warm_kernels` on the way out.
+    """
+    import signal
+
+    def stop(signum, _frame):
+        for sig in (signal.SIGTERM, signal.SIGINT):  # once: the way out must not be interrupted
+            signal.signal(sig, signal.SIG_IGN)
+        if "multiprocessing" in sys.modules:
+            for child in sys.modules["multiprocessing"].active_children():
+                with contextlib.suppress(OSError):
+                    child.kill()
+        raise Stopped(signum)
+
+    try:
+        old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+# --------------------------------------------------------------------------- running
 
 
 def _remove_staging(staging: Path) -> None:
@@ -108,7 +257,7 @@ def _remove_staging(staging: Path) -> None:
         pass
 
 
-def _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_name) -> tuple[list, list]:
+def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, dataset, params) -> tuple[list, list]:
     # Heavy imports only now (and before forking, so every worker inherits them). jsonschema
     # (under nbformat) compiles an IRI grammar at import when rfc3987_syntax is installed:
     # 1.3 s for a format check notebooks never use, so this process does without it.
@@ -117,15 +266,10 @@ def _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_n
         importlib.import_module(heavy)
     from tqdm import tqdm
 
-    from helpers.data import load_dataset
-
     # The kernel must be this environment's: put its kernelspecs first.
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
         + [str(Path(sys.prefix) / "share" / "jupyter")])
-    dataset = load_dataset()
-    latest = dataset.latest_month
-    params = {r.name: resolve_parameters(r, latest, as_of) for r in todo}  # all checked before any runs
     exporter()
     cols = ["source_id", "outlet", "agency", "title", "url", "published", "accessed"]
     sources = [{c: str(row[c]) for c in cols} for _, row in dataset.sources.iterrows()]
@@ -142,7 +286,8 @@ def _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_n
                 "parameters": {k: json.dumps(v, ensure_ascii=False) for k, v in params[r.name].items()}}
         jobs_list.append({"name": r.name, "notebook": str(r.notebook), "cwd": str(r.notebook.parent),
                           "parameters": params[r.name], "staging": str(staging), "meta": meta,
-                          "sources": sources, "kernel": kernel, "out_dir": str(out_dir)})
+                          "sources": sources, "kernel": kernel, "out_dir": str(out_dir),
+                          "build_pid": os.getpid()})
     # longest first (as last built), so the slowest report does not start last
     previous = {r.name: (read_state(out_dir, r.name) or {}).get("seconds", float("inf")) for r in todo}
     jobs_list.sort(key=lambda j: -previous[j["name"]])
@@ -157,11 +302,12 @@ def _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_n
             bar.update(1)
             if res["ok"]:
                 meta = next(j["meta"] for j in jobs_list if j["name"] == r.name)
-                publish(r.name, staging, out_dir, {
-                    "version": STATE_VERSION, "hash": digests[r.name], "title": res["title"],
-                    "edition": meta["edition"], "news": res.get("news", ""),
-                    "built": meta["built"], "parameters": params[r.name], "notebook": meta["notebook"],
-                    "commit": commit, "data_checksum": dataset.checksum, "seconds": res["seconds"]})
+                with _signals_held():
+                    publish(r.name, staging, out_dir, {
+                        "version": STATE_VERSION, "hash": digests[r.name], "title": res["title"],
+                        "edition": meta["edition"], "news": res.get("news", ""),
+                        "built": meta["built"], "parameters": params[r.name], "notebook": meta["notebook"],
+                        "commit": commit, "data_checksum": dataset.checksum, "seconds": res["seconds"]})
                 built.append(r.name)
                 bar.write(f"built {r.name} ({res['seconds']:.1f} s)", file=sys.stderr)
             else:
@@ -215,7 +361,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--cold-kernels", action="store_true",
                         help="start every kernel from scratch (no pre-imported kernel zygote)")
+    parser.add_argument("--prune", action="store_true",
+                        help="remove published reports that are no longer in the set (their files, state and "
+                             "failed log)")
     args = parser.parse_args(argv)
+    import signal
+
+    with stop_on_signals():
+        try:
+            return _main(args)
+        except Stopped as exc:
+            name = signal.Signals(exc.signum).name
+            print(f"error: stopped by {name}; reports already published stay, the rest were not changed",
+                  file=sys.stderr)
+            return 128 + exc.signum
+
+
+def _main(args) -> int:
     try:
         if args.jobs is not None and args.jobs < 1:
             raise BuildError(f"--jobs {args.jobs}: needs at least 1 worker")
@@ -229,13 +391,24 @@ def main(argv: list[str] | None = None) -> int:
             selected = [r for r in reports if r.name in args.only]
         result = build(selected, args.output_dir, force=args.force, jobs=args.jobs, as_of=args.as_of,
                        index_reports=reports, progress=False if args.no_progress else None,
-                       warm=not args.cold_kernels)
+                       warm=not args.cold_kernels, prune=args.prune)
     except MagnetError as exc:
-        print(f"error: {one_line(exc, 1000)}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("error: interrupted; published reports are unchanged", file=sys.stderr)
-        return 130
+    except OSError as exc:  # e.g. a full disk while publishing: what was published stays whole
+        where = paths.relative(Path(exc.filename)) if exc.filename else "reports"
+        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    where = paths.relative(args.config) if args.config else "reports.yaml"
+    if result.cleaned:
+        print(f"removed the leftovers of {len(result.cleaned)} interrupted build(s): "
+              f"{', '.join(result.cleaned)}", file=sys.stderr)
+    if result.pruned:
+        print(f"pruned {len(result.pruned)} report(s) no longer in {where}: {', '.join(result.pruned)}",
+              file=sys.stderr)
+    if result.unlisted:
+        print(f"note: {len(result.unlisted)} published report(s) not in {where}: "
+              f"{listing(result.unlisted, 'reports')} (magnet-build --prune removes them)", file=sys.stderr)
     for line in result.failed:
         print(f"error: {line}", file=sys.stderr)
     print(f"{paths.relative(result.index)}: {len(result.built)} built, {len(result.up_to_date)} up to date, "

@@ -21,8 +21,42 @@ from pathlib import Path
 from helpers import paths
 
 WARM_KERNEL = "magnet-warm"
+#: The build's process id, given to the zygote so it dies with the build.
+PARENT_ENV = "MAGNET_BUILD_PID"
 PRELOAD = ("ipykernel.kernelapp", "pandas", "matplotlib.pyplot", "helpers.data", "helpers.series",
            "helpers.compare", "helpers.plotting", "helpers.claims", "helpers.params", "helpers.outlook")
+
+
+def die_with_parent(sig: int | None = None, parent: int | None = None) -> None:
+    """Have the kernel send ``sig`` (default SIGKILL) to this process when its parent dies (Linux).
+
+    ``prctl(PR_SET_PDEATHSIG)`` through ctypes: a build killed with ``kill -9``
+    takes its workers, kernel zygote and kernels with it instead of leaving them
+    re-parented to PID 1. Should the parent (``parent``, when given) be gone
+    already, the signal is sent at once. Elsewhere (no prctl) it does nothing.
+    """
+    import signal
+
+    sig = signal.SIGKILL if sig is None else sig
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, int(sig), 0, 0, 0) != 0:  # 1 = PR_SET_PDEATHSIG
+            return
+    except (OSError, AttributeError):
+        return
+    if parent is not None and os.getppid() != parent:  # the parent died before prctl took effect
+        os.kill(os.getpid(), sig)
+
+
+def _parent_pid() -> int | None:
+    try:
+        return int(os.environ.get(PARENT_ENV, ""))
+    except ValueError:
+        return None
 
 
 def _zygote(sock_path: str) -> None:
@@ -31,6 +65,9 @@ def _zygote(sock_path: str) -> None:
     import signal
     import socket
 
+    die_with_parent(signal.SIGKILL, _parent_pid())  # the zygote dies with the build
+    os.environ.pop(PARENT_ENV, None)
+    zygote_pid = os.getpid()
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     for module in PRELOAD:
         try:
@@ -52,6 +89,7 @@ def _zygote(sock_path: str) -> None:
                 break
             pid = os.fork()
             if pid == 0:  # the kernel
+                die_with_parent(signal.SIGKILL, zygote_pid)  # ...and its kernels with it
                 srv.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 os.chdir(req["cwd"])
@@ -96,8 +134,21 @@ def _kernel_client(sock_path: str, argv: list[str]) -> int:
     with conn:
         conn.sendall((json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}) + "\n").encode())
         pid = int(conn.makefile("r").readline())
+
+    def relay(signum, _frame):
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda signum, _frame: os.kill(pid, signum))
+        signal.signal(sig, relay)
+    # jupyter_client names the worker that launched this client: when it dies, the kernel stops too
+    try:
+        launcher = int(os.environ.get("JPY_PARENT_PID", ""))
+    except ValueError:
+        launcher = None
+    die_with_parent(signal.SIGTERM, launcher)
     while True:
         try:
             os.kill(pid, 0)
@@ -118,7 +169,7 @@ def warm_kernels(folder: Path):
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "pipeline.kernels", "--kernel-client", str(sock), "-f", "{connection_file}"],
         "display_name": "Python 3 (magnet-exports)", "language": "python"}), encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(paths.ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    env = dict(os.environ, **{PARENT_ENV: str(os.getpid())}, PYTHONPATH=os.pathsep.join([str(paths.ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     with open(folder / "zygote.log", "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "pipeline.kernels", "--zygote", str(sock)], cwd=str(paths.ROOT),
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
@@ -151,6 +202,35 @@ def warm_kernels(folder: Path):
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
             proc.wait()
+
+
+def ipc_kernel_manager():
+    """A jupyter_client KernelManager class whose kernels talk over local (``ipc``) sockets.
+
+    The kernel and the build are on the same machine: Unix sockets instead of TCP
+    ports, so no port is opened and ipykernel has no reason to log "Kernel is
+    running over TCP without encryption" in every report's log. The socket files
+    live beside the connection file in Jupyter's runtime folder (short paths: a
+    Unix socket path has at most 107 bytes).
+    """
+    import uuid
+
+    from jupyter_client.manager import KernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+    from traitlets import CaselessStrEnum, default
+
+    class IPCKernelManager(KernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _ip_default(self):
+            if self.connection_file:
+                return os.path.splitext(self.connection_file)[0] + "-ipc"
+            folder = jupyter_runtime_dir()
+            os.makedirs(folder, exist_ok=True)
+            return os.path.join(folder, f"kernel-{uuid.uuid4().hex[:12]}-ipc")
+
+    return IPCKernelManager
 
 
 # --------------------------------------------------------------------------- command line

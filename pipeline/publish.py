@@ -13,7 +13,7 @@ from pathlib import Path
 from helpers import paths
 
 from .render import TEMPLATES
-from .reportset import Report
+from .reportset import NAME_RE, Report
 from .staleness import read_state
 
 #: Files published per report, in publishing order (HTML last: it is what people open).
@@ -35,21 +35,45 @@ def publish(name: str, staging: Path, out_dir: Path, state: dict) -> None:
     (out_dir / ".state" / f"{name}.failed.log").unlink(missing_ok=True)
 
 
-def index_entries(reports: list[Report], out_dir: Path) -> list[dict]:
-    """What the index shows of each published report, read from its state."""
+def published_names(out_dir: Path) -> list[str]:
+    """Every report published in ``out_dir``: a state file (``.state/NAME.json``) and its HTML."""
+    state_dir = out_dir / ".state"
+    if not state_dir.is_dir():
+        return []
+    names = [p.name[: -len(".json")] for p in state_dir.glob("*.json")]
+    return sorted(n for n in names if NAME_RE.match(n) and (out_dir / f"{n}.html").is_file())
+
+
+def recorded_names(out_dir: Path) -> list[str]:
+    """Every report ``out_dir`` holds anything of: state, failed log (published or not)."""
+    state_dir = out_dir / ".state"
+    if not state_dir.is_dir():
+        return []
+    names = {p.name[: -len(".json")] for p in state_dir.glob("*.json")}
+    names |= {p.name[: -len(".failed.log")] for p in state_dir.glob("*.failed.log")}
+    return sorted(n for n in names if NAME_RE.match(n))
+
+
+def index_entries(reports: list[Report] | None, out_dir: Path) -> list[dict]:
+    """What the index shows of each report published in ``out_dir``, read from its own state.
+
+    The index lists what is published, whichever report set built last: ``reports``
+    only orders it (the set's order first, then the others by name).
+    """
+    rank = {r.name: i for i, r in enumerate(reports or [])}
     rows = []
-    for r in reports:
-        state = read_state(out_dir, r.name)
-        if not state or not (out_dir / f"{r.name}.html").is_file():
+    for name in sorted(published_names(out_dir), key=lambda n: (rank.get(n, len(rank)), n)):
+        state = read_state(out_dir, name)
+        if not state:
             continue
-        rows.append({"name": r.name, "title": state.get("title", r.name), "edition": state.get("edition", ""),
+        rows.append({"name": name, "title": state.get("title", name), "edition": state.get("edition", ""),
                      "news": state.get("news", ""), "parameters": state.get("parameters", {}),
                      "built": state.get("built", "?"), "notebook": state.get("notebook", ""),
                      "commit": state.get("commit", "?"), "data_checksum": str(state.get("data_checksum", "?"))})
     return rows
 
 
-def index_html(reports: list[Report], out_dir: Path) -> str:
+def index_html(reports: list[Report] | None, out_dir: Path) -> str:
     """The index page (``templates/site-index.html.j2``): every published report with its edition and build."""
     import jinja2
 
@@ -59,8 +83,25 @@ def index_html(reports: list[Report], out_dir: Path) -> str:
     return env.get_template("site-index.html.j2").render(reports=index_entries(reports, out_dir))
 
 
-def write_index(reports: list[Report], out_dir: Path) -> Path:
-    """Write ``index.html`` (atomically, and only when it changed)."""
+def unlisted(reports: list[Report], out_dir: Path) -> list[str]:
+    """Reports ``out_dir`` holds (published, or a failed log) that are not in the set ``reports``."""
+    names = {r.name for r in reports}
+    return [n for n in recorded_names(out_dir) if n not in names]
+
+
+def prune(reports: list[Report], out_dir: Path) -> list[str]:
+    """Remove every report not in ``reports``: its files, its state and its failed log. Returns the names."""
+    gone = unlisted(reports, out_dir)
+    for name in gone:
+        for ext in reversed(PUBLISHED):  # HTML first: what people open goes before what it links
+            (out_dir / f"{name}.{ext}").unlink(missing_ok=True)
+        (out_dir / ".state" / f"{name}.json").unlink(missing_ok=True)
+        (out_dir / ".state" / f"{name}.failed.log").unlink(missing_ok=True)
+    return gone
+
+
+def write_index(reports: list[Report] | None, out_dir: Path) -> Path:
+    """Write ``index.html`` listing every published report (atomically, and only when it changed)."""
     target = out_dir / "index.html"
     text = index_html(reports, out_dir)
     if not target.is_file() or target.read_text(encoding="utf-8") != text:

@@ -46,9 +46,17 @@ def exporter():
     return _EXPORTER
 
 
-def one_line(text: str, limit: int = 300) -> str:
+def one_line(text: str, limit: int | None = None) -> str:
+    """``text`` on one line (no colour codes); whole by default, else cut at a word boundary.
+
+    Messages that list many names summarise them where they are made
+    (:func:`helpers.errors.listing`), so an error line is never cut mid-word.
+    """
     text = " ".join(ANSI_RE.sub("", str(text)).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if limit is None or len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit - 1].rstrip(" ,;:") + " …"
 
 
 def notebook_title(nb, default: str) -> str:

@@ -18,7 +18,8 @@ from pathlib import Path
 from helpers import paths
 
 from . import editions, inline
-from .render import notebook_title, one_line, render_html, render_pdf
+from .kernels import ipc_kernel_manager
+from .render import ANSI_RE, notebook_title, one_line, render_html, render_pdf
 
 
 @contextlib.contextmanager
@@ -54,6 +55,11 @@ def build_one(job: dict) -> dict:
     """Execute, render and print one report into the staging folder; never raises."""
     t0 = time.perf_counter()
     name, staging = job["name"], Path(job["staging"])
+    build_pid = job.get("build_pid")
+    if build_pid and os.getpid() != build_pid and os.getppid() == build_pid:
+        from .kernels import die_with_parent
+
+        die_with_parent(None, build_pid)  # a forked worker dies with the build (kill -9 included)
     handler = logging.FileHandler(staging / f"{name}.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     loggers = [logging.getLogger(n) for n in ("papermill", "weasyprint", "magnet.build")]
@@ -81,10 +87,15 @@ def build_one(job: dict) -> dict:
                                          parameters=job["parameters"], kernel_name=job.get("kernel", "python3"),
                                          cwd=job["cwd"],
                                          progress_bar=False, log_output=True,
-                                         request_save_on_cell_execute=False)
+                                         request_save_on_cell_execute=False,
+                                         kernel_manager_class=ipc_kernel_manager())
         except pm.PapermillExecutionError as exc:
             result["error"] = (f"report '{name}' failed in cell In [{exc.exec_count}] "
                                f"(cell #{exc.cell_index}): {exc.ename}: {one_line(exc.evalue)}")
+            # the log holds the whole failure: the kernel's traceback and the full error
+            trace = ANSI_RE.sub("", "\n".join(exc.traceback or []))
+            log.error("report %s failed in cell In [%s] (cell #%s)\n%s\n%s: %s", name, exc.exec_count,
+                      exc.cell_index, trace, exc.ename, ANSI_RE.sub("", str(exc.evalue)))
             return result
         if unknown.names:  # checked before the run; papermill's own warning must never pass silently
             result["error"] = (f"report '{name}': papermill passed unknown parameter(s) "

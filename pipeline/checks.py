@@ -1,0 +1,99 @@
+"""Pre-flight checks: what can be known wrong before any kernel starts, as one line each.
+
+The build calls these before its worker pool and kernel zygote start:
+
+- :func:`output_dir` — the output folder can be made and written (a read-only
+  ``reports/`` is ``reports/: not writable (Permission denied)``, not a traceback
+  about the lock file);
+- :func:`as_of` — ``--as-of`` is a month the data cover;
+- :func:`report_errors` — each report's parameters against the data (months in
+  range, partners with data, claims files present, recorded and loadable), with
+  the same checks the notebooks run (:mod:`helpers.params`). A report with a bad
+  parameter fails with one line; the others still build.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from helpers import params as P
+from helpers import paths
+from helpers.errors import BuildError, MagnetError
+from helpers.patterns import MONTH_RE
+
+from .reportset import Report
+
+#: Parameters checked by name: months, destinations, claims files, scenarios.
+MONTH_PARAMS = ("as_of", "start", "end")
+PARTNER_PARAMS = ("partner", "focus_partner")
+CLAIMS_PARAMS = ("claims_file",)
+SCENARIO_PARAMS = ("scenarios",)
+
+
+def _where(path: Path) -> str:
+    rel = paths.relative(path)
+    return rel if rel.endswith("/") else rel + "/"
+
+
+def output_dir(out_dir: Path) -> Path:
+    """Make ``out_dir`` if needed and prove it writable; BuildError in one line otherwise."""
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not out_dir.is_dir():
+            raise NotADirectoryError(20, "Not a directory", str(out_dir))
+        fd, probe = tempfile.mkstemp(prefix=".write-check-", dir=out_dir)
+        os.close(fd)
+        os.unlink(probe)
+        lock = out_dir / ".build.lock"
+        if lock.exists() and not os.access(lock, os.R_OK | os.W_OK):
+            raise PermissionError(13, "Permission denied", str(lock))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        what = _where(out_dir)
+        if exc.filename and Path(exc.filename).name == ".build.lock":
+            what = paths.relative(Path(exc.filename))
+        raise BuildError(f"{what}: not writable ({reason})") from None
+    return out_dir
+
+
+def as_of(value: str | None, dataset) -> str | None:
+    """``--as-of``: a month ``YYYY-MM`` the data cover."""
+    if value is None:
+        return None
+    if not MONTH_RE.match(value):
+        raise BuildError(f"--as-of {value!r} is not a month YYYY-MM")
+    lo, hi = P.first_month(dataset), dataset.latest_month
+    if not lo <= value <= hi:
+        raise BuildError(f"--as-of {value}: the data cover {lo} to {hi}; choose a month in that range")
+    return value
+
+
+def report(r: Report, parameters: dict, dataset) -> None:
+    """Check one report's resolved parameters against the data; ParameterError on the first bad one."""
+    months = {}
+    for name, value in parameters.items():
+        if name in MONTH_PARAMS or name.endswith("_month"):
+            months[name] = P.check_month(name, value, dataset)
+        elif name in PARTNER_PARAMS or name.endswith("_partner"):
+            P.check_partner(name, value, dataset)
+        elif name in CLAIMS_PARAMS:
+            P.check_claims_file(name, value, base=r.notebook.parent)
+        elif name in SCENARIO_PARAMS:
+            P.check_scenarios(name, value)
+    if "start" in months and "as_of" in months:
+        P.check_month_order("start", months["start"], "as_of", months["as_of"])
+
+
+def report_errors(reports: list[Report], parameters: dict[str, dict], dataset) -> dict[str, str]:
+    """``{report name: one-line error}`` for every report whose parameters the data do not allow."""
+    errors = {}
+    for r in reports:
+        try:
+            report(r, parameters[r.name], dataset)
+        except MagnetError as exc:
+            errors[r.name] = f"report '{r.name}': {exc}"
+    return errors
+

@@ -1,0 +1,399 @@
+"""Unattended builds: killed builds leave nothing behind, failures explain themselves in one line,
+the index lists what is published, and the scheduling docs and workflow are what they say."""
+
+from __future__ import annotations
+
+import html.parser
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_SET, MAGNET_BUILD, ROOT, run_build, write_report_set
+
+from helpers import paths
+from pipeline import render
+
+
+def _digests(folder: Path) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    """Command lines of processes (other than this one) that mention ``text``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                cmd = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if text.encode() in cmd:
+                shown = cmd.replace(b"\0", b" ").decode(errors="replace")[:200]
+                found.append(f"{entry.name}: {shown}")
+    return found
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs += [v for k, v in attrs if k == "href" and v]
+
+
+def _assert_published_valid(out: Path) -> None:
+    """Every published report is complete and valid; every index link resolves."""
+    from pypdf import PdfReader
+
+    links = _Links()
+    links.feed((out / "index.html").read_text(encoding="utf-8"))
+    local = [h for h in links.hrefs if "://" not in h and not h.startswith("#")]
+    assert local, "the index links the reports"
+    for href in local:
+        assert (out / href).is_file(), f"index links {href}, which is missing"
+    for page in out.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        parser = html.parser.HTMLParser()
+        parser.feed(text)
+        parser.close()
+        assert text.rstrip().endswith("</html>"), f"{page.name} is incomplete"
+    for pdf in out.glob("*.pdf"):
+        assert len(PdfReader(pdf).pages) >= 1, pdf.name
+
+
+@pytest.fixture
+def published(built_fixture_reports, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(built_fixture_reports.out, out)
+    (out / ".build.lock").unlink(missing_ok=True)
+    config = write_report_set(tmp_path, FIXTURE_SET)
+    proc = run_build("--config", config, "--output-dir", out)
+    assert proc.returncode == 0, proc.stderr
+    return out, config
+
+
+# --------------------------------------------------------------------------- kill-safety
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_build_killed_at_a_random_moment_leaves_nothing_behind(published, tmp_path, seed, sig):
+    out, config = published
+    rng = random.Random(seed * 100 + sig)
+    proc = subprocess.Popen(MAGNET_BUILD + ["--no-progress", "--force", "--config", str(config),
+                                            "--output-dir", str(out)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a moment anywhere from start-up to the middle of execution and publishing
+    time.sleep(rng.uniform(0.5, 9.0))
+    os.kill(proc.pid, sig)
+    _, err = proc.communicate(timeout=60)
+    if sig == signal.SIGTERM and proc.returncode == -signal.SIGTERM:
+        # killed while Python was still importing magnet-build, before it started anything
+        assert not err and not (out / ".staging").exists()
+    elif sig == signal.SIGTERM and proc.returncode != 0:
+        assert proc.returncode == 128 + signal.SIGTERM, err
+        assert err.strip().splitlines()[-1].startswith("error: stopped by SIGTERM"), err
+        assert "Traceback" not in err
+    # no zygote, kernel, kernel client or worker outlives the build (a moment for the kernel to deliver)
+    deadline = time.monotonic() + 10
+    while _processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_mentioning(str(tmp_path)), _processes_mentioning(str(tmp_path))
+    _assert_published_valid(out)
+    nxt = run_build("--config", config, "--output-dir", out)
+    assert nxt.returncode == 0, nxt.stderr
+    assert not (out / ".staging").exists(), "the next build removes what the killed one left"
+    assert not list(out.glob(".*.tmp")) and not list((out / ".state").glob(".*.tmp"))
+    _assert_published_valid(out)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{n}.html"' in index for n in FIXTURE_SET)
+
+
+def test_leftovers_of_a_killed_build_are_removed_under_the_lock(tmp_path):
+    from pipeline.build import clear_leftovers
+
+    out = tmp_path / "out"
+    run = out / ".staging" / "20250101T000000-1"
+    (run / "zygote").mkdir(parents=True)
+    (run / "zygote" / "zygote.sock").write_text("")
+    (out / ".index.html.99.tmp").write_text("half")
+    # a stand-in for a zygote that outlived its build: its command line names the staging folder
+    orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", str(run / "zygote" / "zygote.sock")])
+    try:
+        deadline = time.monotonic() + 10
+        while not _processes_mentioning(str(run)) and time.monotonic() < deadline:
+            time.sleep(0.05)  # until it has exec'd
+        assert clear_leftovers(out) == [run.name]
+        assert orphan.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if orphan.poll() is None:
+            orphan.kill()
+    assert not (out / ".staging").exists() and not (out / ".index.html.99.tmp").exists()
+
+
+def test_die_with_parent_kills_a_child_when_its_parent_dies(tmp_path):
+    """prctl(PR_SET_PDEATHSIG): the grandchild dies the moment its parent is killed."""
+    marker = tmp_path / "grandchild.pid"
+    code = (f"import os, sys, time\nsys.path.insert(0, {str(ROOT)!r})\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    from pipeline.kernels import die_with_parent\n"
+            "    die_with_parent(None, os.getppid())\n"
+            f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+            "    time.sleep(120)\n"
+            "    os._exit(0)\n"
+            "time.sleep(120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 30
+        while not (marker.is_file() and marker.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        child = int(marker.read_text())
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+# --------------------------------------------------------------------------- failures explain themselves
+
+
+@pytest.mark.slow
+def test_the_failed_log_holds_the_traceback_and_the_full_error(published, capsys):
+    from pipeline import build
+
+    out, config = published
+    failing = write_report_set(config.parent, dict(FIXTURE_SET, alpha={"fail": True}), name="fail.yaml")
+    before = _digests(out)
+    assert build.main(["--config", str(failing), "--output-dir", str(out), "--only", "alpha", "--no-progress"]) == 1
+    log = (out / ".state" / "alpha.failed.log").read_text(encoding="utf-8")
+    assert "Traceback" in log or "----> " in log, log[-2000:]
+    assert 'raise ValueError("boom in the fixture")' in log
+    assert "ValueError: boom in the fixture" in log
+    assert "\x1b[" not in log, "no colour codes in the log"
+    after = _digests(out)
+    after.pop("index.html"), before.pop("index.html")
+    assert after == before
+
+
+def test_long_lists_are_summarised_not_cut(tmp_path):
+    from helpers.claims import load_claims
+    from helpers.errors import DataError, listing
+
+    assert listing(["a", "b"]) == "a, b"
+    assert listing([f"c{i}" for i in range(11)], "columns") == "11 columns (c0, c1, c2, …)"
+    bad = tmp_path / "claims.csv"
+    bad.write_text("claim_id,claim,kind,partner,from_month,to_month,measure,stated_vlaue\n1,x,value,US,2025-06,"
+                   "2025-06,tonnes,353\n", encoding="utf-8")
+    with pytest.raises(DataError) as exc:
+        load_claims(bad)
+    msg = str(exc.value)
+    assert "unknown column(s): stated_vlaue; allowed: 12 columns (claim_id, claim, kind, …)" in msg
+    assert render.one_line(msg) == msg
+    long = "word " * 100
+    cut = render.one_line(long, 50)
+    assert cut.endswith(" …") and all(w == "word" for w in cut[:-2].split())
+
+
+# --------------------------------------------------------------------------- check before running
+
+
+def test_as_of_outside_the_data_is_one_line_before_anything_starts(published):
+    out, config = published
+    before = _digests(out)
+    proc = run_build("--config", config, "--output-dir", out, "--as-of", "2019-01")
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert re.match(r"error: --as-of 2019-01: the data cover \d{4}-\d\d to \d{4}-\d\d", proc.stderr)
+    assert _digests(out) == before and not (out / ".staging").exists()
+
+
+def test_an_output_dir_that_cannot_be_written_is_one_line(tmp_path):
+    config = write_report_set(tmp_path, FIXTURE_SET)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    proc = run_build("--config", config, "--output-dir", blocker / "reports")
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("error: ") and "not writable (Not a directory)" in proc.stderr
+    proc = run_build("--config", config, "--output-dir", blocker)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+    assert f"{blocker}/: not writable" in proc.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders; the Not-a-directory case covers it")
+def test_a_read_only_output_dir_is_one_line(tmp_path):
+    config = write_report_set(tmp_path, FIXTURE_SET)
+    out = tmp_path / "out"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        proc = run_build("--config", config, "--output-dir", out)
+    finally:
+        out.chmod(0o755)
+    assert proc.returncode == 1 and proc.stderr == f"error: {out}/: not writable (Permission denied)\n"
+
+
+@pytest.fixture
+def draft_claims():
+    """An unrecorded draft claims file in data/claims/ (removed afterwards)."""
+    draft = paths.CLAIMS / "zz-draft-test.csv"
+    draft.write_text("claim_id,claim,kind\nd1,A draft,not_checkable\n", encoding="utf-8")
+    try:
+        yield draft
+    finally:
+        draft.unlink(missing_ok=True)
+
+
+def test_an_unrecorded_draft_claims_file_does_not_stop_the_dataset(draft_claims):
+    from helpers import params
+    from helpers.data import load_dataset
+    from helpers.errors import ParameterError
+
+    load_dataset()  # the dataset does not read claims files
+    with pytest.raises(ParameterError, match="no recorded checksum"):
+        params.check_claims_file("claims_file", str(draft_claims))
+
+
+@pytest.mark.slow
+def test_bad_parameters_fail_only_their_reports_before_any_kernel(published, draft_claims, tmp_path):
+    """Checked against the data before running: each bad report is one line, the good ones build."""
+    import yaml
+
+    out, _ = published
+    fixture = str(ROOT / "tests/fixtures/build/report.ipynb")
+    misspelt = tmp_path / "misspelt.csv"
+    misspelt.write_text("claim_id,claim,kind,stated_vlaue\n1,x,not_checkable,\n", encoding="utf-8")
+    doc = {"reports": [
+        {"name": "alpha", "notebook": fixture, "parameters": {"greeting": "still builds"}},
+        {"name": "early", "notebook": str(ROOT / "notebooks/02_destinations.ipynb"),
+         "parameters": {"partner": "US", "as_of": "2019-01"}},
+        {"name": "nowhere", "notebook": str(ROOT / "notebooks/02_destinations.ipynb"),
+         "parameters": {"partner": "Atlantis"}},
+        {"name": "draft", "notebook": str(ROOT / "notebooks/03_claims_check.ipynb"),
+         "parameters": {"claims_file": str(draft_claims)}},
+        {"name": "misspelt", "notebook": str(ROOT / "notebooks/03_claims_check.ipynb"),
+         "parameters": {"claims_file": str(misspelt)}},
+    ]}
+    config = tmp_path / "bad.yaml"
+    config.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    proc = run_build("--config", config, "--output-dir", out)
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 4, proc.stderr
+    by = {re.match(r"error: report '([^']+)'", e).group(1): e for e in errors}
+    assert "parameter 'as_of' = '2019-01' is not allowed" in by["early"]
+    assert "parameter 'partner' = 'Atlantis'" in by["nowhere"]
+    assert "no recorded checksum" in by["draft"]
+    assert "stated_vlaue; allowed: 12 columns (claim_id, claim, kind, …)" in by["misspelt"]
+    assert not any(e.endswith("…") and not e.endswith(" …") for e in errors), "nothing cut mid-word"
+    assert "1 built" in proc.stdout and "still builds" in (out / "alpha.html").read_text()
+    for name in ("early", "nowhere", "draft", "misspelt"):
+        assert not (out / f"{name}.html").exists()
+        assert "pre-flight" in (out / ".state" / f"{name}.failed.log").read_text()
+    assert not (out / ".staging").exists()
+
+
+# --------------------------------------------------------------------------- the index
+
+
+@pytest.mark.slow
+def test_another_sets_build_keeps_the_index_and_prune_removes_unlisted(published, tmp_path):
+    out, config = published
+    other = write_report_set(tmp_path, {"gamma": {"greeting": "other set"}}, name="other.yaml")
+    proc = run_build("--config", other, "--output-dir", out)
+    assert proc.returncode == 0, proc.stderr
+    index = (out / "index.html").read_text()
+    assert all(f'href="{n}.html"' in index for n in ("alpha", "beta", "gamma")), index
+    assert "3 report(s)" in index
+    assert "2 published report(s) not in" in proc.stderr and "--prune" in proc.stderr
+    alpha = (out / "alpha.html").read_bytes()
+    proc = run_build("--config", config, "--output-dir", out, "--prune")
+    assert proc.returncode == 0, proc.stderr
+    assert "pruned 1 report(s)" in proc.stderr and "gamma" in proc.stderr
+    assert not list(out.glob("gamma.*")) and not list((out / ".state").glob("gamma*"))
+    assert (out / "alpha.html").read_bytes() == alpha
+    index = (out / "index.html").read_text()
+    assert 'href="gamma.html"' not in index and "2 report(s)" in index
+
+
+def test_no_tcp_encryption_warning_in_build_logs(built_fixture_reports):
+    for name in built_fixture_reports.names:
+        log = (built_fixture_reports.out / f"{name}.log").read_text(encoding="utf-8")
+        assert "without encryption" not in log and "Executing notebook" in log
+
+
+# --------------------------------------------------------------------------- make lab, docs, workflow
+
+
+def test_make_lab_allows_root_only_as_root():
+    proc = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True)
+    line = next(line for line in proc.stdout.splitlines() if "jupyter lab" in line)
+    assert "--allow-root" in line or "allow-root" in line
+    shell = subprocess.run(["sh", "-c", re.sub(r"\S*jupyter lab", "echo jupyter lab", line, count=1)], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert ("--allow-root" in shell.stdout) == (os.geteuid() == 0), shell.stdout
+
+
+def _python_blocks(markdown: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", markdown, re.S)
+
+
+def test_scheduling_doc_examples_parse_and_log_outside_reports():
+    doc = (ROOT / "docs" / "scheduling.md").read_text(encoding="utf-8")
+    blocks = _python_blocks(doc)
+    assert blocks, "the Airflow example is there"
+    for i, block in enumerate(blocks):
+        compile(block, f"docs/scheduling.md python block {i + 1}", "exec")
+        for mod in re.findall(r"^\s*(?:from|import)\s+([\w.]+)", block, re.M):
+            assert mod.split(".")[0] in ("airflow", "pendulum", "datetime"), mod
+    cron = re.findall(r"```cron\n(.*?)```", doc, re.S)
+    assert cron
+    logs = re.findall(r">>?\s*(\S+)", cron[0])
+    assert logs and not any("reports/" in log for log in logs), logs
+    assert "MAILTO=" in cron[0] and re.search(r"chronic|\|\| (cat|tail)", cron[0])
+
+
+def test_workflow_tests_restores_builds_and_deploys_to_pages():
+    import yaml
+
+    wf = yaml.safe_load((ROOT / ".github" / "workflows" / "reports.yml").read_text(encoding="utf-8"))
+    on = wf.get("on", wf.get(True))
+    assert "schedule" in on and "workflow_dispatch" in on
+    assert wf["permissions"].get("pages") == "write" and wf["permissions"].get("id-token") == "write"
+    jobs = wf["jobs"]
+    steps = [s for job in jobs.values() for s in job.get("steps", [])]
+    uses = [s.get("uses", "") for s in steps]
+    runs = "\n".join(s.get("run", "") for s in steps)
+    assert any(u.startswith("actions/configure-pages") for u in uses)
+    assert any(u.startswith("actions/upload-pages-artifact") for u in uses)
+    assert any(u.startswith("dawidd6/action-download-artifact") or u.startswith("actions/cache/restore")
+               for u in uses), "the previous reports are restored"
+    assert "make test" in runs or "pytest" in runs
+    assert "make reports" in runs or "magnet-build" in runs
+    assert "magnet-fetch" in runs and "COMTRADE_API_KEY" in (ROOT / ".github/workflows/reports.yml").read_text()
+    deploy = next(j for j in jobs.values() if any(s.get("uses", "").startswith("actions/deploy-pages")
+                                                  for s in j.get("steps", [])))
+    assert deploy["environment"]["name"] == "github-pages"
+    assert deploy.get("needs"), "deploy only after a successful build"
+    # the tests run before the build, the build before the upload
+    build_job = next(j for j in jobs.values() if any("make reports" in s.get("run", "") for s in j.get("steps", [])))
+    order = [s.get("run", "") + s.get("uses", "") for s in build_job["steps"]]
+    t = next(i for i, s in enumerate(order) if "make test" in s or "pytest" in s)
+    b = next(i for i, s in enumerate(order) if "make reports" in s)
+    u = next(i for i, s in enumerate(order) if "upload-pages-artifact" in s)
+    assert t < b < u
