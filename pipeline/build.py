@@ -32,6 +32,7 @@ from . import checks
 from .publish import git_commit, publish, unlisted, write_atomic, write_index
 from .publish import prune as prune_reports
 from .render import exporter, one_line
+from . import provenance
 from .editions import edition_label
 from .reportset import LATEST, Report, load_report_set, resolve_parameters
 from .staleness import STATE_VERSION, input_hash, is_up_to_date, read_state, shared_inputs_hash
@@ -276,11 +277,12 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
     commit = git_commit()
     kernel = kernel_name()
     jobs_list = []
+    built_at = provenance.build_time(dataset).strftime("%Y-%m-%d %H:%M UTC")
+    versions = provenance.versions()
     for r in todo:
-        built_at = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        uses_latest = LATEST in r.parameters.values() or (as_of is None and any(
-            v == latest for k, v in params[r.name].items() if k == "as_of" and k not in r.parameters))
-        meta = {"built": built_at, "commit": commit, "data_checksum": dataset.checksum,
+        uses_latest = LATEST in r.parameters.values() or (
+            "as_of" not in r.parameters and params[r.name].get("as_of") == dataset.latest_month)
+        meta = {"built": built_at, "commit": commit, "data_checksum": dataset.checksum, "versions": versions,
                 "notebook": paths.relative(r.notebook),
                 "edition": edition_label(params[r.name], uses_latest, dataset.partner_name),
                 "parameters": {k: json.dumps(v, ensure_ascii=False) for k, v in params[r.name].items()}}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from helpers import paths
 
-from . import editions, inline
+from . import editions, inline, provenance
 from .kernels import ipc_kernel_manager
 from .render import ANSI_RE, notebook_title, one_line, render_html, render_pdf
 
@@ -116,7 +116,9 @@ def build_one(job: dict) -> dict:
             nb.metadata["kernelspec"] = source.get("metadata", {}).get("kernelspec") or {
                 "name": "python3", "display_name": "Python 3", "language": "python"}
             nb.metadata.get("papermill", {})["kernel_name"] = nb.metadata["kernelspec"]["name"]
-        nb.metadata["magnet"] = {"edition": job["meta"].get("edition", "")}
+        nb.metadata["magnet"] = {"edition": job["meta"].get("edition", ""), "built": job["meta"].get("built", ""),
+                                 "commit": job["meta"].get("commit", ""), "versions": job["meta"].get("versions", {})}
+        provenance.scrub_notebook(nb, name, job["meta"].get("notebook", ""))
         nbformat.write(nb, str(staging / f"{name}.ipynb"))
         facts = editions.stated_facts(stated)
         previous = editions.read_facts(Path(job["out_dir"]) / f"{name}.facts.json") if job.get("out_dir") else None
