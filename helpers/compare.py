@@ -11,10 +11,11 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
-from mpmath import iv
 
 from .data import MAIN_SERIES, TOTAL, Dataset
-from .series import Estimate, add_months, build_monthly_series, derive, estimate, month_range
+from .intervals import Interval
+from .series import (Estimate, add_months, build_monthly_series, derivations_of, derive, estimate, month_range,
+                     reported)
 from .text import fmt_t, span_name
 
 
@@ -173,7 +174,7 @@ def reconcile(dataset: Dataset) -> pd.DataFrame:
                    months=len(months), reported_months=n_rep, derived_months=len(known) - n_rep,
                    derived_from_this_total=n_from, missing_months=len(months) - len(known))
         if len(known) == len(months):
-            total = sum((e.interval for e in known), iv.mpf(0))
+            total = Interval.sum(e.interval for e in known)
             point = sum(e.value for e in known)
             resid = rep.interval - total
             row.update(monthly_sum=point, residual=rep.value - point, residual_low=float(resid.a),
@@ -191,23 +192,16 @@ def cross_checks(dataset: Dataset) -> pd.DataFrame:
     E.g. August 2024 is reported (5,325 t) and also follows from September's
     −8 % m/m: the two should agree within rounding.
     """
-    from .series import _candidates, _reported  # the same relations, applied once to reported values
-
-    k = _reported(dataset)
-    reported = dict(k.estimates)
+    k = reported(dataset)   # the same relations, applied once to reported values
     rows = []
-    for key, rep in reported.items():
+    for key, rep in k.estimates.items():
         p, a, b = key
         if a != b:
             continue
-        others = {kk: e for kk, e in reported.items() if kk != key}
-        k.estimates = others
-        for c in _candidates(k):
-            if c.key == key:
-                rows.append(dict(partner=p, month=a, reported=rep.value, sources=";".join(rep.sources),
-                                 derived=c.value, derived_low=c.low, derived_high=c.high, method=c.method,
-                                 consistent=bool(c.low - rep.width <= rep.value <= c.high + rep.width)))
-    k.estimates = reported
+        for c in derivations_of(k, key):
+            rows.append(dict(partner=p, month=a, reported=rep.value, sources=";".join(rep.sources),
+                             derived=c.value, derived_low=c.low, derived_high=c.high, method=c.method,
+                             consistent=bool(c.low - rep.width <= rep.value <= c.high + rep.width)))
     return pd.DataFrame(rows, columns=["partner", "month", "reported", "sources", "derived", "derived_low",
                                        "derived_high", "method", "consistent"])
 
