@@ -210,37 +210,42 @@ def _reported_cached(dataset: Dataset) -> Knowledge:
     f = f.sort_values(keys, kind="mergesort")  # stable: rows of one figure keep their file order
     published = {s: published_date(p) for s, p in zip(dataset.sources.source_id, dataset.sources.published)}
 
-    cols = {c: f[c].to_numpy() for c in keys + ["source_id", "file", "row"]}
+    # one pass: group boundaries, then each group's range (intersection), point (most precise) and sources
     value, hw = f.value.to_numpy(dtype=float), f.half_width.to_numpy(dtype=float)
-    lo_row, hi_row = value - hw, value + hw
     n = len(f)
+    codes = f.groupby(keys, sort=False).ngroup().to_numpy() if n else np.zeros(0, dtype=int)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=int)
+    ends = np.r_[starts[1:], n].astype(int)
+    lo_g = np.maximum.reduceat(value - hw, starts) if n else np.zeros(0)
+    hi_g = np.minimum.reduceat(value + hw, starts) if n else np.zeros(0)
+    bad = np.flatnonzero(lo_g > hi_g)
+    if len(bad):   # every reported value of one figure must agree within rounding
+        i, j = starts[bad[0]], ends[bad[0]]
+        r0 = f.iloc[i]
+        _raise_conflict(f.iloc[i:j], r0.measure, (r0.partner, r0.from_month, r0.to_month))
+    partner_a, from_a, to_a, measure_a, source_a = (f[c].tolist() for c in keys + ["source_id"])
+    pub_a = [published.get(s, "") for s in source_a]
     estimates: dict[Key, Estimate] = {}
     mom: dict[Key, list[ReportedChange]] = {}
     yoy: dict[Key, list[ReportedChange]] = {}
-    changes = []  # (key, measure, lo, hi, ...) converted to factors in one vectorised step
-    i = 0
-    while i < n:
-        j = i + 1
-        gk = (cols["partner"][i], cols["from_month"][i], cols["to_month"][i], cols["measure"][i])
-        while j < n and (cols["partner"][j], cols["from_month"][j], cols["to_month"][j],
-                         cols["measure"][j]) == gk:
-            j += 1
-        partner, a, b, measure = gk
+    changes = []  # converted to growth factors in one vectorised step below
+    for g, (i, j) in enumerate(zip(starts.tolist(), ends.tolist())):
+        partner, a, b, measure = partner_a[i], from_a[i], to_a[i], measure_a[i]
         key = (partner, a, b)
-        # every reported value of one figure must agree within rounding
-        lo, hi = float(lo_row[i:j].max()), float(hi_row[i:j].min())
-        if lo > hi:
-            _raise_conflict(f.iloc[i:j], measure, key)
-        best = i + int(np.argmin(hw[i:j]))   # the most precise report gives the point value (first on ties)
-        sources = tuple(dict.fromkeys(cols["source_id"][i:j]))
-        ids = tuple(FigureRef(partner, a, b, measure, s) for s in cols["source_id"][i:j])
-        pub = _latest(published.get(s, "") for s in sources)
+        lo, hi = float(lo_g[g]), float(hi_g[g])
+        if j - i == 1:
+            best, sources, pub = i, (source_a[i],), pub_a[i]
+            ids = (FigureRef(partner, a, b, measure, source_a[i]),)
+        else:
+            best = i + int(np.argmin(hw[i:j]))   # the most precise report gives the point value (first on ties)
+            sources = tuple(dict.fromkeys(source_a[i:j]))
+            ids = tuple(FigureRef(partner, a, b, measure, s) for s in source_a[i:j])
+            pub = _latest(pub_a[i:j])
         if measure == "tonnes":
             estimates[key] = Estimate(key, float(value[best]), lo, hi, "reported", sources, inputs=ids,
                                       published=pub)
         else:
             changes.append((key, measure, lo, hi, float(value[best]), ids[0], sources, pub))
-        i = j
     if changes:
         flo, fhi = intervals.factor(np.array([c[2] for c in changes]), np.array([c[3] for c in changes]))
         for (key, measure, _, _, point, ref, sources, pub), lo, hi in zip(changes, flo, fhi):
