@@ -27,10 +27,11 @@ from helpers import paths
 from helpers.errors import BuildError, MagnetError
 from helpers.patterns import MONTH_RE
 
+from .executors import EXECUTORS, ExecutorSpec, run_jobs
 from .kernels import warm_kernels
 from .publish import git_commit, publish, write_index
 from .render import exporter, one_line
-from .reportset import Report, load_report_set, resolve_parameters
+from .reportset import Report, expand_sweeps, load_report_set, resolve_parameters
 from .staleness import STATE_VERSION, input_hash, is_up_to_date, read_state, shared_inputs_hash
 from .worker import build_one
 
@@ -65,8 +66,12 @@ def _lock(out_dir: Path, timeout: float):
 
 def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = False,
           jobs: int | None = None, as_of: str | None = None, index_reports: list[Report] | None = None,
-          lock_timeout: float = 3600, progress: bool | None = None, warm: bool = True) -> BuildResult:
-    """Build the reports that changed (all with ``force``) and publish those that succeed."""
+          lock_timeout: float = 3600, progress: bool | None = None, warm: bool = True,
+          executor: ExecutorSpec | None = None) -> BuildResult:
+    """Build the reports that changed (all with ``force``) and publish those that succeed.
+
+    ``executor`` says where the reports run (:mod:`pipeline.executors`; default: local processes).
+    """
     t0 = time.perf_counter()
     out_dir = Path(out_dir or paths.REPORTS).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -80,7 +85,7 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
         done = [r.name for r in reports if r not in todo]
         built, failed = [], []
         if todo:
-            built, failed = _run(todo, out_dir, digests, jobs, as_of, progress, warm)
+            built, failed = _run(todo, out_dir, digests, jobs, as_of, progress, warm, executor)
         index = write_index(index_reports or reports, out_dir)
     finally:
         lock.release()
@@ -89,14 +94,16 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
 
 
 def _run(todo: list[Report], out_dir: Path, digests: dict, jobs: int | None, as_of: str | None,
-         progress: bool | None, warm: bool = True) -> tuple[list, list]:
+         progress: bool | None, warm: bool = True, executor: ExecutorSpec | None = None) -> tuple[list, list]:
     staging = out_dir / ".staging" / f"{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
     staging.mkdir(parents=True)
     with contextlib.ExitStack() as stack:
         stack.callback(_remove_staging, staging)
         # The kernel zygote starts first: it imports while this process does.
+        # (remote workers cannot reach this machine's zygote: they start their kernels cold)
+        warm = warm and not (executor and executor.remote)
         kernel_name = stack.enter_context(warm_kernels(staging / "zygote")) if warm else (lambda: "python3")
-        return _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_name)
+        return _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_name, executor)
 
 
 def _remove_staging(staging: Path) -> None:
@@ -107,7 +114,8 @@ def _remove_staging(staging: Path) -> None:
         pass
 
 
-def _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_name) -> tuple[list, list]:
+def _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_name,
+                executor: ExecutorSpec | None = None) -> tuple[list, list]:
     # Heavy imports only now (and before forking, so every worker inherits them). jsonschema
     # (under nbformat) compiles an IRI grammar at import when rfc3987_syntax is installed:
     # 1.3 s for a format check notebooks never use, so this process does without it.
@@ -148,7 +156,7 @@ def _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_n
                disable=(not progress) if progress is not None else None)
     by_name = {r.name: r for r in todo}
     try:
-        for res in _execute(jobs_list, jobs):
+        for res in run_jobs(build_one, jobs_list, jobs, executor):
             r = by_name[res["name"]]
             bar.update(1)
             if res["ok"]:
@@ -168,21 +176,6 @@ def _run_staged(todo, out_dir, staging, digests, jobs, as_of, progress, kernel_n
     finally:
         bar.close()
     return built, failed
-
-
-def _execute(jobs_list: list[dict], jobs: int):
-    """Yield each job's result as it finishes: in this process, or in ``jobs`` forked workers."""
-    if jobs == 1:
-        for job in jobs_list:
-            yield build_one(job)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(build_one, job) for job in jobs_list]
-        for fut in as_completed(futures):
-            yield fut.result()
 
 
 # --------------------------------------------------------------------------- warm kernels
@@ -210,11 +203,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--cold-kernels", action="store_true",
                         help="start every kernel from scratch (no pre-imported kernel zygote)")
+    parser.add_argument("--executor", choices=EXECUTORS, default="local",
+                        help="where reports run: local processes (default) or a Dask cluster (docs/scaling.md)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="with --executor dask: the scheduler's address (default: a local Dask cluster)")
     args = parser.parse_args(argv)
     try:
         if args.jobs is not None and args.jobs < 1:
             raise BuildError(f"--jobs {args.jobs}: needs at least 1 worker")
-        reports = load_report_set(args.config)
+        spec = ExecutorSpec(args.executor, args.scheduler)
+        reports = expand_sweeps(load_report_set(args.config), as_of=args.as_of)
         selected = reports
         if args.only:
             names = [r.name for r in reports]
@@ -224,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             selected = [r for r in reports if r.name in args.only]
         result = build(selected, args.output_dir, force=args.force, jobs=args.jobs, as_of=args.as_of,
                        index_reports=reports, progress=False if args.no_progress else None,
-                       warm=not args.cold_kernels)
+                       warm=not args.cold_kernels, executor=spec)
     except MagnetError as exc:
         print(f"error: {one_line(exc, 1000)}", file=sys.stderr)
         return 1
