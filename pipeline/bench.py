@@ -156,6 +156,7 @@ def data_scale(tmp: Path, jobs: int | None, partners: int, months: int) -> None:
     """The default report set built without and with a Comtrade-size history; import and derive times."""
     from .scale import comtrade_file, project_copy
 
+    tmp.mkdir(parents=True, exist_ok=True)
     root = project_copy(tmp / "project")
     print(f"data scale: a project copy in {root}; the default report set built first as it is", flush=True)
     (plain, _), plain_mem = _measured(time_build, tmp / "plain", None, jobs, True, root)
@@ -212,6 +213,7 @@ def sweep_set(path: Path, notebook: str, n: int) -> Path:
 
 def sweep_run(tmp: Path, jobs: int | None, notebook: str, n: int) -> None:
     """Build a generated set of ``n`` reports at once; reports per minute."""
+    tmp.mkdir(parents=True, exist_ok=True)
     config = sweep_set(tmp / "sweep.yaml", notebook, n)
     print(f"sweep: {n} reports of the {notebook} notebook, built at once", flush=True)
     (wall, summary), mem = _measured(time_build, tmp / "sweep", config, jobs, True)

@@ -95,15 +95,15 @@ def _check_sweep(sweep, at: str) -> dict:
 
 def sweep_values(sweep: dict, dataset, as_of: str | None = None) -> list:
     """The values a sweep runs over, resolved against the data (``latest`` = ``as_of`` or the latest month)."""
+    over = sweep.get("over")
+    if over is None:
+        return list(sweep["values"])
     latest = as_of or dataset.latest_month
 
     def month(key, default=LATEST):
         v = sweep.get(key, default)
         return latest if v == LATEST else v
 
-    over = sweep.get("over")
-    if over is None:
-        return list(sweep["values"])
     if over == "top_destinations":
         from helpers.compare import top_destination_codes
 

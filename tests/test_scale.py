@@ -200,3 +200,9 @@ def test_a_generated_comtrade_history_imports_and_leaves_the_project_series_unch
         before = build_monthly_series(ds, partner).drop(columns="published")
         after = build_monthly_series(big, partner).drop(columns="published")
         assert after.equals(before)
+
+
+def test_a_sweep_of_values_builds_without_loading_data(tmp_path):
+    reports = _set(tmp_path, [{"name": "f-{greeting}", "notebook": FIXTURE_NB,
+                               "sweep": {"parameter": "greeting", "values": ["A", 2]}}])
+    assert [r.name for r in reportset.expand_sweeps(reports)] == ["f-a", "f-2"]
