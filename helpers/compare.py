@@ -126,12 +126,22 @@ def cumulative_by_month(dataset: Dataset, year: int, partner: str = TOTAL, end: 
     return pd.DataFrame(rows)
 
 
+@lru_cache(maxsize=8)
+def _partners_by_month(dataset: Dataset) -> dict[str, list[Estimate]]:
+    """month -> the known monthly estimates of every partner but the total, in derivation order (an index:
+    one pass over the estimates instead of one per month asked for)."""
+    out: dict[str, list[Estimate]] = {}
+    for (p, a, b), e in derive(dataset).estimates.items():
+        if a == b and p != TOTAL:
+            out.setdefault(a, []).append(e)
+    return out
+
+
 def partners_in_month(dataset: Dataset, month: str) -> pd.DataFrame:
     """Every partner with a known tonnage in ``month`` (reported or derived), largest first."""
-    k = derive(dataset)
-    rows = [dict(partner=p, name=dataset.partner_name(p), tonnes=e.value, low=e.low, high=e.high,
+    rows = [dict(partner=e.key[0], name=dataset.partner_name(e.key[0]), tonnes=e.value, low=e.low, high=e.high,
                  status=e.status, sources=";".join(e.sources))
-            for (p, a, b), e in k.estimates.items() if a == b == month and p != TOTAL]
+            for e in _partners_by_month(dataset).get(month, [])]
     df = pd.DataFrame(rows, columns=["partner", "name", "tonnes", "low", "high", "status", "sources"])
     return df.sort_values("tonnes", ascending=False, ignore_index=True)
 
