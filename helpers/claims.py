@@ -240,8 +240,8 @@ def _check_value(dataset: Dataset, r, as_of: str):
     for e, name in ((base, base_name), (cur, what)):
         if e.status == "derived":
             why += f" {name} is derived ({e.method or e.formula})."
-    span_id = f"{r.partner}:{r.from_month if r.from_month == r.to_month else r.from_month + '..' + r.to_month}:{r.measure}:"
-    circular = sorted({i.rsplit(":", 1)[1] for e in (cur, base) for i in e.inputs if i.startswith(span_id)})
+    circular = sorted({i.source_id for e in (cur, base) for i in e.inputs
+                       if (i.partner, i.first, i.last, i.measure) == (r.partner, r.from_month, r.to_month, r.measure)})
     if circular:
         why += (f" That value rests on the change reported by {', '.join(circular)}, so this confirms the "
                 "claim agrees with that source, not with independent data.")

@@ -11,10 +11,14 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
-from mpmath import iv
+
+from functools import lru_cache
 
 from .data import MAIN_SERIES, TOTAL, Dataset
-from .series import Estimate, add_months, build_monthly_series, derive, estimate, month_range
+from .intervals import Interval
+from .partners import AGGREGATES
+from .series import (Estimate, add_months, build_monthly_series, derivations_of, derive, estimate, month_range,
+                     reported)
 from .text import fmt_t, span_name
 
 
@@ -122,14 +126,93 @@ def cumulative_by_month(dataset: Dataset, year: int, partner: str = TOTAL, end: 
     return pd.DataFrame(rows)
 
 
+@lru_cache(maxsize=8)
+def _partners_by_month(dataset: Dataset) -> dict[str, list[Estimate]]:
+    """month -> the known monthly estimates of every partner but the total, in derivation order (an index:
+    one pass over the estimates instead of one per month asked for)."""
+    out: dict[str, list[Estimate]] = {}
+    for (p, a, b), e in derive(dataset).estimates.items():
+        if a == b and p != TOTAL:
+            out.setdefault(a, []).append(e)
+    return out
+
+
 def partners_in_month(dataset: Dataset, month: str) -> pd.DataFrame:
     """Every partner with a known tonnage in ``month`` (reported or derived), largest first."""
-    k = derive(dataset)
-    rows = [dict(partner=p, name=dataset.partner_name(p), tonnes=e.value, low=e.low, high=e.high,
+    rows = [dict(partner=e.key[0], name=dataset.partner_name(e.key[0]), tonnes=e.value, low=e.low, high=e.high,
                  status=e.status, sources=";".join(e.sources))
-            for (p, a, b), e in k.estimates.items() if a == b == month and p != TOTAL]
+            for e in _partners_by_month(dataset).get(month, [])]
     df = pd.DataFrame(rows, columns=["partner", "name", "tonnes", "low", "high", "status", "sources"])
     return df.sort_values("tonnes", ascending=False, ignore_index=True)
+
+
+@lru_cache(maxsize=8)
+def _countries_by_month(dataset: Dataset) -> dict[str, list[Estimate]]:
+    """month -> the known monthly estimates of single countries (no aggregates), largest first."""
+    out: dict[str, list[Estimate]] = {}
+    for (p, a, b), e in derive(dataset).estimates.items():
+        if a == b and p not in AGGREGATES:
+            out.setdefault(a, []).append(e)
+    for month in out:
+        out[month].sort(key=lambda e: (-e.value, e.key[0]))
+    return out
+
+
+#: The label of the row that holds everything not listed in :func:`top_destinations`.
+REST_OF_WORLD = "Rest of world"
+
+
+def top_destinations(dataset: Dataset, month: str, n: int = 10) -> pd.DataFrame:
+    """The ``n`` largest destinations of ``month`` by tonnage, then a "Rest of world" row.
+
+    One row per listed partner, largest first: ``rank`` (among every partner with a
+    known tonnage that month), ``partner``, ``name``, ``tonnes``, ``low``, ``high``,
+    ``status``, ``share_pct`` / ``share_low`` / ``share_high`` (of the all-destinations
+    total, NaN when the total is unknown), ``previous_rank`` (the month before; NaN when
+    unknown then) and ``rank_change`` (``previous_rank − rank``: positive = moved up).
+    The last row, ``partner`` empty and ``name`` "Rest of world", is the total minus the
+    listed partners, as an interval (its low end cut at 0: exports cannot be negative);
+    aggregates such as EU and WLD are never listed nor summed. Only partners with a
+    known tonnage are ranked: partners are published selectively, so the rest holds
+    partners nobody reported as well.
+    """
+    by_month = _countries_by_month(dataset)
+    known = by_month.get(month, [])
+    before = {e.key[0]: i + 1 for i, e in enumerate(by_month.get(add_months(month, -1), []))}
+    total = estimate(dataset, TOTAL, month)
+    listed = known[:n]
+    rows = []
+
+    def share(iv_: Interval, point: float):
+        if total is None or total.value <= 0:
+            return math.nan, math.nan, math.nan
+        r = iv_ / total.interval
+        return point / total.value * 100, r.a * 100, r.b * 100
+
+    for rank, e in enumerate(listed, start=1):
+        p = e.key[0]
+        prev = before.get(p)
+        pct, lo, hi = share(e.interval, e.value)
+        rows.append(dict(rank=rank, partner=p, name=dataset.partner_name(p), tonnes=e.value, low=e.low,
+                         high=e.high, status=e.status, share_pct=pct, share_low=lo, share_high=hi,
+                         previous_rank=math.nan if prev is None else prev,
+                         rank_change=math.nan if prev is None else prev - rank))
+    if total is not None:
+        rest = total.interval - Interval.sum(e.interval for e in listed)
+        point = total.value - sum(e.value for e in listed)
+        rest = Interval(max(rest.a, 0.0), max(rest.b, 0.0))
+        pct, lo, hi = share(rest, max(point, 0.0))
+        status = "derived" if listed else total.status
+        rows.append(dict(rank=math.nan, partner="", name=REST_OF_WORLD, tonnes=max(point, 0.0), low=rest.a,
+                         high=rest.b, status=status, share_pct=pct, share_low=lo, share_high=hi,
+                         previous_rank=math.nan, rank_change=math.nan))
+    return pd.DataFrame(rows, columns=["rank", "partner", "name", "tonnes", "low", "high", "status", "share_pct",
+                                       "share_low", "share_high", "previous_rank", "rank_change"])
+
+
+def top_destination_codes(dataset: Dataset, month: str, n: int = 10) -> list[str]:
+    """The codes of :func:`top_destinations` (without the rest of the world)."""
+    return [e.key[0] for e in _countries_by_month(dataset).get(month, [])[:n]]
 
 
 def reported_ranking(dataset: Dataset, month: str) -> pd.DataFrame:
@@ -173,7 +256,7 @@ def reconcile(dataset: Dataset) -> pd.DataFrame:
                    months=len(months), reported_months=n_rep, derived_months=len(known) - n_rep,
                    derived_from_this_total=n_from, missing_months=len(months) - len(known))
         if len(known) == len(months):
-            total = sum((e.interval for e in known), iv.mpf(0))
+            total = Interval.sum(e.interval for e in known)
             point = sum(e.value for e in known)
             resid = rep.interval - total
             row.update(monthly_sum=point, residual=rep.value - point, residual_low=float(resid.a),
@@ -191,23 +274,16 @@ def cross_checks(dataset: Dataset) -> pd.DataFrame:
     E.g. August 2024 is reported (5,325 t) and also follows from September's
     −8 % m/m: the two should agree within rounding.
     """
-    from .series import _candidates, _reported  # the same relations, applied once to reported values
-
-    k = _reported(dataset)
-    reported = dict(k.estimates)
+    k = reported(dataset)   # the same relations, applied once to reported values
     rows = []
-    for key, rep in reported.items():
+    for key, rep in k.estimates.items():
         p, a, b = key
         if a != b:
             continue
-        others = {kk: e for kk, e in reported.items() if kk != key}
-        k.estimates = others
-        for c in _candidates(k):
-            if c.key == key:
-                rows.append(dict(partner=p, month=a, reported=rep.value, sources=";".join(rep.sources),
-                                 derived=c.value, derived_low=c.low, derived_high=c.high, method=c.method,
-                                 consistent=bool(c.low - rep.width <= rep.value <= c.high + rep.width)))
-    k.estimates = reported
+        for c in derivations_of(k, key):
+            rows.append(dict(partner=p, month=a, reported=rep.value, sources=";".join(rep.sources),
+                             derived=c.value, derived_low=c.low, derived_high=c.high, method=c.method,
+                             consistent=bool(c.low - rep.width <= rep.value <= c.high + rep.width)))
     return pd.DataFrame(rows, columns=["partner", "month", "reported", "sources", "derived", "derived_low",
                                        "derived_high", "method", "consistent"])
 

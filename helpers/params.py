@@ -8,6 +8,7 @@ parameter stops the run at once with a :class:`~helpers.errors.ParameterError`
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
@@ -57,11 +58,48 @@ def partners_with_data(dataset: Dataset) -> list[str]:
     return sorted(codes)
 
 
+def partners_with_tonnage(dataset: Dataset) -> list[str]:
+    """Codes of every destination with at least one known monthly tonnage (reported or derived):
+    the partners a report can show a series for (a partner only ever ranked is not one)."""
+    from .series import derive
+
+    return sorted({p for (p, a, b) in derive(dataset).estimates if a == b and p != TOTAL})
+
+
+#: Up to this many destinations, a refusal lists them all; beyond it, the nearest ones.
+LIST_ALL_UP_TO = 20
+
+
+def nearest_partners(value, dataset: Dataset, codes: list[str], n: int = 5) -> list[str]:
+    """The codes among ``codes`` whose code or name is closest to ``value`` (difflib), best first."""
+    text = str(value).strip().casefold()
+    if not text:
+        return []
+    names: dict[str, str] = {}
+    for c in codes:
+        names.setdefault(c.casefold(), c)
+        names.setdefault(dataset.partner_name(c).casefold(), c)
+    hits = difflib.get_close_matches(text, list(names), n=n * 2, cutoff=0.5)
+    return list(dict.fromkeys(names[h] for h in hits))[:n]
+
+
 def check_partner(name: str, value, dataset: Dataset, allow_total: bool = False) -> str:
-    """The partner code for ``value`` (ISO alpha-2 code, name or alias) among destinations with data."""
-    known = partners_with_data(dataset)
-    names = listing([f"{c} ({dataset.partner_name(c)})" for c in known], "destinations", limit=12)
-    allowed = f"an ISO 3166-1 alpha-2 code or name of a destination with data: {names}"
+    """The partner code for ``value`` (ISO alpha-2 code, name or alias) among destinations with
+    tonnage data; a refusal names the nearest ones (all of them when there are few)."""
+    known = partners_with_tonnage(dataset)
+
+    def names(codes) -> str:
+        return ", ".join(f"{c} ({dataset.partner_name(c)})" for c in codes)
+
+    near = nearest_partners(value, dataset, known) if isinstance(value, str) else []
+    if len(known) <= LIST_ALL_UP_TO:
+        allowed = f"an ISO 3166-1 alpha-2 code or name of a destination with tonnage data: {names(known)}"
+        if near:
+            allowed += f" (nearest: {names(near)})"
+    else:
+        allowed = (f"an ISO 3166-1 alpha-2 code or name of one of the {len(known)} destinations with tonnage "
+                   "data" + (f"; nearest: {names(near)}" if near else
+                             f", e.g. {names(known[:10])} (params.partners_with_tonnage lists them)"))
     if allow_total:
         allowed += f", or {TOTAL} (all destinations)"
     if not isinstance(value, str) or not value.strip():
@@ -70,6 +108,8 @@ def check_partner(name: str, value, dataset: Dataset, allow_total: bool = False)
     if code == TOTAL and allow_total:
         return code
     if code is None or code not in known:
+        if code is not None and code in partners_with_data(dataset):
+            allowed = f"{dataset.partner_name(code)} is only ever ranked, with no tonnage to show; " + allowed
         raise ParameterError(name, value, allowed)
     return code
 

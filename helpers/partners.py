@@ -8,6 +8,8 @@ alpha-3 codes and names), then a fuzzy search that finds exactly one country.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 import pycountry
 
@@ -31,6 +33,7 @@ CHINESE_NAMES = {
 }
 
 
+@lru_cache(maxsize=4096)
 def is_partner_code(code: str) -> bool:
     """True for ``WLD``, ``EU`` and any ISO 3166-1 alpha-2 code."""
     if code in AGGREGATES:

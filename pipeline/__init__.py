@@ -6,11 +6,13 @@ reverse. One module, one job:
 - :mod:`pipeline.reportset`  read and check a report set (``reports.yaml``), resolve parameters
 - :mod:`pipeline.staleness`  which reports are out of date (hashes of what each depends on)
 - :mod:`pipeline.kernels`    warm kernels: a zygote that imports once and forks a kernel per report
+- :mod:`pipeline.executors`  where reports run: local processes or a Dask cluster (a concurrent.futures seam)
 - :mod:`pipeline.worker`     execute one notebook with papermill and render it (one job, in a worker)
 - :mod:`pipeline.render`     executed notebook -> offline HTML (nbconvert template) -> PDF (WeasyPrint)
 - :mod:`pipeline.publish`    atomic publishing, the report state and the index page
 - :mod:`pipeline.build`      ``magnet-build``: the build (staging, workers, publishing) and its command line
 - :mod:`pipeline.importing`  ``magnet-import``: upstream formats, checks against the data, the batch write
-- :mod:`pipeline.bench`      ``make bench``: the build against the naive CLI route
+- :mod:`pipeline.bench`      ``make bench``: the build against the naive CLI route, data scale, sweeps
+- :mod:`pipeline.scale`      Comtrade-size generated data and throw-away project copies (bench, tests)
 - :mod:`pipeline.refresh`    ``make execute-notebooks``: re-execute the committed notebooks in place
 """

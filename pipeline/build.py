@@ -34,7 +34,8 @@ from .publish import prune as prune_reports
 from .render import exporter, one_line
 from . import provenance
 from .editions import edition_label
-from .reportset import LATEST, Report, load_report_set, resolve_parameters
+from .executors import EXECUTORS, ExecutorSpec, run_jobs
+from .reportset import LATEST, Report, expand_sweeps, load_report_set, resolve_parameters
 from .staleness import STATE_VERSION, input_hash, is_up_to_date, read_state, shared_inputs_hash
 from .worker import build_one
 
@@ -84,8 +85,10 @@ def _lock(out_dir: Path, timeout: float):
 def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = False,
           jobs: int | None = None, as_of: str | None = None, index_reports: list[Report] | None = None,
           lock_timeout: float = 3600, progress: bool | None = None, warm: bool = True,
-          prune: bool = False) -> BuildResult:
+          prune: bool = False, executor: ExecutorSpec | None = None) -> BuildResult:
     """Build the reports that changed (all with ``force``) and publish those that succeed.
+
+    ``executor`` says where the reports run (:mod:`pipeline.executors`; default: local processes).
 
     Everything that can be checked before a kernel starts is checked first: the
     output folder, ``--as-of``, every report's parameters against the data. A
@@ -119,7 +122,10 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
                 stack.callback(_remove_staging, staging)
                 # The kernel zygote starts first: it imports while this process checks. It starts no
                 # kernel until a report asks for one, after every check passed.
-                kernel_name = stack.enter_context(warm_kernels(staging / "zygote")) if warm else (lambda: "python3")
+                # (remote workers cannot reach this machine's zygote: they start their kernels cold)
+                warm_here = warm and not (executor and executor.remote)
+                kernel_name = (stack.enter_context(warm_kernels(staging / "zygote")) if warm_here
+                               else (lambda: "python3"))
             if todo:
                 # unknown parameter names: the set itself is wrong, nothing runs
                 params = {r.name: resolve_parameters(r, dataset.latest_month, as_of) for r in todo}
@@ -129,7 +135,7 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
                 runnable = [r for r in todo if r.name not in bad]
                 if runnable:
                     built, failed_run = _run_staged(runnable, out_dir, staging, digests, jobs, progress,
-                                                    kernel_name, dataset, params)
+                                                    kernel_name, dataset, params, executor)
                     failed += failed_run
         pruned = prune_reports(whole_set, out_dir) if prune else []
         index = write_index(whole_set, out_dir)
@@ -258,7 +264,8 @@ def _remove_staging(staging: Path) -> None:
         pass
 
 
-def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, dataset, params) -> tuple[list, list]:
+def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, dataset, params,
+                executor: ExecutorSpec | None = None) -> tuple[list, list]:
     # Heavy imports only now (and before forking, so every worker inherits them). jsonschema
     # (under nbformat) compiles an IRI grammar at import when rfc3987_syntax is installed:
     # 1.3 s for a format check notebooks never use, so this process does without it.
@@ -299,7 +306,7 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
                disable=(not progress) if progress is not None else None)
     by_name = {r.name: r for r in todo}
     try:
-        for res in _execute(jobs_list, jobs):
+        for res in run_jobs(build_one, jobs_list, jobs, executor):
             r = by_name[res["name"]]
             bar.update(1)
             if res["ok"]:
@@ -321,21 +328,6 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
     finally:
         bar.close()
     return built, failed
-
-
-def _execute(jobs_list: list[dict], jobs: int):
-    """Yield each job's result as it finishes: in this process, or in ``jobs`` forked workers."""
-    if jobs == 1:
-        for job in jobs_list:
-            yield build_one(job)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(build_one, job) for job in jobs_list]
-        for fut in as_completed(futures):
-            yield fut.result()
 
 
 # --------------------------------------------------------------------------- warm kernels
@@ -363,6 +355,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--cold-kernels", action="store_true",
                         help="start every kernel from scratch (no pre-imported kernel zygote)")
+    parser.add_argument("--executor", choices=EXECUTORS, default="local",
+                        help="where reports run: local processes (default) or a Dask cluster (docs/scaling.md)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="with --executor dask: the scheduler's address (default: a local Dask cluster)")
     parser.add_argument("--prune", action="store_true",
                         help="remove published reports that are no longer in the set (their files, state and "
                              "failed log)")
@@ -383,7 +379,8 @@ def _main(args) -> int:
     try:
         if args.jobs is not None and args.jobs < 1:
             raise BuildError(f"--jobs {args.jobs}: needs at least 1 worker")
-        reports = load_report_set(args.config)
+        spec = ExecutorSpec(args.executor, args.scheduler)
+        reports = expand_sweeps(load_report_set(args.config), as_of=args.as_of)
         selected = reports
         if args.only:
             names = [r.name for r in reports]
@@ -393,7 +390,7 @@ def _main(args) -> int:
             selected = [r for r in reports if r.name in args.only]
         result = build(selected, args.output_dir, force=args.force, jobs=args.jobs, as_of=args.as_of,
                        index_reports=reports, progress=False if args.no_progress else None,
-                       warm=not args.cold_kernels, prune=args.prune)
+                       warm=not args.cold_kernels, prune=args.prune, executor=spec)
     except MagnetError as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1

@@ -17,16 +17,25 @@ from helpers.errors import BuildError, ParameterError
 #: The parameter value meaning "the latest month with data".
 LATEST = "latest"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-ENTRY_KEYS = ("name", "notebook", "parameters")
+ENTRY_KEYS = ("name", "notebook", "parameters", "sweep")
+#: What a sweep can run over (``values:`` lists the values instead).
+SWEEP_OVER = ("top_destinations", "destinations", "months")
+SWEEP_KEYS = ("parameter", "over", "values", "n", "month", "from", "to")
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
 class Report:
-    """One entry of the report set: a notebook, its parameters and an output name."""
+    """One entry of the report set: a notebook, its parameters and an output name.
+
+    ``sweep`` (None for a plain report) makes the entry a template that
+    :func:`expand_sweeps` turns into one report per value.
+    """
 
     name: str
     notebook: Path
     parameters: dict
+    sweep: dict | None = None
 
 
 # --------------------------------------------------------------------------- the report set
@@ -50,6 +59,98 @@ def _plain(value):
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def _check_sweep(sweep, at: str) -> dict:
+    """A sweep mapping, checked: see the header of reports.yaml for the schema."""
+    def fail(msg):
+        raise BuildError(f"{at}: sweep {msg} (see the header of reports.yaml)")
+
+    if not isinstance(sweep, dict):
+        fail("must be a mapping, e.g. {parameter: partner, over: top_destinations, n: 10, month: latest}")
+    unknown = [k for k in sweep if k not in SWEEP_KEYS]
+    if unknown:
+        fail(f"has an unknown key '{unknown[0]}'; allowed: {', '.join(SWEEP_KEYS)}")
+    if not isinstance(sweep.get("parameter"), str) or not sweep["parameter"]:
+        fail("needs 'parameter': the name of the parameter that takes each value")
+    over, values = sweep.get("over"), sweep.get("values")
+    if (over is None) == (values is None):
+        fail(f"needs either 'over' ({', '.join(SWEEP_OVER)}) or 'values' (a list), not both")
+    if values is not None and (not isinstance(values, list) or not values
+                               or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values)):
+        fail("'values' must be a non-empty list of strings or numbers")
+    if over is not None and over not in SWEEP_OVER:
+        fail(f"'over: {over}' is not one of {', '.join(SWEEP_OVER)}")
+    n = sweep.get("n", 10)
+    if over == "top_destinations" and (isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 500):
+        fail(f"'n: {n}' must be a whole number from 1 to 500")
+    for key in ("month", "from", "to"):
+        v = sweep.get(key)
+        if v is not None and v != LATEST and not (isinstance(v, str) and MONTH_RE.match(v)):
+            fail(f"'{key}: {v}' must be a month YYYY-MM or '{LATEST}'")
+    if over == "months" and not sweep.get("from"):
+        fail("over months needs 'from: YYYY-MM' (and optionally 'to', default latest)")
+    return dict(sweep)
+
+
+def sweep_values(sweep: dict, dataset, as_of: str | None = None) -> list:
+    """The values a sweep runs over, resolved against the data (``latest`` = ``as_of`` or the latest month)."""
+    over = sweep.get("over")
+    if over is None:
+        return list(sweep["values"])
+    latest = as_of or dataset.latest_month
+
+    def month(key, default=LATEST):
+        v = sweep.get(key, default)
+        return latest if v == LATEST else v
+
+    if over == "top_destinations":
+        from helpers.compare import top_destination_codes
+
+        return top_destination_codes(dataset, month("month"), int(sweep.get("n", 10)))
+    if over == "destinations":
+        from helpers.params import partners_with_tonnage
+
+        return partners_with_tonnage(dataset)
+    from helpers.series import month_range
+
+    return month_range(month("from"), month("to"))
+
+
+def expand_sweeps(reports: list[Report], dataset=None, as_of: str | None = None) -> list[Report]:
+    """Each sweep entry replaced by one report per value, in place in the list; plain entries kept.
+
+    The name is the entry's name with ``{PARAMETER}`` replaced by the value, lowercased
+    (``destinations-{partner}`` -> ``destinations-us``), or the value appended after a
+    ``-`` when the name has no placeholder. The data are loaded only when a sweep needs them.
+    A name that collides with another report's is an error naming both.
+    """
+    if not any(r.sweep for r in reports):
+        return list(reports)
+    out: list[Report] = []
+    for r in reports:
+        if not r.sweep:
+            out.append(r)
+            continue
+        if dataset is None and r.sweep.get("over") is not None:
+            from helpers.data import load_dataset
+
+            dataset = load_dataset()
+        param = r.sweep["parameter"]
+        values = sweep_values(r.sweep, dataset, as_of)
+        placeholder = "{" + param + "}"
+        for v in values:
+            text = str(v).lower()
+            name = r.name.replace(placeholder, text) if placeholder in r.name else f"{r.name}-{text}"
+            check_name(name, f"report '{r.name}' (sweep value {v!r})")
+            out.append(Report(name=name, notebook=r.notebook, parameters={**r.parameters, param: v}))
+    seen: dict[str, Report] = {}
+    for r in out:
+        if r.name in seen:
+            raise BuildError(f"report set: two reports are named '{r.name}' once sweeps are expanded; "
+                             "rename one (a sweep's name can hold {PARAMETER})")
+        seen[r.name] = r
+    return out
 
 
 def load_report_set(path: Path | None = None) -> list[Report]:
@@ -80,7 +181,14 @@ def load_report_set(path: Path | None = None) -> list[Report]:
         unknown = [k for k in entry if k not in ENTRY_KEYS]
         if unknown:
             raise BuildError(f"{at}: unknown key '{unknown[0]}'; allowed: {', '.join(ENTRY_KEYS)}")
-        name = check_name(entry.get("name"), at)
+        sweep = entry.get("sweep")
+        raw_name = entry.get("name")
+        if sweep is not None:  # a template: its name may hold {PARAMETER}, checked once filled in
+            sweep = _check_sweep(sweep, f"{at} ('{raw_name}')")
+            check_name(str(raw_name).replace("{" + sweep["parameter"] + "}", "x"), at)
+            name = str(raw_name)
+        else:
+            name = check_name(raw_name, at)
         at = f"{where}, report '{name}'"
         if name in seen:
             raise BuildError(f"{at}: the name is used twice (output names must be unique)")
@@ -94,7 +202,11 @@ def load_report_set(path: Path | None = None) -> list[Report]:
         params = entry.get("parameters") or {}
         if not isinstance(params, dict):
             raise BuildError(f"{at}: 'parameters' must be a mapping of name: value")
-        reports.append(Report(name=name, notebook=nb_path, parameters=_plain(params)))
+        if sweep is not None and sweep["parameter"] in params:
+            raise BuildError(f"{at}: parameter '{sweep['parameter']}' is both set and swept; drop it from "
+                             "'parameters'")
+        reports.append(Report(name=name, notebook=nb_path, parameters=_plain(params),
+                              sweep=_plain(sweep) if sweep is not None else None))
     return reports
 
 

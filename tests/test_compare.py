@@ -103,3 +103,49 @@ def test_reader_views_of_reconciliation_and_cross_checks(ds):
     assert us["Consistent"] == "—" and us["Residual (t), range"] == "not computable"
     cc = cross_checks_view(cross_checks(ds), ds)
     assert list(cc.columns)[:2] == ["Destination", "Month"] and set(cc.Agree) == {"✓"}
+
+
+def _with_figures(ds, rows):
+    """The dataset plus some tonnage rows (partner, month, value) of source S1."""
+    import dataclasses
+
+    import pandas as pd
+
+    extra = pd.DataFrame([dict(from_month=m, to_month=m, partner=p, measure="tonnes", value=float(v), approx=False,
+                               series="850511", source_id="S1", note="", row=900 + i, file="test",
+                               half_width=0.5) for i, (p, m, v) in enumerate(rows)])
+    return dataclasses.replace(ds, figures=pd.concat([ds.figures, extra], ignore_index=True))
+
+
+def test_top_destinations_ranks_known_tonnages_and_keeps_the_rest_of_the_world(ds):
+    from helpers.compare import REST_OF_WORLD, top_destinations
+
+    top = top_destinations(ds, "2025-09", 3)
+    assert list(top.name)[-1] == REST_OF_WORLD and list(top["rank"][:3]) == [1, 2, 3]
+    assert (top.tonnes[:3].diff().dropna() <= 0).all()
+    total = estimate(ds, "WLD", "2025-09")
+    rest = top.iloc[-1]
+    assert rest.tonnes == pytest.approx(total.value - top.tonnes[:3].sum())
+    assert rest.low <= rest.tonnes <= rest.high
+    assert top.share_pct.sum() == pytest.approx(100)
+    assert (top.share_low <= top.share_pct).all() and (top.share_pct <= top.share_high).all()
+    # US was 1st of the known partners in August 2025, 4th in September
+    us = top_destinations(ds, "2025-09", 10).set_index("partner").loc["US"]
+    assert us["rank"] == 4 and us.previous_rank == 1 and us.rank_change == -3
+
+
+def test_top_destinations_never_count_aggregates(ds):
+    from helpers.compare import top_destinations
+
+    with_eu = _with_figures(ds, [("EU", "2025-09", 2000)])
+    top = top_destinations(with_eu, "2025-09", 10)
+    assert "EU" not in set(top.partner) and "WLD" not in set(top.partner)
+    plain = top_destinations(ds, "2025-09", 10)
+    assert top.iloc[-1].tonnes == pytest.approx(plain.iloc[-1].tonnes)
+
+
+def test_top_destinations_of_a_month_without_a_total_has_no_rest_row(ds):
+    from helpers.compare import top_destinations
+
+    t = top_destinations(ds, "2023-01", 5)
+    assert t.empty

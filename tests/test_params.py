@@ -74,3 +74,21 @@ def test_scenarios_accept_dict_and_list():
 
 def test_latest_stands_for_the_latest_month(ds):
     assert params.check_month("as_of", "latest", ds) == ds.latest_month
+
+
+def test_ranked_only_partner_is_refused_with_a_reason(ds):
+    assert "MX" in params.partners_with_data(ds) and "MX" not in params.partners_with_tonnage(ds)
+    with pytest.raises(ParameterError, match="only ever ranked, with no tonnage"):
+        params.check_partner("partner", "MX", ds)
+
+
+def test_refusal_names_the_nearest_partners(ds):
+    with pytest.raises(ParameterError, match=r"nearest: DE \(Germany\)"):
+        params.check_partner("partner", "Germny", ds)
+
+
+def test_many_partners_name_only_the_nearest(ds, monkeypatch):
+    monkeypatch.setattr(params, "LIST_ALL_UP_TO", 2)
+    with pytest.raises(ParameterError) as err:
+        params.check_partner("partner", "Japn", ds)
+    assert "nearest: JP (Japan)" in str(err.value) and "US (United States)" not in str(err.value)

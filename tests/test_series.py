@@ -92,3 +92,43 @@ def test_derivation_is_deterministic(ds):
     a = build_monthly_series(ds)
     b = build_monthly_series(ds)
     assert a.equals(b)
+
+
+def test_figure_refs_read_as_before_and_carry_their_parts(ds):
+    from helpers.series import FigureRef
+
+    ref = FigureRef("WLD", "2025-01", "2025-06", "tonnes", "S1")
+    assert str(ref) == "WLD:2025-01..2025-06:tonnes:S1" and ref.key == ("WLD", "2025-01", "2025-06")
+    assert str(FigureRef("US", "2025-06", "2025-06", "mom_pct", "S7")) == "US:2025-06:mom_pct:S7"
+    march = estimate(ds, "WLD", "2025-03")
+    assert {(i.first, i.measure) for i in march.inputs} == {("2025-04", "tonnes"), ("2025-04", "mom_pct")}
+
+
+def test_month_only_publication_dates_count_as_the_months_last_day():
+    from helpers.series import published_date
+
+    assert published_date("2025-07") == "2025-07-31"
+    assert published_date("2024-02") == "2024-02-29" and published_date("2025-02") == "2025-02-28"
+    assert published_date("2025-07-21") == "2025-07-21"
+
+
+def test_every_estimate_carries_the_latest_publication_date_of_what_it_rests_on(ds):
+    from helpers.series import derive, published_date
+
+    pub = {s: published_date(p) for s, p in zip(ds.sources.source_id, ds.sources.published)}
+    for e in derive(ds).estimates.values():
+        assert e.published == max(pub[i.source_id] for i in e.inputs), e.key
+    june = estimate(ds, "WLD", "2025-06")
+    assert june.published == max(pub[s] for s in june.sources)
+    s = build_monthly_series(ds).set_index("month")
+    assert s.loc["2025-03", "published"] == estimate(ds, "WLD", "2025-03").published
+    assert s.loc["2024-01", "published"] == ""  # missing
+
+
+def test_derivations_of_a_reported_month_leave_that_month_out(ds):
+    from helpers.series import derivations_of, reported
+
+    k = reported(ds)
+    aug = derivations_of(k, ("WLD", "2024-08", "2024-08"))
+    assert aug and all(("WLD", "2024-08", "2024-08") not in {i.key for i in c.inputs} for c in aug)
+    assert ("WLD", "2024-08", "2024-08") in k.estimates  # a view, nothing removed

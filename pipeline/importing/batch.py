@@ -182,7 +182,7 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
             os.replace(batch, target)
             moved = True
             record_checksums([target / f for f in files], data_dir=data_dir)
-            load_dataset(data_dir, today=today)
+            latest = load_dataset(data_dir, today=today).latest_month
         except BaseException:
             if moved:
                 shutil.rmtree(target, ignore_errors=True)
@@ -190,4 +190,5 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
             raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        return ImportResult(target, list(ids.values()), len(figure_rows), len(resolutions), months, warnings)
+        return ImportResult(target, list(ids.values()), len(figure_rows), len(resolutions), months, warnings,
+                            latest)

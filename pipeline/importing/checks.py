@@ -17,22 +17,27 @@ from .model import Parsed
 IMPLAUSIBLE_HIGH = 5.0
 IMPLAUSIBLE_LOW = 1 / 20
 
-def _reported_monthly(figures: pd.DataFrame, partner: str) -> list[float]:
+def _monthly_history(figures: pd.DataFrame) -> dict[str, list[float]]:
+    """Every partner's reported monthly tonnages of the main series, in one pass."""
     f = figures
-    sel = f[(f.partner == partner) & (f.measure == "tonnes") & (f.series == MAIN_SERIES) & (f.from_month == f.to_month)]
-    return list(sel.value.astype(float))
+    sel = f[(f.measure == "tonnes") & (f.series == MAIN_SERIES) & (f.from_month == f.to_month)]
+    return {p: list(v) for p, v in sel.value.astype(float).groupby(sel.partner, sort=False)}
 
 
 def check_plausible(parsed: Parsed, figures: pd.DataFrame, name: str, accept: bool) -> list[str]:
     """Refuse (or, with ``accept``, warn about) tonnages far from the partner's history."""
     warnings = []
+    history_of = _monthly_history(figures)
+    medians: dict[str, float] = {}
     for f in parsed.figures:
         if f.measure != "tonnes":
             continue
-        history = _reported_monthly(figures, f.partner)
+        history = history_of.get(f.partner)
         if not history:
             continue
-        median = statistics.median(history)
+        if f.partner not in medians:
+            medians[f.partner] = statistics.median(history)
+        median = medians[f.partner]
         if median <= 0:
             continue
         per_month = float(f.value) / len(month_range(f.from_month, f.to_month))
@@ -50,31 +55,44 @@ def check_plausible(parsed: Parsed, figures: pd.DataFrame, name: str, accept: bo
     return warnings
 
 
+_KEY = ["from_month", "to_month", "partner", "measure"]
+
+
+def _by_key(frame: pd.DataFrame, wanted: set) -> dict[tuple, pd.DataFrame]:
+    """The main-series rows of ``frame`` grouped by figure key, for the keys in ``wanted`` only."""
+    frame = frame[frame.series == MAIN_SERIES]
+    keys = list(zip(*(frame[c] for c in _KEY)))
+    hit = [k in wanted for k in keys]
+    frame = frame[hit]
+    if frame.empty:
+        return {}
+    return {k: g for k, g in frame.groupby(_KEY, sort=False)}
+
+
 def find_conflicts(parsed: Parsed, new_ids: dict[str, str], dataset, name: str, prefer: str | None):
     """Compare each new figure with the figures already reported for the same key.
 
     Returns the resolutions to write. A figure that agrees within rounding
     corroborates; one that does not is refused unless ``prefer`` says which wins.
+    The figures on file are grouped by key once (an index, not a scan per new figure).
     """
-    existing = dataset.figures
-    resolved = dataset.resolutions
+    wanted = {(f.from_month, f.to_month, f.partner, f.measure) for f in parsed.figures}
+    existing = _by_key(dataset.figures, wanted)
+    resolved = _by_key(dataset.resolutions, wanted) if existing else {}
     out = []
     for f in parsed.figures:
-        sid = new_ids[f.source_key]
-        same = existing[(existing.from_month == f.from_month) & (existing.to_month == f.to_month)
-                        & (existing.partner == f.partner) & (existing.measure == f.measure)
-                        & (existing.series == MAIN_SERIES)]
-        if same.empty:
+        key = (f.from_month, f.to_month, f.partner, f.measure)
+        same = existing.get(key)
+        if same is None:
             continue
+        sid = new_ids[f.source_key]
         dup = same[same.source_id == sid]
         if len(dup):
             d = dup.iloc[0]
             raise DataError(name, f"{f.measure} of {f.partner} {f.from_month}..{f.to_month} from {sid} is "
                             f"already in the dataset ({d.file} row {d.row}); nothing to add", row=f.row,
                             column="value")
-        res = resolved[(resolved.from_month == f.from_month) & (resolved.to_month == f.to_month)
-                       & (resolved.partner == f.partner) & (resolved.measure == f.measure)
-                       & (resolved.series == MAIN_SERIES)]
+        res = resolved.get(key, dataset.resolutions.iloc[:0])
         if len(res):
             winners = same[same.source_id == res.iloc[0].winning_source_id]
             same = winners if len(winners) else same

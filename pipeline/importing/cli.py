@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
           f"from source(s) {', '.join(result.source_ids)}"
           + (f", {result.resolutions} resolution(s)" if result.resolutions else "") + f": {where}")
     if not args.check:
-        print(f"next: make reports (the latest month is now {load_dataset().latest_month})")
+        latest = result.latest_month or load_dataset().latest_month
+        print(f"next: make reports (the latest month is now {latest})")
     return 0
 
 

@@ -74,6 +74,7 @@ def parse_comtrade(header, rows, name, lookup, opts: Options, today: dt.date) ->
         warnings.append(f"{name}, row 1: ignoring column(s) UN Comtrade does not document: {', '.join(unknown)}")
     figures: list[Figure] = []
     seen: dict[tuple[str, str], int] = {}
+    resolved: dict[tuple[str, str, str], str | None] = {}
     for line, r in rows:
         if r.get("freqCode", "M") not in ("M", ""):
             raise DataError(name, f"freqCode '{r['freqCode']}' is not monthly data (download freqCode M)",
@@ -110,11 +111,15 @@ def parse_comtrade(header, rows, name, lookup, opts: Options, today: dt.date) ->
             warnings.append(f"{name}, row {line}: skipping partner '{desc or code}' (an area, not a country)")
             continue
         else:
-            partner = None
-            for text in (r.get("partnerISO", ""), code, desc):
-                partner = resolve_partner(text, lookup) if text else None
-                if partner:
-                    break
+            ident = (r.get("partnerISO", ""), code, desc)
+            if ident not in resolved:   # once per partner, not once per row
+                partner = None
+                for text in ident:
+                    partner = resolve_partner(text, lookup) if text else None
+                    if partner:
+                        break
+                resolved[ident] = partner
+            partner = resolved[ident]
             if partner is None:
                 raise DataError(name, f"unknown partner '{desc or code}' (code {code}); add an alias to "
                                 "data/reference/partners.csv", row=line, column="partnerCode")

@@ -54,6 +54,7 @@ class ImportResult:
     resolutions: int
     months: list[str]
     warnings: list[str]
+    latest_month: str | None = None  #: the latest month with data once the batch is in (None for a dry run)
 
 
 @dataclass
