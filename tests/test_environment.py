@@ -66,8 +66,8 @@ def test_a_new_dependency_missing_from_the_lock_fails():
 
 
 def test_a_new_test_extra_missing_from_the_lock_fails():
-    tampered = PYPROJECT.replace('"pytest>=8.0",', '"pytest>=8.0",\n    "hypothesis>=6",')
-    assert lock.lock_problems(tampered, _lock_text("3.11"), "3.11") == ["hypothesis>=6 is not in the lock"]
+    tampered = PYPROJECT.replace('"pytest>=8.0",', '"pytest>=8.0",\n    "tomli-w>=1.0",')
+    assert lock.lock_problems(tampered, _lock_text("3.11"), "3.11") == ["tomli-w>=1.0 is not in the lock"]
 
 
 def test_a_pin_without_hash_or_a_loose_pin_fails():
