@@ -340,3 +340,15 @@ def summary(checked: pd.DataFrame) -> dict:
     """Counts of each verdict: ``{"✓": 10, "✗": 0, "not checkable": 2}``."""
     counts = checked.verdict.value_counts()
     return {v: int(counts.get(v, 0)) for v in (OK, WRONG, UNCHECKABLE)}
+
+
+def changed_verdicts(then: pd.DataFrame, now: pd.DataFrame) -> str:
+    """Which verdicts differ between a check on the data as known then and on the data on file now."""
+    a = then.set_index("claim_id")
+    b = now.set_index("claim_id")
+    changed = [(cid, a.loc[cid, "verdict"], b.loc[cid, "verdict"]) for cid in a.index
+               if cid in b.index and a.loc[cid, "verdict"] != b.loc[cid, "verdict"]]
+    if not changed:
+        return "With every figure on file today, no verdict changes."
+    return ("With every figure on file today, " + "; ".join(
+        f"claim {cid} goes from {old} to {new}" for cid, old, new in changed) + ".")

@@ -85,6 +85,43 @@ class Dataset:
         """The register row of one source."""
         return self.sources.set_index("source_id").loc[source_id]
 
+    #: The date this dataset is "as known on" (``YYYY-MM-DD``), or "" for everything on file.
+    known_on_date: str = ""
+
+    def known_on(self, date: str | None) -> "Dataset":
+        """The data as they were known on ``date`` (``YYYY-MM-DD``): only figures, rankings and
+        resolutions whose source was published by then (a month-only publication date counts as
+        the month's last day), and the events that had happened. ``None`` or "" keeps everything."""
+        if not date:
+            return self
+        return _known_on_cached(self, str(date))
+
+
+@lru_cache(maxsize=16)
+def _known_on_cached(dataset: Dataset, date: str) -> Dataset:
+    import dataclasses
+
+    published = {sid: published_date(p) for sid, p in zip(dataset.sources.source_id, dataset.sources.published)}
+    public = {sid for sid, p in published.items() if p <= date}
+    f, r, res, ev = dataset.figures, dataset.rankings, dataset.resolutions, dataset.events
+    return dataclasses.replace(
+        dataset, figures=f[f.source_id.isin(public)], rankings=r[r.source_id.map(lambda x: all(
+            s in public for s in str(x).split(";")))],
+        resolutions=res[res.winning_source_id.isin(public)], events=ev[ev.date <= date],
+        checksum=f"{dataset.checksum}@{date}", known_on_date=date)
+
+
+def published_date(text: str) -> str:
+    """A source's ``published`` as ``YYYY-MM-DD``; a month-only date (``YYYY-MM``) counts as the
+    month's **last** day: the conservative reading (the figure was surely public by then)."""
+    import calendar
+
+    text = str(text).strip()
+    if len(text) == 7:
+        y, m = int(text[:4]), int(text[5:7])
+        return f"{text}-{calendar.monthrange(y, m)[1]:02d}"
+    return text
+
 
 # --------------------------------------------------------------------------- reading
 

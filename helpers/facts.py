@@ -442,3 +442,13 @@ def backtest_described(dataset: Dataset, actual: pd.DataFrame, projections: pd.D
     return plain("backtest", f"In {mf.month_name} exports were actually {mf.tonnes}, {mf.mom} on the month "
                  f"before: {position}. Over the {bt.month.nunique()} month(s) with actual values, the scenario "
                  f"closest on average was {best}.", value=mf.tonnes.value)
+
+
+def revised(dataset: Dataset) -> Fact:
+    """How many figures on file a later publication revised (the table lists them)."""
+    n = len(compare.revisions(dataset))
+    if not n:
+        return plain("revisions", "No figure on file has been revised by a later publication.", status="missing",
+                     value=0.0)
+    return plain("revisions", f"{n} figure(s) on file were revised by a later publication; the latest vintage "
+                 "is used throughout this report, and each revision is listed below.", value=float(n))

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import paths
 from .data import MAIN_SERIES, TOTAL, Dataset
 from .partners import partner_lookup, resolve_partner
-from .patterns import MONTH_RE
+from .patterns import DATE_RE, MONTH_RE
 from .errors import DataError, ParameterError, listing
 
 
@@ -171,3 +171,22 @@ def check_scenarios(name: str, value, max_months: int = 60) -> dict:
             raise ParameterError(name, value, allowed)
         out[k] = v
     return out
+
+
+def check_known_on(name: str, value, dataset: Dataset) -> str:
+    """``value`` as a date ``YYYY-MM-DD`` for :meth:`Dataset.known_on` ("" or ``all``: everything on file)."""
+    import datetime as dt
+
+    if value in ("", None, "all"):
+        return ""
+    allowed = "a date YYYY-MM-DD (the data as known on that day), or '' / 'all' for everything on file"
+    if not isinstance(value, str) or not DATE_RE.match(value.strip()) or len(value.strip()) != 10:
+        raise ParameterError(name, value, allowed)
+    try:
+        dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ParameterError(name, value, allowed) from None
+    known = dataset.known_on(value.strip())
+    if known.figures.empty or known.latest_month in ("", "nan"):
+        raise ParameterError(name, value, allowed + f"; no figure of the series had been published by {value}")
+    return value.strip()

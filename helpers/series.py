@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from . import intervals
-from .data import MAIN_SERIES, TOTAL, Dataset
+from .data import published_date, MAIN_SERIES, TOTAL, Dataset
 from .errors import DataError
 from .intervals import Interval
 from .text import fmt_pct, fmt_t
@@ -83,16 +83,6 @@ def span_label(key: Key) -> str:
 
 def _span_text(a: str, b: str) -> str:
     return a if a == b else f"{a}..{b}"
-
-
-def published_date(text: str) -> str:
-    """A source's ``published`` as ``YYYY-MM-DD``; a month-only date (``YYYY-MM``) counts as the
-    month's **last** day: the conservative reading (the figure was surely public by then)."""
-    text = str(text).strip()
-    if len(text) == 7:
-        y, m = int(text[:4]), int(text[5:7])
-        return f"{text}-{calendar.monthrange(y, m)[1]:02d}"
-    return text
 
 
 @dataclass(frozen=True, order=True)
@@ -166,6 +156,8 @@ class Knowledge:
     reported_totals: dict[Key, Estimate]   #: the reported tonnages only (for reconciliation)
     spans: dict[str, list[Key]] = field(default_factory=dict)  #: partner -> its known spans, in order
     span_order: list[Key] = field(default_factory=list)         #: every known span, in the order known
+    #: figures a later publication revised: the first vintage is kept here, the latest is used
+    revisions: list[dict] = field(default_factory=list)
 
     def add(self, new: dict[Key, Estimate]) -> None:
         """Record newly known quantities (never replacing a known one)."""
@@ -177,7 +169,7 @@ class Knowledge:
 
     def copy(self) -> "Knowledge":
         return Knowledge(dict(self.estimates), self.mom, self.yoy, self.reported_totals,
-                         {p: list(v) for p, v in self.spans.items()}, list(self.span_order))
+                         {p: list(v) for p, v in self.spans.items()}, list(self.span_order), list(self.revisions))
 
 
 def _latest(dates) -> str:
@@ -219,10 +211,18 @@ def _reported_cached(dataset: Dataset) -> Knowledge:
     lo_g = np.maximum.reduceat(value - hw, starts) if n else np.zeros(0)
     hi_g = np.minimum.reduceat(value + hw, starts) if n else np.zeros(0)
     bad = np.flatnonzero(lo_g > hi_g)
-    if len(bad):   # every reported value of one figure must agree within rounding
-        i, j = starts[bad[0]], ends[bad[0]]
-        r0 = f.iloc[i]
-        _raise_conflict(f.iloc[i:j], r0.measure, (r0.partner, r0.from_month, r0.to_month))
+    revisions: list[dict] = []
+    if len(bad):
+        # A later publication that changes a figure is a revision: the latest vintage is used and
+        # the earlier one kept on record. Reports of one vintage must agree within rounding.
+        f, revisions = _vintages(f, starts, ends, bad, published)
+        value, hw = f.value.to_numpy(dtype=float), f.half_width.to_numpy(dtype=float)
+        n = len(f)
+        codes = f.groupby(keys, sort=False).ngroup().to_numpy() if n else np.zeros(0, dtype=int)
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=int)
+        ends = np.r_[starts[1:], n].astype(int)
+        lo_g = np.maximum.reduceat(value - hw, starts) if n else np.zeros(0)
+        hi_g = np.minimum.reduceat(value + hw, starts) if n else np.zeros(0)
     partner_a, from_a, to_a, measure_a, source_a = (f[c].tolist() for c in keys + ["source_id"])
     pub_a = [published.get(s, "") for s in source_a]
     estimates: dict[Key, Estimate] = {}
@@ -251,9 +251,37 @@ def _reported_cached(dataset: Dataset) -> Knowledge:
         for (key, measure, _, _, point, ref, sources, pub), lo, hi in zip(changes, flo, fhi):
             entry = ReportedChange(float(lo), float(hi), 1 + point / 100, ref, sources, fmt_pct(point), pub)
             (mom if measure == "mom_pct" else yoy).setdefault(key, []).append(entry)
-    k = Knowledge(estimates={}, mom=mom, yoy=yoy, reported_totals=dict(estimates))
+    k = Knowledge(estimates={}, mom=mom, yoy=yoy, reported_totals=dict(estimates), revisions=revisions)
     k.add(estimates)
     return k
+
+
+def _vintages(f: pd.DataFrame, starts, ends, bad, published: dict) -> tuple[pd.DataFrame, list[dict]]:
+    """Resolve disagreeing reports of one figure by publication date: the latest vintage wins.
+
+    Raises the conflict when the disagreement is within one publication date (two sources
+    on the same day, or a later report that contradicts an earlier one of the same day).
+    """
+    drop, revisions = [], []
+    for g in bad:
+        rows = f.iloc[int(starts[g]):int(ends[g])]
+        pubs = rows.source_id.map(lambda s: published.get(s, ""))
+        latest = pubs.max()
+        newest, older = rows[pubs == latest], rows[pubs < latest]
+        r0 = rows.iloc[0]
+        key = (r0.partner, r0.from_month, r0.to_month)
+        if older.empty or (newest.value - newest.half_width).max() > (newest.value + newest.half_width).min():
+            _raise_conflict(newest if older.empty else rows, r0.measure, key)
+        first_pub = pubs[pubs < latest].min()
+        first = older[pubs[pubs < latest] == first_pub].sort_values("half_width").iloc[0]
+        best = newest.sort_values("half_width").iloc[0]
+        revisions.append({"partner": key[0], "from_month": key[1], "to_month": key[2], "measure": r0.measure,
+                          "first_value": float(first.value), "first_text": str(first.value),
+                          "first_sources": ", ".join(dict.fromkeys(older.source_id)), "first_published": first_pub,
+                          "latest_value": float(best.value), "latest_sources": ", ".join(dict.fromkeys(newest.source_id)),
+                          "latest_published": latest})
+        drop.extend(older.index)
+    return f.drop(index=drop), revisions
 
 
 def _raise_conflict(rows: pd.DataFrame, measure: str, key: Key):

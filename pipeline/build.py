@@ -25,7 +25,7 @@ from pathlib import Path
 
 from helpers import paths
 from helpers.errors import BuildError, MagnetError, listing
-from helpers.patterns import MONTH_RE
+from helpers.patterns import DATE_RE, MONTH_RE
 
 from .kernels import warm_kernels
 from . import checks
@@ -253,6 +253,21 @@ def stop_on_signals():
             signal.signal(sig, handler)
 
 
+def with_known_on(reports: list[Report], date: str) -> list[Report]:
+    """Every report whose notebook declares ``as_known_on`` gets ``date`` (``--as-known-on``)."""
+    import dataclasses
+
+    import papermill as pm
+
+    if date and not (DATE_RE.match(date) and len(date) == 10):
+        raise BuildError(f"--as-known-on {date!r} is not a date YYYY-MM-DD")
+    out = []
+    for r in reports:
+        declares = "as_known_on" in pm.inspect_notebook(str(r.notebook))
+        out.append(dataclasses.replace(r, parameters={**r.parameters, "as_known_on": date}) if declares else r)
+    return out
+
+
 # --------------------------------------------------------------------------- running
 
 
@@ -355,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--cold-kernels", action="store_true",
                         help="start every kernel from scratch (no pre-imported kernel zygote)")
+    parser.add_argument("--as-known-on", default=None, metavar="YYYY-MM-DD",
+                        help="build every report with the data as known on this date (notebooks with an "
+                             "'as_known_on' parameter): only figures published by then")
     parser.add_argument("--executor", choices=EXECUTORS, default="local",
                         help="where reports run: local processes (default) or a Dask cluster (docs/scaling.md)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -381,6 +399,8 @@ def _main(args) -> int:
             raise BuildError(f"--jobs {args.jobs}: needs at least 1 worker")
         spec = ExecutorSpec(args.executor, args.scheduler)
         reports = expand_sweeps(load_report_set(args.config), as_of=args.as_of)
+        if args.as_known_on is not None:
+            reports = with_known_on(reports, args.as_known_on)
         selected = reports
         if args.only:
             names = [r.name for r in reports]

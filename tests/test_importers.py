@@ -428,3 +428,25 @@ def test_news_format_cumulative_span_and_a_registered_page_reused(project, tmp_p
                       & (ds.figures.from_month == "2025-01")]
     assert list(span.source_id) == ["S7"]
     assert len(ds.sources[ds.sources.url == url]) == 1
+
+
+def test_a_later_release_that_changes_a_month_is_a_revision_with_both_vintages_kept(project):
+    from helpers import facts
+
+    result = run(project, FIX / "revision-2025-06.csv", opts=Options())
+    assert result.resolutions == 0
+    assert any("revised from 3188 (S1" in w and "both vintages kept" in w for w in result.warnings)
+    ds = load_dataset(project / "data", today=TODAY)
+    june = ds.figures[(ds.figures.from_month == "2025-06") & (ds.figures.to_month == "2025-06")
+                      & (ds.figures.partner == "WLD") & (ds.figures.measure == "tonnes")]
+    assert {"3188", "3250"} <= set(june.value.map(lambda v: f"{v:g}"))          # both vintages on file
+    assert str(facts.month(ds, "2025-06").tonnes) == "3,250 t"                   # the report uses the latest
+    assert str(facts.month(ds.known_on("2025-12-31"), "2025-06").tonnes) == "3,188 t"   # as known before it
+
+
+def test_an_older_source_arriving_after_a_newer_one_is_still_a_conflict(project, tmp_path):
+    old = tmp_path / "older.csv"
+    old.write_text((FIX / "revision-2025-06.csv").read_text(encoding="utf-8").replace("2026-02-20", "2025-07-01"),
+                   encoding="utf-8")
+    with pytest.raises(ConflictError, match="a revision must be published later"):
+        run(project, old, opts=Options())

@@ -26,7 +26,8 @@ RUNS = {
     "02-germany": (NB02, {"partner": "DE"}),
     "02-japan-july": (NB02, {"partner": "JP", "as_of": "2025-07"}),
     "03-defaults": (NB03, {}),
-    "03-december": (NB03, {"as_of": "2025-12"}),
+    "03-june-all-data": (NB03, {"as_known_on": ""}),
+    "03-december": (NB03, {"as_of": "2025-12", "as_known_on": ""}),
     "04-defaults": (NB04, {}),
     "04-september-same-month": (NB04, {"as_of": "2025-09", "horizon": 3, "baseline": "same_month",
                                        "scenarios": {"quick": 1, "stalled": None}}),
@@ -127,14 +128,22 @@ def test_destinations_work_for_other_partners(runs, name, partner):
 
 
 def test_claims_check_at_june_leaves_the_july_claim_not_checkable_yet(runs):
-    text = ok(runs, "03-defaults")
-    assert "**10 are consistent with the data**, 0 contradicted, and 2 not checkable" in text
+    text = ok(runs, "03-june-all-data")
+    assert "**10 consistent with the data**, 0 contradicted, 2 not checkable" in text
     assert "Not checkable yet: July 2025" in text
 
 
 def test_claims_check_at_december_confirms_the_july_claim(runs):
     text = ok(runs, "03-december")
-    assert "**11 are consistent with the data**, 0 contradicted, and 1 not checkable" in text
+    assert "**11 consistent with the data**, 0 contradicted, 1 not checkable" in text
+
+
+def test_claims_check_by_default_judges_the_article_on_what_was_known_that_day(runs):
+    text = ok(runs, "03-defaults")
+    assert "as known on 2025-07-20" in text
+    # the June figures were relayed from 21 July: on the article's day they were not yet on file
+    assert "Not checkable yet: June 2025" in text
+    assert "claim 1 goes from not checkable to ✓" in text
 
 
 def test_outlook_sets_july_2025_against_the_scenarios(runs):

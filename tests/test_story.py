@@ -86,3 +86,36 @@ def test_editions_tell_reports_apart():
     names = {"DE": "Germany", "US": "United States"}.get
     assert editions.edition_label({"as_of": "2025-06"}, False) == "June 2025 edition"
     assert editions.edition_label({"as_of": "2025-12", "partner": "DE"}, True, names) == "Latest: December 2025 · Germany"
+
+
+def test_as_known_on_uses_only_what_was_published_by_then(ds):
+    known = ds.known_on("2025-07-21")
+    assert known.latest_month == "2025-06"
+    assert set(known.figures.source_id) <= {s for s, p in zip(ds.sources.source_id, ds.sources.published)
+                                            if str(p) <= "2025-07-21"}
+    # June 2025's German figure follows from July's "+46%", published in August: not derivable on 21 July
+    assert str(facts.month(known, "2025-06", "DE").tonnes) == "not reported"
+    assert facts.month(ds, "2025-06", "DE").tonnes.status == "derived"
+
+
+def test_a_later_publication_is_a_revision_and_as_known_on_gives_the_earlier_vintage(tmp_path):
+    import shutil
+
+    from helpers import compare
+    from helpers.data import load_dataset, record_checksums
+    from helpers.paths import DATA
+
+    shutil.copytree(DATA, tmp_path / "data")
+    batch = tmp_path / "data" / "raw" / "2099-revision"
+    batch.mkdir()
+    (batch / "sources.csv").write_text("source_id,outlet,agency,title,url,published,accessed\n"
+                                       "S900,Test wire,GAC,June revised,https://example.org/r,2025-09-01,2026-11-28\n")
+    (batch / "figures.csv").write_text("from_month,to_month,partner,measure,value,approx,series,source_id,note\n"
+                                       "2025-06,2025-06,WLD,tonnes,3250,,850511,S900,\n")
+    record_checksums([batch / "sources.csv", batch / "figures.csv"], data_dir=tmp_path / "data")
+    revised = load_dataset(tmp_path / "data")
+    assert str(facts.month(revised, "2025-06").tonnes) == "3,250 t"                      # the latest vintage
+    assert str(facts.month(revised.known_on("2025-08-01"), "2025-06").tonnes) == "3,188 t"  # as it was known
+    table = compare.revisions(revised)
+    assert len(table) == 1 and "3,188 t (S1" in table.iloc[0]["First published"]
+    assert "3,250 t (S900, 2025-09-01)" in table.iloc[0]["Latest"] and table.iloc[0]["Revision"] == "+62"

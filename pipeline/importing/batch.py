@@ -149,7 +149,8 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
 
         warnings = list(parsed.warnings)
         warnings += check_plausible(parsed, dataset.figures, name, accept_implausible)
-        resolutions = find_conflicts(parsed, ids, dataset, name, prefer)
+        resolutions, revisions = find_conflicts(parsed, ids, dataset, name, prefer)
+        warnings += revisions
 
         months = sorted({f.to_month for f in parsed.figures})
         slug = slug or check_slug(f"{parsed.format}-{_months_label(months).replace(' to ', '-to-')}")

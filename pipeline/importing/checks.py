@@ -6,7 +6,7 @@ import statistics
 
 import pandas as pd
 
-from helpers.data import MAIN_SERIES, rounding_half_width
+from helpers.data import MAIN_SERIES, published_date, rounding_half_width
 from helpers.errors import ConflictError, DataError
 from helpers.series import month_range
 
@@ -72,14 +72,17 @@ def _by_key(frame: pd.DataFrame, wanted: set) -> dict[tuple, pd.DataFrame]:
 def find_conflicts(parsed: Parsed, new_ids: dict[str, str], dataset, name: str, prefer: str | None):
     """Compare each new figure with the figures already reported for the same key.
 
-    Returns the resolutions to write. A figure that agrees within rounding
-    corroborates; one that does not is refused unless ``prefer`` says which wins.
+    Returns the resolutions to write and the revisions found. A figure that agrees within
+    rounding corroborates. One that does not, from a source published later than every
+    figure it contradicts, is a revision: both vintages are kept, the latest is used (and
+    ``as_known_on`` before it gives the earlier one). Otherwise (the same day, or an older
+    source arriving after a newer one) it is refused unless ``prefer`` says which wins.
     The figures on file are grouped by key once (an index, not a scan per new figure).
     """
     wanted = {(f.from_month, f.to_month, f.partner, f.measure) for f in parsed.figures}
     existing = _by_key(dataset.figures, wanted)
     resolved = _by_key(dataset.resolutions, wanted) if existing else {}
-    out = []
+    out, revisions = [], []
     for f in parsed.figures:
         key = (f.from_month, f.to_month, f.partner, f.measure)
         same = existing.get(key)
@@ -101,11 +104,22 @@ def find_conflicts(parsed: Parsed, new_ids: dict[str, str], dataset, name: str, 
         clash = same[(value + hw < same.value - same.half_width) | (value - hw > same.value + same.half_width)]
         if clash.empty:
             continue
+        # a later publication that changes a figure is a revision, kept beside the earlier vintage
+        new_pub = published_date(parsed.sources[f.source_key].published)
+        old_pubs = {published_date(p) for p in dataset.sources.set_index("source_id").loc[
+            list(dict.fromkeys(clash.source_id)), "published"]}
+        if prefer is None and not len(res) and all(new_pub > p for p in old_pubs):
+            revisions.append(f"{name}, row {f.row}: {f.measure} of {f.partner} {f.from_month}"
+                             f"{'..' + f.to_month if f.to_month != f.from_month else ''} revised from "
+                             f"{', '.join(f'{v:g}' for v in clash.value)} ({', '.join(dict.fromkeys(clash.source_id))}, "
+                             f"published {max(old_pubs)}) to {f.value} ({sid}, published {new_pub}); both vintages kept")
+            continue
         old = clash.sort_values("half_width").iloc[0]
         what = f"{f.measure} of {f.partner} in {f.from_month}" + (
             f"..{f.to_month}" if f.to_month != f.from_month else "")
-        both = (f"new {f.value} ({sid}, {name} row {f.row}) conflicts with existing {old.value:g} "
-                f"({old.source_id}, {old.file} row {old.row})")
+        both = (f"new {f.value} ({sid}, {name} row {f.row}, published {new_pub}) conflicts with existing "
+                f"{old.value:g} ({old.source_id}, {old.file} row {old.row}, published {max(old_pubs)}; "
+                "a revision must be published later)")
         if len(res):
             raise ConflictError(name, f"{what}: {both}, which a resolution already settles in favour of "
                                 f"{res.iloc[0].winning_source_id} ({res.iloc[0].file} row {res.iloc[0].row})",
@@ -118,4 +132,4 @@ def find_conflicts(parsed: Parsed, new_ids: dict[str, str], dataset, name: str, 
         out.append({"from_month": f.from_month, "to_month": f.to_month, "partner": f.partner,
                     "measure": f.measure, "winning_source_id": winner, "series": MAIN_SERIES,
                     "note": f"magnet-import --prefer {prefer}: {winner} over {loser}"})
-    return out
+    return out, revisions
