@@ -39,7 +39,17 @@ NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
 MAIN_SERIES = "850511"
 #: Partner code of the all-destinations total (not an ISO 3166 code).
 TOTAL = "WLD"
+#: Partner codes of country groups (not ISO 3166 countries): reported for the group
+#: as a whole, never summed with countries, never ranked as a country.
+AGGREGATES = ("EU",)
+#: The tonnage measures: a tonnage and its changes. The series (``helpers.series``)
+#: relates these three only.
 MEASURES = ("tonnes", "mom_pct", "yoy_pct")
+#: Value measures, kept as reported and never mixed with tonnages: export value in
+#: millions of US dollars, and average export price in US dollars per kg.
+VALUE_MEASURES = ("usd_m", "usd_per_kg")
+#: Every measure a figure may have.
+FIGURE_MEASURES = MEASURES + VALUE_MEASURES
 EVENT_KINDS = ("controls", "easing", "tariffs", "release", "other")
 
 #: Columns of each table: (required, optional).
@@ -222,8 +232,8 @@ def rounding_half_width(text: str, approx: bool = False) -> float:
 
 
 def is_partner_code(code: str, partners: pd.DataFrame | None = None) -> bool:
-    """True for ``WLD`` and any ISO 3166-1 alpha-2 code."""
-    if code == TOTAL:
+    """True for ``WLD``, a country group in ``AGGREGATES`` (``EU``) and any ISO 3166-1 alpha-2 code."""
+    if code == TOTAL or code in AGGREGATES:
         return True
     return len(code) == 2 and code.isupper() and pycountry.countries.get(alpha_2=code) is not None
 
@@ -273,8 +283,9 @@ def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None)
     _fail(df, df.from_month > df.to_month, "to_month",
           lambda r: f"'{r['to_month']}' is before from_month '{r['from_month']}'")
     _fail(df, ~df.partner.map(is_partner_code).astype(bool), "partner",
-          lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2, or WLD for the total)")
-    _check_known(df, "measure", MEASURES, "measure", "allowed: " + ", ".join(MEASURES))
+          lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2, WLD for the total, "
+          f"or a group: {', '.join(AGGREGATES)})")
+    _check_known(df, "measure", FIGURE_MEASURES, "measure", "allowed: " + ", ".join(FIGURE_MEASURES))
     _fail(df, ~df.value.str.match(NUMBER_RE), "value",
           lambda r: f"'{r['value']}' is not a number (plain digits, '.' for decimals, no thousands separator)")
     _fail(df, ~df.approx.isin(["", "yes", "no"]), "approx", lambda r: f"'{r['approx']}' must be yes, no or empty")
@@ -284,7 +295,9 @@ def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None)
     value = df.value.astype(float)
     _fail(df, (df.measure == "tonnes") & (value < 0), "value",
           lambda r: f"negative tonnage {r['value']}")
-    _fail(df, (df.measure != "tonnes") & (value <= -100), "value",
+    _fail(df, df.measure.isin(VALUE_MEASURES) & (value < 0), "value",
+          lambda r: f"negative {r['measure']} {r['value']}")
+    _fail(df, df.measure.isin(["mom_pct", "yoy_pct"]) & (value <= -100), "value",
           lambda r: f"a change of {r['value']}% is impossible (must be above -100)")
     _fail(df, (df.measure == "mom_pct") & (df.from_month != df.to_month), "measure",
           "a month-on-month change needs from_month = to_month")
@@ -300,8 +313,9 @@ def validate_rankings(df: pd.DataFrame, source_ids, today: dt.date | None = None
     _require(df, ["month", "rank", "partner", "source_id"])
     _check_month(df, "month", today or dt.date.today())
     _fail(df, ~df["rank"].str.match(r"^[1-9]\d*$"), "rank", lambda r: f"'{r['rank']}' is not a rank (1, 2, ...)")
-    _fail(df, ~df.partner.map(is_partner_code).astype(bool) | (df.partner == TOTAL), "partner",
-          lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2)")
+    _fail(df, ~df.partner.map(is_partner_code).astype(bool) | df.partner.isin((TOTAL,) + AGGREGATES), "partner",
+          lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2; a ranking "
+          "ranks countries, not the total or a group)")
     _check_known(df, "source_id", source_ids, "source id", "not in any sources.csv")
     _check_unique(df, ["month", "rank", "source_id"], "rank")
     _check_unique(df, ["month", "partner", "source_id"], "ranked partner")

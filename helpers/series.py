@@ -26,7 +26,7 @@ from functools import lru_cache
 import pandas as pd
 from mpmath import iv
 
-from .data import MAIN_SERIES, TOTAL, Dataset
+from .data import MAIN_SERIES, MEASURES, TOTAL, Dataset
 from .errors import DataError
 
 #: A quantity: (partner, first month, last month).
@@ -121,7 +121,8 @@ class Knowledge:
 
 def _reported(dataset: Dataset) -> Knowledge:
     f = dataset.figures
-    f = f[f.series == MAIN_SERIES]
+    # tonnages and their changes only: values (usd_m) and prices (usd_per_kg) never enter the series
+    f = f[(f.series == MAIN_SERIES) & f.measure.isin(MEASURES)]
     estimates: dict[Key, Estimate] = {}
     mom: dict[Key, list] = {}
     yoy: dict[Key, list] = {}
@@ -317,5 +318,5 @@ def estimate(dataset: Dataset, partner: str, first: str, last: str | None = None
 def reported_changes(dataset: Dataset, partner: str = TOTAL) -> pd.DataFrame:
     """The m/m and y/y changes as reported, one row per (month, measure, source)."""
     f = dataset.figures
-    f = f[(f.series == MAIN_SERIES) & (f.partner == partner) & (f.measure != "tonnes")]
+    f = f[(f.series == MAIN_SERIES) & (f.partner == partner) & f.measure.isin(("mom_pct", "yoy_pct"))]
     return f[["from_month", "to_month", "measure", "value", "approx", "source_id"]].reset_index(drop=True)
