@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 from mpmath import iv
 
-from .data import MAIN_SERIES, TOTAL, Dataset
+from .data import AGGREGATES, MAIN_SERIES, TOTAL, Dataset
 from .series import Estimate, add_months, build_monthly_series, derive, estimate, month_range
 from .text import fmt_t, span_name
 
@@ -91,7 +91,7 @@ def monthly_table(dataset: Dataset, partner: str = TOTAL, start: str = "2024-01"
 def reported_change_lookup(dataset: Dataset, partner: str = TOTAL) -> dict:
     """``{(month, measure): value}`` of the changes reported for single months."""
     f = dataset.figures
-    f = f[(f.series == MAIN_SERIES) & (f.partner == partner) & (f.measure != "tonnes")
+    f = f[(f.series == MAIN_SERIES) & (f.partner == partner) & f.measure.isin(("mom_pct", "yoy_pct"))
           & (f.from_month == f.to_month)]
     f = f.sort_values("half_width")  # the most precise report first
     out: dict = {}
@@ -123,18 +123,30 @@ def cumulative_by_month(dataset: Dataset, year: int, partner: str = TOTAL, end: 
 
 
 def partners_in_month(dataset: Dataset, month: str) -> pd.DataFrame:
-    """Every partner with a known tonnage in ``month`` (reported or derived), largest first."""
+    """Every country with a known tonnage in ``month`` (reported or derived), largest first.
+
+    The total (``WLD``) and country groups (``AGGREGATES``, e.g. ``EU``) are left out:
+    a group overlaps its member countries, so it is never listed or ranked among them.
+    """
     k = derive(dataset)
     rows = [dict(partner=p, name=dataset.partner_name(p), tonnes=e.value, low=e.low, high=e.high,
                  status=e.status, sources=";".join(e.sources))
-            for (p, a, b), e in k.estimates.items() if a == b == month and p != TOTAL]
+            for (p, a, b), e in k.estimates.items()
+            if a == b == month and p != TOTAL and p not in AGGREGATES]
     df = pd.DataFrame(rows, columns=["partner", "name", "tonnes", "low", "high", "status", "sources"])
     return df.sort_values("tonnes", ascending=False, ignore_index=True)
 
 
 def reported_ranking(dataset: Dataset, month: str) -> pd.DataFrame:
-    """The reported top destinations of ``month`` (empty when none was reported)."""
-    r = dataset.rankings[dataset.rankings.month == month].sort_values("rank")
+    """The reported top destinations of ``month`` (empty when none was reported).
+
+    One row per (rank, partner): several pages reporting the same ranking give one
+    row citing them all (``source_id`` ``;``-joined); pages that disagree on a rank
+    give a row each, so the disagreement shows.
+    """
+    r = dataset.rankings[dataset.rankings.month == month]
+    r = (r.groupby(["rank", "partner"], as_index=False, sort=True)
+         .agg(source_id=("source_id", lambda s: ";".join(sorted(set(s), key=lambda x: (len(x), x))))))
     r = r.assign(name=r.partner.map(dataset.partner_name))
     return r[["rank", "partner", "name", "source_id"]].reset_index(drop=True)
 

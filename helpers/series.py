@@ -26,7 +26,7 @@ from functools import lru_cache
 import pandas as pd
 from mpmath import iv
 
-from .data import MAIN_SERIES, TOTAL, Dataset
+from .data import MAIN_SERIES, MEASURES, TOTAL, Dataset
 from .errors import DataError
 from .text import fmt_pct, fmt_t
 
@@ -92,7 +92,8 @@ class Knowledge:
 
 def _reported(dataset: Dataset) -> Knowledge:
     f = dataset.figures
-    f = f[f.series == MAIN_SERIES]
+    # tonnages and their changes only: values (usd_m) and prices (usd_per_kg) never enter the series
+    f = f[(f.series == MAIN_SERIES) & f.measure.isin(MEASURES)]
     estimates: dict[Key, Estimate] = {}
     mom: dict[Key, list] = {}
     yoy: dict[Key, list] = {}

@@ -52,8 +52,15 @@ def test_660_percent_for_46_to_353_tonnes_is_consistent_given_rounding(ds, s29):
 
 
 def test_ranking_sourced_only_from_the_article_is_flagged_uncorroborated(ds, s29):
-    _, out = verdicts(ds, s29, "2025-06")
+    import dataclasses
+
+    # since the 2026-11-coverage batch a second page (S48, VnNow) also reports June's ranking;
+    # without it the ranking rests on the article alone
+    only_article = dataclasses.replace(ds, rankings=ds.rankings[ds.rankings.source_id != "S48"])
+    _, out = verdicts(only_article, s29, "2025-06")
     assert "not independently corroborated" in out.set_index("claim_id").loc["3", "why"]
+    _, out = verdicts(ds, s29, "2025-06")
+    assert "(S29;S48) is the same" in out.set_index("claim_id").loc["3", "why"]
 
 
 def test_change_resting_on_the_same_reported_change_is_flagged_circular(ds, s29):

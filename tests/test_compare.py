@@ -39,7 +39,9 @@ class TestJune2025Release:
         ytd = year_to_date(ds, "2025-06")
         assert ytd["current"].value == 22319
         assert round(ytd["change"].pct) == -19
-        assert span_change(ds, "2025-01", "2025-06").pct == pytest.approx(-18.9)
+        # H1 2024 is now derived independently of the -18.9% (from Jan-Jul 2024, S46): the
+        # recomputed change agrees with the reported one within its rounding
+        assert -18.95 <= span_change(ds, "2025-01", "2025-06").pct <= -18.85
 
     def test_june_top_five_order(self, ds):
         top = reported_ranking(ds, "2025-06")
@@ -86,15 +88,16 @@ def test_reconciliation_residuals(ds):
 
 def test_cross_checks_agree(ds):
     c = cross_checks(ds)
-    aug = c[(c.partner == "WLD") & (c.month == "2024-08")].iloc[0]
-    assert aug.derived == pytest.approx(4915 / 0.92)
+    aug = c[(c.partner == "WLD") & (c.month == "2024-08")]
+    assert (aug.derived - 4915 / 0.92).abs().min() < 0.01  # one of several derivations
     assert c.consistent.all()
 
 
 def test_reader_views_of_reconciliation_and_cross_checks(ds):
     from helpers.compare import cross_checks_view, reconciliation_view
 
-    rec = reconciliation_view(reconcile(ds), ds).set_index("Period")
+    rec = reconciliation_view(reconcile(ds), ds)
+    rec = rec[rec.Destination == "All destinations"].set_index("Period")
     h1 = rec.loc["Jan–Jun 2025"]
     assert h1["Reported total (t)"] == "22,319" and h1["Sum of the months (t)"] == "22,320"
     assert h1["Residual (t), range"].startswith("−1.0") and h1.Consistent == "✓"
@@ -103,3 +106,13 @@ def test_reader_views_of_reconciliation_and_cross_checks(ds):
     assert us["Consistent"] == "—" and us["Residual (t), range"] == "not computable"
     cc = cross_checks_view(cross_checks(ds), ds)
     assert list(cc.columns)[:2] == ["Destination", "Month"] and set(cc.Agree) == {"✓"}
+
+
+def test_the_eu_is_never_listed_among_countries_and_values_never_enter_the_series(ds):
+    from helpers.compare import partners_in_month
+    from helpers.series import reported_changes
+
+    assert "EU" not in set(partners_in_month(ds, "2025-07").partner)
+    assert estimate(ds, "EU", "2025-07").value == 2140  # the group itself is still known
+    assert set(reported_changes(ds).measure) <= {"mom_pct", "yoy_pct"}
+    assert estimate(ds, "WLD", "2025-11").value == 6149.95  # a tonnage, never the usd_m 301.8
