@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 from mpmath import iv
 
-from .data import AGGREGATES, MAIN_SERIES, TOTAL, Dataset
+from .data import MAIN_SERIES, TOTAL, Dataset
+from .partners import AGGREGATES
 from .series import Estimate, add_months, build_monthly_series, derive, estimate, month_range
 from .text import fmt_t, span_name
 
@@ -89,14 +90,22 @@ def monthly_table(dataset: Dataset, partner: str = TOTAL, start: str = "2024-01"
 
 
 def reported_change_lookup(dataset: Dataset, partner: str = TOTAL) -> dict:
-    """``{(month, measure): value}`` of the changes reported for single months."""
+    """``{(month, measure): value}`` of the changes reported for single months.
+
+    Where a resolution settles a change (``resolutions.csv``), the winning source's
+    value is the one shown, as in the series; otherwise the most precise report.
+    """
     f = dataset.figures
     f = f[(f.series == MAIN_SERIES) & (f.partner == partner) & f.measure.isin(("mom_pct", "yoy_pct"))
           & (f.from_month == f.to_month)]
-    f = f.sort_values("half_width")  # the most precise report first
+    res = dataset.resolutions
+    res = res[(res.series == MAIN_SERIES) & (res.partner == partner) & (res.from_month == res.to_month)]
+    winners = {(r.to_month, r.measure): r.winning_source_id for r in res.itertuples()}
     out: dict = {}
-    for r in f.itertuples():
-        out.setdefault((r.to_month, r.measure), r.value)
+    for key, group in f.groupby(["to_month", "measure"], sort=False):
+        won = group[group.source_id == winners.get(key)]
+        rows = won if len(won) else group  # a resolution settles it: the winner's value, as in the series
+        out[key] = rows.sort_values("half_width", kind="stable").value.iloc[0]  # the most precise report
     return out
 
 
@@ -125,14 +134,14 @@ def cumulative_by_month(dataset: Dataset, year: int, partner: str = TOTAL, end: 
 def partners_in_month(dataset: Dataset, month: str) -> pd.DataFrame:
     """Every country with a known tonnage in ``month`` (reported or derived), largest first.
 
-    The total (``WLD``) and country groups (``AGGREGATES``, e.g. ``EU``) are left out:
+    The total (``WLD``) and country groups (``partners.GROUPS``, e.g. ``EU``) are left out:
     a group overlaps its member countries, so it is never listed or ranked among them.
     """
     k = derive(dataset)
     rows = [dict(partner=p, name=dataset.partner_name(p), tonnes=e.value, low=e.low, high=e.high,
                  status=e.status, sources=";".join(e.sources))
             for (p, a, b), e in k.estimates.items()
-            if a == b == month and p != TOTAL and p not in AGGREGATES]
+            if a == b == month and p not in AGGREGATES]
     df = pd.DataFrame(rows, columns=["partner", "name", "tonnes", "low", "high", "status", "sources"])
     return df.sort_values("tonnes", ascending=False, ignore_index=True)
 

@@ -28,15 +28,13 @@ import pandas as pd
 
 from . import paths
 from .errors import ChecksumError, DataError
-from .partners import EU, TOTAL, is_partner_code, partner_name
+from .partners import AGGREGATES, GROUPS, TOTAL, is_partner_code, partner_name
 from .patterns import DATE_RE, MONTH_RE, NUMBER_RE
 
 
 #: The customs code of the series this project follows; other series are kept
 #: (with a note) but never mixed into it.
 MAIN_SERIES = "850511"
-#: Country groups (not ISO 3166 countries): reported as a whole, never summed with countries or ranked.
-AGGREGATES = (EU,)
 #: The tonnage measures: a tonnage and its changes (the only ones the series relates).
 MEASURES = ("tonnes", "mom_pct", "yoy_pct")
 #: Value measures, kept as reported and never mixed with tonnages: export value in
@@ -258,7 +256,7 @@ def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None)
           lambda r: f"'{r['to_month']}' is before from_month '{r['from_month']}'")
     _fail(df, ~df.partner.map(is_partner_code).astype(bool), "partner",
           lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2, WLD for the total, "
-          f"or a group: {', '.join(AGGREGATES)})")
+          f"or a group: {', '.join(GROUPS)})")
     _check_known(df, "measure", FIGURE_MEASURES, "measure", "allowed: " + ", ".join(FIGURE_MEASURES))
     _fail(df, ~df.value.str.match(NUMBER_RE), "value",
           lambda r: f"'{r['value']}' is not a number (plain digits, '.' for decimals, no thousands separator)")
@@ -287,7 +285,7 @@ def validate_rankings(df: pd.DataFrame, source_ids, today: dt.date | None = None
     _require(df, ["month", "rank", "partner", "source_id"])
     _check_month(df, "month", today or dt.date.today())
     _fail(df, ~df["rank"].str.match(r"^[1-9]\d*$"), "rank", lambda r: f"'{r['rank']}' is not a rank (1, 2, ...)")
-    _fail(df, ~df.partner.map(is_partner_code).astype(bool) | df.partner.isin((TOTAL,) + AGGREGATES), "partner",
+    _fail(df, ~df.partner.map(is_partner_code).astype(bool) | df.partner.isin(AGGREGATES), "partner",
           lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2; a ranking "
           "ranks countries, not the total or a group)")
     _check_known(df, "source_id", source_ids, "source id", "not in any sources.csv")

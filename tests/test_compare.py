@@ -109,10 +109,23 @@ def test_reader_views_of_reconciliation_and_cross_checks(ds):
 
 
 def test_the_eu_is_never_listed_among_countries_and_values_never_enter_the_series(ds):
-    from helpers.compare import partners_in_month
-    from helpers.series import reported_changes
+    from helpers.compare import partners_in_month, reported_change_lookup
 
     assert "EU" not in set(partners_in_month(ds, "2025-07").partner)
     assert estimate(ds, "EU", "2025-07").value == 2140  # the group itself is still known
-    assert set(reported_changes(ds).measure) <= {"mom_pct", "yoy_pct"}
+    # November 2025 has a usd_m (301.8, S57) and July/August 2024 a usd_per_kg for the total: never changes
+    assert {m for _, m in reported_change_lookup(ds)} == {"mom_pct", "yoy_pct"}
+    assert reported_change_lookup(ds)[("2025-11", "mom_pct")] == 12.0
     assert estimate(ds, "WLD", "2025-11").value == 6149.95  # a tonnage, never the usd_m 301.8
+
+
+def test_a_resolution_settles_which_reported_change_is_shown(ds):
+    from helpers.compare import reported_change_lookup
+
+    rep = reported_change_lookup(ds)
+    # S74's +8.58% / -8.62% for October 2025 are more precise but contradict every other report: S13 wins
+    assert rep[("2025-10", "mom_pct")] == -5.2 and rep[("2025-10", "yoy_pct")] == 15.8
+    # July 2025: Reuters' 'nearly 75%' (S7) wins over SMM's +77.95% (S45)
+    assert rep[("2025-07", "mom_pct")] == 75
+    # unsettled: the most precise report (May 2025, -52.85%)
+    assert rep[("2025-05", "mom_pct")] == -52.85

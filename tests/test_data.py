@@ -154,7 +154,7 @@ def test_empty_file(data_dir):
 def test_not_utf8(data_dir):
     path = data_dir / "raw/2025-brief/sources.csv"
     new_line = path.read_bytes().count(b"\n") + 1
-    path.write_bytes(path.read_bytes() + "S31,Outlet,Agency,Caf\u00e9,,2025-01,2025-02\n".encode("latin-1"))
+    path.write_bytes(path.read_bytes() + "S76,Outlet,Agency,Caf\u00e9,,2025-01,2025-02\n".encode("latin-1"))
     record_checksums([path], data_dir=data_dir)
     expect_error(data_dir, "raw/2025-brief/sources.csv", new_line, None, "not UTF-8")
 
@@ -230,9 +230,10 @@ def test_value_measures_load_and_must_not_be_negative(data_dir):
         load_dataset(data_dir, today=TODAY)
 
 
-def test_the_eu_is_a_partner_but_never_ranked(data_dir):
+@pytest.mark.parametrize("code", ["EU", "WLD"])
+def test_the_eu_is_a_partner_but_never_ranked(data_dir, code):
     ds = load_dataset(data_dir, today=TODAY)
     assert "EU" in set(ds.figures.partner) and ds.partner_name("EU").startswith("European Union")
-    rewrite(data_dir, "raw/2026-11-coverage/rankings.csv", "2025-12,3,US,S65", "2025-12,3,EU,S65")
-    with pytest.raises(DataError, match="unknown partner code 'EU'"):
+    rewrite(data_dir, "raw/2026-11-coverage/rankings.csv", "2025-12,3,US,S65", f"2025-12,3,{code},S65")
+    with pytest.raises(DataError, match=f"unknown partner code '{code}'.*not the total or a group"):
         load_dataset(data_dir, today=TODAY)
