@@ -16,7 +16,7 @@ from mpmath import iv
 from .data import MAIN_SERIES, TOTAL, Dataset
 from .partners import AGGREGATES
 from .series import Estimate, add_months, build_monthly_series, derive, estimate, month_range
-from .text import fmt_t, span_name
+from .text import fmt_t, source_ids, span_name
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def reported_ranking(dataset: Dataset, month: str) -> pd.DataFrame:
     """
     r = dataset.rankings[dataset.rankings.month == month]
     r = (r.groupby(["rank", "partner"], as_index=False, sort=True)
-         .agg(source_id=("source_id", lambda s: ";".join(sorted(set(s), key=lambda x: (len(x), x))))))
+         .agg(source_id=("source_id", lambda s: ";".join(source_ids(s)))))
     r = r.assign(name=r.partner.map(dataset.partner_name))
     return r[["rank", "partner", "name", "source_id"]].reset_index(drop=True)
 
@@ -166,9 +166,10 @@ def partner_ranks(dataset: Dataset, partner: str) -> pd.DataFrame:
     rows = []
     for month, group in r.groupby("month"):
         hit = group[group.partner == partner]
-        rows.append(dict(month=month, rank=int(hit["rank"].iloc[0]) if len(hit) else None,
-                         of=int(group["rank"].max()), source_id=";".join(sorted(set(group.source_id)))))
-    return pd.DataFrame(rows, columns=["month", "rank", "of", "source_id"])
+        rows.append(dict(month=month, rank=int(hit["rank"].iloc[0]) if len(hit) else pd.NA,
+                         of=int(group["rank"].max()), source_id=";".join(source_ids(group.source_id))))
+    df = pd.DataFrame(rows, columns=["month", "rank", "of", "source_id"])
+    return df.astype({"rank": "Int64"})  # a whole number, <NA> where not ranked (never 2.0)
 
 
 def reconcile(dataset: Dataset) -> pd.DataFrame:
@@ -248,7 +249,7 @@ def month_summary(dataset: Dataset, month: str, partner: str = TOTAL, top: int =
     ranking = reported_ranking(dataset, month)
     known = partners_in_month(dataset, month)
     if len(ranking):
-        names, rsource = list(ranking.name[:top]), ";".join(sorted(set(ranking.source_id)))
+        names, rsource = list(ranking.name[:top]), ";".join(source_ids(ranking.source_id))
     else:
         names, rsource = [], ""
     return dict(month=month, partner=partner, estimate=estimate(dataset, partner, month),

@@ -60,7 +60,7 @@ def test_ranking_sourced_only_from_the_article_is_flagged_uncorroborated(ds, s29
     _, out = verdicts(only_article, s29, "2025-06")
     assert "not independently corroborated" in out.set_index("claim_id").loc["3", "why"]
     _, out = verdicts(ds, s29, "2025-06")
-    assert "(S29;S48) is the same" in out.set_index("claim_id").loc["3", "why"]
+    assert "(S29, S48) is the same" in out.set_index("claim_id").loc["3", "why"]
 
 
 def test_change_resting_on_the_same_reported_change_is_flagged_circular(ds, s29):

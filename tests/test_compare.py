@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from helpers.compare import (change, cross_checks, month_change, monthly_table, partner_ranks,
@@ -75,6 +76,9 @@ def test_share_of_total(ds):
 def test_partner_ranks(ds):
     r = partner_ranks(ds, "US").set_index("month")
     assert r.loc["2025-06", "rank"] == 2 and r.loc["2025-09", "rank"] == 4
+    assert str(r.loc["2025-06", "rank"]) == "2"  # a whole number even beside an unranked month (never 2.0)
+    assert pd.isna(r.loc["2025-05", "rank"]) and r.loc["2025-05", "of"] == 3  # S5's top 3 leaves the US out
+    assert r.loc["2025-06", "source_id"] == "S29;S48" and r.loc["2025-07", "source_id"] == "S8;S44;S52;S54;S67"
 
 
 def test_reconciliation_residuals(ds):
