@@ -184,7 +184,10 @@ def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
         hit = known.index[known.partner == p]  # countries only: groups (EU) are never ranked among them
         if len(hit):
             rank = (int(hit[0]) + 1, len(known))
-    notes = "; ".join(f"“{n}” ({src})" for n, src in compare.figure_notes(dataset, month, p))
+    said: dict[str, list[str]] = {}  # the same remark from several pages is quoted once, citing them all
+    for n, src in compare.figure_notes(dataset, month, p):
+        said.setdefault(n, []).append(src)
+    notes = "; ".join(f"“{n}” ({text.fmt_sources(srcs)})" for n, srcs in said.items())
     name = "all destinations" if p == TOTAL else text.in_sentence(dataset.partner_name(p))
     return MonthFacts(
         partner=p, month=month,
