@@ -27,7 +27,7 @@ from .partners import is_partner_code
 from .patterns import DATE_RE, MONTH_RE, NUMBER_RE
 from .errors import DataError, listing
 from .series import add_months
-from .text import fmt_num, fmt_signed_pct, fmt_t, month_name, span_name
+from .text import fmt_num, fmt_signed_pct, fmt_t, month_name, source_ids, span_name
 
 KINDS = ("value", "ranking", "event", "direction", "not_checkable")
 DIRECTIONS = ("up", "down", "flat")
@@ -259,7 +259,7 @@ def _check_ranking(dataset: Dataset, r, as_of: str):
     notes, verdict, computed = [], None, "–"
     if len(rep):
         rep_codes = list(rep.partner)
-        sources = sorted(set(rep.source_id))
+        sources = source_ids(rep.source_id)  # a row may cite several pages (S29;S48)
         computed = ", ".join(rep.name)
         same = rep_codes[: len(stated_codes)] == stated_codes
         verdict = OK if same else WRONG

@@ -19,7 +19,7 @@ from .intervals import Interval
 from .partners import AGGREGATES
 from .series import (Estimate, add_months, build_monthly_series, derivations_of, derive, estimate, month_range,
                      reported)
-from .text import fmt_t, span_name
+from .text import fmt_t, source_ids, span_name
 
 
 @dataclass(frozen=True)
@@ -93,14 +93,22 @@ def monthly_table(dataset: Dataset, partner: str = TOTAL, start: str = "2024-01"
 
 
 def reported_change_lookup(dataset: Dataset, partner: str = TOTAL) -> dict:
-    """``{(month, measure): value}`` of the changes reported for single months."""
+    """``{(month, measure): value}`` of the changes reported for single months.
+
+    Where a resolution settles a change (``resolutions.csv``), the winning source's
+    value is the one shown, as in the series; otherwise the most precise report.
+    """
     f = dataset.figures
-    f = f[(f.series == MAIN_SERIES) & (f.partner == partner) & (f.measure != "tonnes")
+    f = f[(f.series == MAIN_SERIES) & (f.partner == partner) & f.measure.isin(("mom_pct", "yoy_pct"))
           & (f.from_month == f.to_month)]
-    f = f.sort_values("half_width")  # the most precise report first
+    res = dataset.resolutions
+    res = res[(res.series == MAIN_SERIES) & (res.partner == partner) & (res.from_month == res.to_month)]
+    winners = {(r.to_month, r.measure): r.winning_source_id for r in res.itertuples()}
     out: dict = {}
-    for r in f.itertuples():
-        out.setdefault((r.to_month, r.measure), r.value)
+    for key, group in f.groupby(["to_month", "measure"], sort=False):
+        won = group[group.source_id == winners.get(key)]
+        rows = won if len(won) else group  # a resolution settles it: the winner's value, as in the series
+        out[key] = rows.sort_values("half_width", kind="stable").value.iloc[0]  # the most precise report
     return out
 
 
@@ -132,7 +140,7 @@ def _partners_by_month(dataset: Dataset) -> dict[str, list[Estimate]]:
     one pass over the estimates instead of one per month asked for)."""
     out: dict[str, list[Estimate]] = {}
     for (p, a, b), e in derive(dataset).estimates.items():
-        if a == b and p != TOTAL:
+        if a == b and p not in AGGREGATES:  # groups (EU) overlap their countries: never listed among them
             out.setdefault(a, []).append(e)
     return out
 
@@ -216,8 +224,15 @@ def top_destination_codes(dataset: Dataset, month: str, n: int = 10) -> list[str
 
 
 def reported_ranking(dataset: Dataset, month: str) -> pd.DataFrame:
-    """The reported top destinations of ``month`` (empty when none was reported)."""
-    r = dataset.rankings[dataset.rankings.month == month].sort_values("rank")
+    """The reported top destinations of ``month`` (empty when none was reported).
+
+    One row per (rank, partner): several pages reporting the same ranking give one
+    row citing them all (``source_id`` ``;``-joined); pages that disagree on a rank
+    give a row each, so the disagreement shows.
+    """
+    r = dataset.rankings[dataset.rankings.month == month]
+    r = (r.groupby(["rank", "partner"], as_index=False, sort=True)
+         .agg(source_id=("source_id", lambda s: ";".join(source_ids(s)))))
     r = r.assign(name=r.partner.map(dataset.partner_name))
     return r[["rank", "partner", "name", "source_id"]].reset_index(drop=True)
 
@@ -228,9 +243,10 @@ def partner_ranks(dataset: Dataset, partner: str) -> pd.DataFrame:
     rows = []
     for month, group in r.groupby("month"):
         hit = group[group.partner == partner]
-        rows.append(dict(month=month, rank=int(hit["rank"].iloc[0]) if len(hit) else None,
-                         of=int(group["rank"].max()), source_id=";".join(sorted(set(group.source_id)))))
-    return pd.DataFrame(rows, columns=["month", "rank", "of", "source_id"])
+        rows.append(dict(month=month, rank=int(hit["rank"].iloc[0]) if len(hit) else pd.NA,
+                         of=int(group["rank"].max()), source_id=";".join(source_ids(group.source_id))))
+    df = pd.DataFrame(rows, columns=["month", "rank", "of", "source_id"])
+    return df.astype({"rank": "Int64"})  # a whole number, <NA> where not ranked (never 2.0)
 
 
 def reconcile(dataset: Dataset) -> pd.DataFrame:
@@ -303,7 +319,7 @@ def month_summary(dataset: Dataset, month: str, partner: str = TOTAL, top: int =
     ranking = reported_ranking(dataset, month)
     known = partners_in_month(dataset, month)
     if len(ranking):
-        names, rsource = list(ranking.name[:top]), ";".join(sorted(set(ranking.source_id)))
+        names, rsource = list(ranking.name[:top]), ";".join(source_ids(ranking.source_id))
     else:
         names, rsource = [], ""
     return dict(month=month, partner=partner, estimate=estimate(dataset, partner, month),

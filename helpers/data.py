@@ -28,14 +28,20 @@ import pandas as pd
 
 from . import paths
 from .errors import ChecksumError, DataError, listing
-from .partners import TOTAL, is_partner_code, partner_name
+from .partners import AGGREGATES, GROUPS, TOTAL, is_partner_code, partner_name
 from .patterns import DATE_RE, MONTH_RE, NUMBER_RE
 
 
 #: The customs code of the series this project follows; other series are kept
 #: (with a note) but never mixed into it.
 MAIN_SERIES = "850511"
+#: The tonnage measures: a tonnage and its changes (the only ones the series relates).
 MEASURES = ("tonnes", "mom_pct", "yoy_pct")
+#: Value measures, kept as reported and never mixed with tonnages: export value in
+#: millions of US dollars, and average export price in US dollars per kg.
+VALUE_MEASURES = ("usd_m", "usd_per_kg")
+#: Every measure a figure may have.
+FIGURE_MEASURES = MEASURES + VALUE_MEASURES
 EVENT_KINDS = ("controls", "easing", "tariffs", "release", "other")
 
 #: Columns of each table: (required, optional).
@@ -286,8 +292,9 @@ def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None)
     _fail(df, df.from_month > df.to_month, "to_month",
           lambda r: f"'{r['to_month']}' is before from_month '{r['from_month']}'")
     _fail(df, ~df.partner.map(is_partner_code).astype(bool), "partner",
-          lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2, or WLD for the total)")
-    _check_known(df, "measure", MEASURES, "measure", "allowed: " + listing(MEASURES, "measures"))
+          lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2, WLD for the total, "
+          f"or a group: {', '.join(GROUPS)})")
+    _check_known(df, "measure", FIGURE_MEASURES, "measure", "allowed: " + listing(FIGURE_MEASURES, "measures"))
     _fail(df, ~df.value.str.match(NUMBER_RE), "value",
           lambda r: f"'{r['value']}' is not a number (plain digits, '.' for decimals, no thousands separator)")
     _fail(df, ~df.approx.isin(["", "yes", "no"]), "approx", lambda r: f"'{r['approx']}' must be yes, no or empty")
@@ -297,7 +304,9 @@ def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None)
     value = df.value.astype(float)
     _fail(df, (df.measure == "tonnes") & (value < 0), "value",
           lambda r: f"negative tonnage {r['value']}")
-    _fail(df, (df.measure != "tonnes") & (value <= -100), "value",
+    _fail(df, df.measure.isin(VALUE_MEASURES) & (value < 0), "value",
+          lambda r: f"negative {r['measure']} {r['value']}")
+    _fail(df, df.measure.isin(["mom_pct", "yoy_pct"]) & (value <= -100), "value",
           lambda r: f"a change of {r['value']}% is impossible (must be above -100)")
     _fail(df, (df.measure == "mom_pct") & (df.from_month != df.to_month), "measure",
           "a month-on-month change needs from_month = to_month")
@@ -313,8 +322,9 @@ def validate_rankings(df: pd.DataFrame, source_ids, today: dt.date | None = None
     _require(df, ["month", "rank", "partner", "source_id"])
     _check_month(df, "month", today or dt.date.today())
     _fail(df, ~df["rank"].str.match(r"^[1-9]\d*$"), "rank", lambda r: f"'{r['rank']}' is not a rank (1, 2, ...)")
-    _fail(df, ~df.partner.map(is_partner_code).astype(bool) | (df.partner == TOTAL), "partner",
-          lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2)")
+    _fail(df, ~df.partner.map(is_partner_code).astype(bool) | df.partner.isin(AGGREGATES), "partner",
+          lambda r: f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2; a ranking "
+          "ranks countries, not the total or a group)")
     _check_known(df, "source_id", source_ids, "source id", "not in any sources.csv")
     _check_unique(df, ["month", "rank", "source_id"], "rank")
     _check_unique(df, ["month", "partner", "source_id"], "ranked partner")

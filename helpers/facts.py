@@ -181,11 +181,13 @@ def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
     known = compare.partners_in_month(dataset, month)
     rank = None
     if p != TOTAL and e is not None and len(known) >= 3:  # a rank among fewer says little
-        countries = known[~known.partner.isin(["EU"])].reset_index(drop=True)
-        hit = countries.index[countries.partner == p]
+        hit = known.index[known.partner == p]  # countries only: groups (EU) are never ranked among them
         if len(hit):
-            rank = (int(hit[0]) + 1, len(countries))
-    notes = "; ".join(f"“{n}” ({src})" for n, src in compare.figure_notes(dataset, month, p))
+            rank = (int(hit[0]) + 1, len(known))
+    said: dict[str, list[str]] = {}  # the same remark from several pages is quoted once, citing them all
+    for n, src in compare.figure_notes(dataset, month, p):
+        said.setdefault(n, []).append(src)
+    notes = "; ".join(f"“{n}” ({text.fmt_sources(srcs)})" for n, srcs in said.items())
     name = "all destinations" if p == TOTAL else text.in_sentence(dataset.partner_name(p))
     return MonthFacts(
         partner=p, month=month,
@@ -285,10 +287,9 @@ def destinations(dataset: Dataset, month: str, top: int = 5) -> Fact:
     """The month's top destinations: the reported ranking, else the destinations with a figure (not a ranking)."""
     s = compare.month_summary(dataset, month, top=top)
     if s["top_destinations"]:
-        return plain(f"{month} ranking", f"top destinations (ranking reported by {s['ranking_source']}): "
+        return plain(f"{month} ranking", f"top destinations (ranking reported by {text.fmt_sources(s['ranking_source'])}): "
                      + ", ".join(s["top_destinations"]), sources=tuple(s["ranking_source"].split(";")))
-    known = [f"{text.in_sentence(n)} ({text.fmt_num(t)} t)" for n, t, _ in s["known_destinations"]
-             if n != dataset.partner_name("EU")]
+    known = [f"{text.in_sentence(n)} ({text.fmt_num(t)} t)" for n, t, _ in s["known_destinations"]]
     if not known:
         return plain(f"{month} ranking", "no ranking and no destination reported", status="missing")
     return plain(f"{month} ranking", "no ranking reported; figures on file for " + ", ".join(known))

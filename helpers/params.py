@@ -16,7 +16,7 @@ from . import paths
 from .data import MAIN_SERIES, TOTAL, Dataset
 from .partners import partner_lookup, resolve_partner
 from .patterns import DATE_RE, MONTH_RE
-from .errors import DataError, ParameterError, listing
+from .errors import DataError, ParameterError
 
 
 def first_month(dataset: Dataset) -> str:

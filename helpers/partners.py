@@ -17,8 +17,11 @@ import pycountry
 TOTAL = "WLD"
 #: Partner code of the European Union as a bloc: an aggregate of countries, never summed with them.
 EU = "EU"
-#: Codes that are aggregates of other partners (the total and blocs).
-AGGREGATES = (TOTAL, EU)
+#: Country groups (blocs, not ISO 3166 countries): reported as a whole, never summed with
+#: their member countries, never listed or ranked among countries.
+GROUPS = (EU,)
+#: Codes that are aggregates of other partners (the total and the groups).
+AGGREGATES = (TOTAL,) + GROUPS
 
 #: Names China Customs' Chinese-language exports use for frequent partners (more go
 #: into ``data/reference/partners.csv`` as aliases: a data change, not a code change).

@@ -33,7 +33,6 @@ derive one quantity from the others: the cross-checks), :func:`estimate` and
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
@@ -42,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from . import intervals
-from .data import published_date, MAIN_SERIES, TOTAL, Dataset
+from .data import MAIN_SERIES, MEASURES, TOTAL, Dataset, published_date
 from .errors import DataError
 from .intervals import Interval
 from .text import fmt_pct, fmt_t
@@ -190,7 +189,8 @@ def reported(dataset: Dataset) -> Knowledge:
 @lru_cache(maxsize=8)
 def _reported_cached(dataset: Dataset) -> Knowledge:
     f = dataset.figures
-    f = f[f.series == MAIN_SERIES]
+    # tonnages and their changes only: values (usd_m) and prices (usd_per_kg) never enter the series
+    f = f[(f.series == MAIN_SERIES) & f.measure.isin(MEASURES)]
     keys = ["partner", "from_month", "to_month", "measure"]
     res = dataset.resolutions
     res = res[res.series == MAIN_SERIES][keys + ["winning_source_id"]].drop_duplicates(keys)

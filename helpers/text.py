@@ -36,6 +36,19 @@ def fmt_signed_pct(x: float, digits: int = 1) -> str:
     return f"{x:+,.{digits}f}%".replace("-", "−")
 
 
+def source_ids(ids) -> list[str]:
+    """Source ids, once each, in number order (S8 before S13), from ids or ``;``-joined ids."""
+    if isinstance(ids, str):
+        ids = [ids]
+    out = {s.strip() for i in ids for s in str(i).split(";") if s.strip()}
+    return sorted(out, key=lambda s: (len(s), s))
+
+
+def fmt_sources(ids) -> str:
+    """Source ids for prose: ``S29, S48`` (from ids or ``;``-joined ids)."""
+    return ", ".join(source_ids(ids))
+
+
 def month_name(month: str) -> str:
     """``2025-06`` -> ``June 2025``."""
     return pd.Timestamp(month + "-01").strftime("%B %Y")

@@ -224,7 +224,7 @@ HEADING_CELL_RE = re.compile(r'(<div[^>]*class="jp-Cell jp-MarkdownCell report-p
 
 def _element_end(body: str, start: int) -> int:
     """The index just after the ``</div>`` that closes the ``<div`` at ``start``."""
-    depth, i = 0, start
+    depth = 0
     tag = re.compile(r"<(/?)div\b[^>]*>", re.I)
     for m in tag.finditer(body, start):
         depth += -1 if m.group(1) else 1

@@ -52,8 +52,15 @@ def test_660_percent_for_46_to_353_tonnes_is_consistent_given_rounding(ds, s29):
 
 
 def test_ranking_sourced_only_from_the_article_is_flagged_uncorroborated(ds, s29):
-    _, out = verdicts(ds, s29, "2025-06")
+    import dataclasses
+
+    # since the 2026-11-coverage batch a second page (S48, VnNow) also reports June's ranking;
+    # without it the ranking rests on the article alone
+    only_article = dataclasses.replace(ds, rankings=ds.rankings[ds.rankings.source_id != "S48"])
+    _, out = verdicts(only_article, s29, "2025-06")
     assert "not independently corroborated" in out.set_index("claim_id").loc["3", "why"]
+    _, out = verdicts(ds, s29, "2025-06")
+    assert "(S29, S48) is the same" in out.set_index("claim_id").loc["3", "why"]
 
 
 def test_change_resting_on_the_same_reported_change_is_flagged_circular(ds, s29):
@@ -80,7 +87,8 @@ def test_approx_doubles_the_tolerance(ds, tmp_path):
 
 
 def test_value_without_data_is_not_checkable(ds, tmp_path):
-    p = write(tmp_path, "a,x,value,JP,2025-06,2025-06,tonnes,100,,,X\n")
+    # January 2024's total is still on no page (Japan's June 2025, the earlier example, is now derived)
+    p = write(tmp_path, "a,x,value,WLD,2024-01,2024-01,tonnes,3000,,,X\n")
     v, out = verdicts(ds, claims.load_claims(p), "2025-12")
     assert v == {"a": "not checkable"} and "No reported or derived value" in out.why[0]
 

@@ -154,7 +154,7 @@ def test_empty_file(data_dir):
 def test_not_utf8(data_dir):
     path = data_dir / "raw/2025-brief/sources.csv"
     new_line = path.read_bytes().count(b"\n") + 1
-    path.write_bytes(path.read_bytes() + "S31,Outlet,Agency,Caf\u00e9,,2025-01,2025-02\n".encode("latin-1"))
+    path.write_bytes(path.read_bytes() + "S76,Outlet,Agency,Caf\u00e9,,2025-01,2025-02\n".encode("latin-1"))
     record_checksums([path], data_dir=data_dir)
     expect_error(data_dir, "raw/2025-brief/sources.csv", new_line, None, "not UTF-8")
 
@@ -203,7 +203,8 @@ def test_conflicting_reports_without_resolution_fail(data_dir):
     from helpers.series import derive
 
     ds = load_dataset(data_dir, today=TODAY)
-    with pytest.raises(DataError, match=r"conflicts with 1238.47 \(S3") as info:
+    # several pages report May 2025 (1,238.47 t by SMM, 1,238 t by others): any of them may be named
+    with pytest.raises(DataError, match=r"conflicts with 1238(\.47)? \(S\d+") as info:
         derive(ds)
     assert info.value.row == line_of(data_dir, FIGURES, ",1300,")
 
@@ -219,3 +220,20 @@ def test_a_resolution_picks_the_winner(data_dir):
 
     s = build_monthly_series(load_dataset(data_dir, today=TODAY)).set_index("month")
     assert s.loc["2025-05", "tonnes"] == 1300 and s.loc["2025-05", "sources"] == "S4"
+
+
+def test_value_measures_load_and_must_not_be_negative(data_dir):
+    ds = load_dataset(data_dir, today=TODAY)
+    assert {"usd_m", "usd_per_kg"} <= set(ds.figures.measure)
+    rewrite(data_dir, "raw/2026-11-coverage/figures.csv", "usd_m,301.8,", "usd_m,-301.8,")
+    with pytest.raises(DataError, match="negative usd_m"):
+        load_dataset(data_dir, today=TODAY)
+
+
+@pytest.mark.parametrize("code", ["EU", "WLD"])
+def test_the_eu_is_a_partner_but_never_ranked(data_dir, code):
+    ds = load_dataset(data_dir, today=TODAY)
+    assert "EU" in set(ds.figures.partner) and ds.partner_name("EU").startswith("European Union")
+    rewrite(data_dir, "raw/2026-11-coverage/rankings.csv", "2025-12,3,US,S65", f"2025-12,3,{code},S65")
+    with pytest.raises(DataError, match=f"unknown partner code '{code}'.*not the total or a group"):
+        load_dataset(data_dir, today=TODAY)

@@ -28,6 +28,8 @@ FIX = Path(__file__).parent / "fixtures" / "imports"
 BAD = FIX / "bad"
 TODAY = dt.date(2026, 11, 28)
 PUBLISHED = "2026-03-15"
+#: The id the importer gives the next new page: the sources on file are S1-S75.
+NEXT_ID = "S76"
 
 
 @pytest.fixture
@@ -168,10 +170,14 @@ def test_a_conflicting_figure_is_refused_with_both_values_and_sources(project):
 
 @pytest.mark.parametrize("prefer", ["new", "existing"])
 def test_a_conflict_is_accepted_when_told_which_wins(project, prefer):
+    before = len(load_dataset(project / "data", today=TODAY).resolutions)
     result = run(project, BAD / "conflict-2025-06.csv", opts=Options(), prefer=prefer)
     assert result.resolutions == 1
     ds = load_dataset(project / "data", today=TODAY)
-    res = ds.resolutions[(ds.resolutions.from_month == "2025-06") & (ds.resolutions.partner == "WLD")]
+    assert len(ds.resolutions) == before + 1
+    # June 2025's tonnage (the data also settle June 2025's y/y change: another quantity)
+    res = ds.resolutions[(ds.resolutions.from_month == "2025-06") & (ds.resolutions.partner == "WLD")
+                         & (ds.resolutions.measure == "tonnes")]
     assert len(res) == 1
     expected = result.source_ids[0] if prefer == "new" else "S1"
     assert res.iloc[0].winning_source_id == expected
@@ -320,10 +326,17 @@ def test_the_command_fails_with_one_error_line_and_changes_nothing(project, args
 
 
 def test_the_command_records_a_resolution_with_prefer(project):
+    before = load_dataset(project / "data", today=TODAY).resolutions
     out = cli(project, str(BAD / "conflict-2025-06.csv"), "--prefer", "new")
     assert out.returncode == 0, out.stderr
     assert "1 resolution" in out.stdout
-    assert len(load_dataset(project / "data", today=TODAY).resolutions) == 1
+    after = load_dataset(project / "data", today=TODAY).resolutions
+    assert len(after) == len(before) + 1
+    added = after[~after.file.isin(set(before.file))]
+    assert len(added) == 1
+    added = added.iloc[0]
+    assert (added.from_month, added.to_month, added.partner, added.measure) == ("2025-06", "2025-06", "WLD", "tonnes")
+    assert added.winning_source_id == NEXT_ID
 
 
 # --------------------------------------------------------------------------- small parts
@@ -412,7 +425,7 @@ def news_file(tmp_path: Path, *rows: str, name: str = "news.csv") -> Path:
 def test_a_settled_conflict_cannot_be_reopened_by_a_third_value(project, tmp_path):
     run(project, BAD / "conflict-2025-06.csv", opts=Options(), prefer="new")
     third = news_file(tmp_path, "2025-06,,WLD,tonnes,3300,https://example.org/third,2026-02-01")
-    msg = refused(project, third, "already settles in favour of S31", row=2, kind=ConflictError, opts=Options(),
+    msg = refused(project, third, f"already settles in favour of {NEXT_ID}", row=2, kind=ConflictError, opts=Options(),
                   prefer="new")
     assert "3300" in msg
 
@@ -422,7 +435,7 @@ def test_news_format_cumulative_span_and_a_registered_page_reused(project, tmp_p
     path = news_file(tmp_path, f"2026-01,2026-01,JP,tonnes,240,https://example.org/jp,2026-02-20",
                      f"2025-01,2025-07,DE,tonnes,6900,{url},2025-08-20")
     result = run(project, path, opts=Options())
-    assert sorted(result.source_ids) == ["S31", "S7"]       # the Kitco page is S7 already
+    assert sorted(result.source_ids) == sorted([NEXT_ID, "S7"])  # the Kitco page is S7 already
     ds = load_dataset(project / "data", today=TODAY)
     span = ds.figures[(ds.figures.partner == "DE") & (ds.figures.to_month == "2025-07")
                       & (ds.figures.from_month == "2025-01")]

@@ -24,7 +24,7 @@ def test_monthly_figure_distinguishes_reported_derived_and_missing(ds):
     hatches = {p.get_hatch() for p in ax.patches if hasattr(p, "get_hatch")}
     assert plotting.DERIVED_HATCH in hatches and None in hatches
     texts = [t.get_text() for t in ax.texts]
-    assert texts.count("n/r") == 3  # Jan 2024, Mar 2024, Dec 2024
+    assert texts.count("n/r") == 2  # Jan 2024, Mar 2024 (December 2024 is now derived)
     assert "tonnes" in ax.get_ylabel()
     assert "1,238.47 t" in fig.alt_text and "derived" in fig.alt_text
     plt.close(fig)

@@ -22,6 +22,16 @@ def test_facts_of_june_2025_are_the_release(ds):
     assert facts.span(ds, "2025-01", "2025-06")["tonnes"].text == "22,319 t"
 
 
+def test_a_remark_several_pages_made_is_quoted_once_citing_them_all(ds):
+    notes = facts.month(ds, "2025-05").notes.text
+    assert notes.count("lowest since February 2020") == 1 and "“lowest since February 2020” (S3, S72)" in notes
+
+
+def test_a_country_rank_leaves_the_eu_out(ds):
+    # July 2025: the EU (2,140 t) is on file but is a group: Germany (1,116 t) is first among the countries
+    assert facts.month(ds, "2025-07", "DE").rank.value == 1
+
+
 def test_a_derived_month_says_how_from_its_derivation_record(ds):
     mar = facts.month(ds, "2025-03")
     assert mar.tonnes.status == "derived"
