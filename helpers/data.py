@@ -113,7 +113,7 @@ def _known_on_cached(dataset: Dataset, date: str) -> Dataset:
     return dataclasses.replace(
         dataset, figures=f[f.source_id.isin(public)], rankings=r[r.source_id.map(lambda x: all(
             s in public for s in str(x).split(";")))],
-        resolutions=res[res.winning_source_id.isin(public)], events=ev[ev.date <= date],
+        resolutions=res[res.winning_source_id.isin(public)], events=ev,  # the timeline is not data: as_of cuts it
         checksum=f"{dataset.checksum}@{date}", known_on_date=date)
 
 

@@ -240,7 +240,7 @@ def _reported_cached(dataset: Dataset) -> Knowledge:
             best = i + int(np.argmin(hw[i:j]))   # the most precise report gives the point value (first on ties)
             sources = tuple(dict.fromkeys(source_a[i:j]))
             ids = tuple(FigureRef(partner, a, b, measure, s) for s in source_a[i:j])
-            pub = _latest(pub_a[i:j])
+            pub = min(d for d in pub_a[i:j] if d) if any(pub_a[i:j]) else ""  # known from its first report
         if measure == "tonnes":
             estimates[key] = Estimate(key, float(value[best]), lo, hi, "reported", sources, inputs=ids,
                                       published=pub)
@@ -270,8 +270,13 @@ def _vintages(f: pd.DataFrame, starts, ends, bad, published: dict) -> tuple[pd.D
         newest, older = rows[pubs == latest], rows[pubs < latest]
         r0 = rows.iloc[0]
         key = (r0.partner, r0.from_month, r0.to_month)
-        if older.empty or (newest.value - newest.half_width).max() > (newest.value + newest.half_width).min():
-            _raise_conflict(newest if older.empty else rows, r0.measure, key)
+        # reports of one day must agree (two sources the same day, or one source twice); a vintage that
+        # disagrees with itself is a conflict, whatever came later
+        for _, same_day in rows.groupby(pubs.to_numpy(), sort=True):
+            if (same_day.value - same_day.half_width).max() > (same_day.value + same_day.half_width).min():
+                _raise_conflict(same_day, r0.measure, key)
+        if older.empty:
+            _raise_conflict(rows, r0.measure, key)
         first_pub = pubs[pubs < latest].min()
         first = older[pubs[pubs < latest] == first_pub].sort_values("half_width").iloc[0]
         best = newest.sort_values("half_width").iloc[0]
