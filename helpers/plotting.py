@@ -248,7 +248,8 @@ def plot_partner_vs_total(dataset: Dataset, partner: str, start: str = "2024-01"
     _thousands(ax1)
     ax1.set_ylim(0, ax1.get_ylim()[1] * 1.1)
     draw_events(ax1, dataset, start, end)
-    ax1.legend(loc="upper right", bbox_to_anchor=(1.0, 1.0), fontsize=8, framealpha=0.9, frameon=True)
+    # the legend goes under the chart: inside it would cover the latest bars
+    handles, labels = ax1.get_legend_handles_labels()
     ax1.set_title(f"Exports to {name}, and its share of all magnet exports", loc="left", pad=40)
     share = df.dropna(subset=["share_pct"])
     # NaN months break the line: no line is drawn across months that are not known
@@ -258,6 +259,7 @@ def plot_partner_vs_total(dataset: Dataset, partner: str, start: str = "2024-01"
     ax2.set_ylabel("Share of total (%)")
     ax2.set_ylim(0, max(5.0, (share.share_pct.max() if len(share) else 0) * 1.25))
     _time_axis(ax2, start, end)
+    ax2.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncols=2, fontsize=8, frameon=False)
     fig.tight_layout()
     alt = _alt_series(df, f"Bar chart of monthly exports to {name}")
     if len(share):
@@ -297,7 +299,7 @@ def plot_scenarios(actual: pd.DataFrame, projections: pd.DataFrame, as_of: str) 
     ax.set_ylim(0, None)
     months = list(actual.month) + list(projections.month)
     _time_axis(ax, min(months), max(months))
-    ax.legend(loc="lower left", ncols=2)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=3, frameon=False)  # never over the lines
     ax.set_title(f"Scenarios from {as_of}", loc="left")
     fig.tight_layout()
     names = list(dict.fromkeys(projections.scenario))
