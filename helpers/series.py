@@ -203,26 +203,14 @@ def _reported_cached(dataset: Dataset) -> Knowledge:
     published = {s: published_date(p) for s, p in zip(dataset.sources.source_id, dataset.sources.published)}
 
     # one pass: group boundaries, then each group's range (intersection), point (most precise) and sources
-    value, hw = f.value.to_numpy(dtype=float), f.half_width.to_numpy(dtype=float)
-    n = len(f)
-    codes = f.groupby(keys, sort=False).ngroup().to_numpy() if n else np.zeros(0, dtype=int)
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=int)
-    ends = np.r_[starts[1:], n].astype(int)
-    lo_g = np.maximum.reduceat(value - hw, starts) if n else np.zeros(0)
-    hi_g = np.minimum.reduceat(value + hw, starts) if n else np.zeros(0)
+    value, hw, starts, ends, lo_g, hi_g = _groups(f, keys)
     bad = np.flatnonzero(lo_g > hi_g)
     revisions: list[dict] = []
     if len(bad):
         # A later publication that changes a figure is a revision: the latest vintage is used and
         # the earlier one kept on record. Reports of one vintage must agree within rounding.
         f, revisions = _vintages(f, starts, ends, bad, published)
-        value, hw = f.value.to_numpy(dtype=float), f.half_width.to_numpy(dtype=float)
-        n = len(f)
-        codes = f.groupby(keys, sort=False).ngroup().to_numpy() if n else np.zeros(0, dtype=int)
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=int)
-        ends = np.r_[starts[1:], n].astype(int)
-        lo_g = np.maximum.reduceat(value - hw, starts) if n else np.zeros(0)
-        hi_g = np.minimum.reduceat(value + hw, starts) if n else np.zeros(0)
+        value, hw, starts, ends, lo_g, hi_g = _groups(f, keys)
     partner_a, from_a, to_a, measure_a, source_a = (f[c].tolist() for c in keys + ["source_id"])
     pub_a = [published.get(s, "") for s in source_a]
     estimates: dict[Key, Estimate] = {}
@@ -254,6 +242,19 @@ def _reported_cached(dataset: Dataset) -> Knowledge:
     k = Knowledge(estimates={}, mom=mom, yoy=yoy, reported_totals=dict(estimates), revisions=revisions)
     k.add(estimates)
     return k
+
+
+def _groups(f: pd.DataFrame, keys: list[str]):
+    """Per figure key (rows sorted by it): values, half-widths, group starts and ends, and each group's
+    range, the intersection of its reports' rounding ranges."""
+    value, hw = f.value.to_numpy(dtype=float), f.half_width.to_numpy(dtype=float)
+    n = len(f)
+    codes = f.groupby(keys, sort=False).ngroup().to_numpy() if n else np.zeros(0, dtype=int)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, dtype=int)
+    ends = np.r_[starts[1:], n].astype(int)
+    lo_g = np.maximum.reduceat(value - hw, starts) if n else np.zeros(0)
+    hi_g = np.minimum.reduceat(value + hw, starts) if n else np.zeros(0)
+    return value, hw, starts, ends, lo_g, hi_g
 
 
 def _vintages(f: pd.DataFrame, starts, ends, bad, published: dict) -> tuple[pd.DataFrame, list[dict]]:
