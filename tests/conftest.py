@@ -62,3 +62,19 @@ def built_default_reports(tmp_path_factory):
     proc = run_build("--output-dir", out, timeout=900)
     assert proc.returncode == 0, proc.stderr
     return SimpleNamespace(out=out, proc=proc, names=[r["name"] for r in doc["reports"]])
+
+
+@pytest.fixture
+def published(built_fixture_reports, tmp_path):
+    """A private copy of the built fixture reports (with their state), brought up to date, to build over:
+    ``(out, config)``."""
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(built_fixture_reports.out, out)
+    (out / ".build.lock").unlink(missing_ok=True)
+    config = write_report_set(tmp_path, FIXTURE_SET)
+    # a no-op unless helpers/ or data/ changed since the session build
+    proc = run_build("--config", config, "--output-dir", out)
+    assert proc.returncode == 0, proc.stderr
+    return out, config

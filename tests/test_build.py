@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -27,18 +26,6 @@ EXTERNAL = [
 
 def _digests(folder):
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
-
-
-@pytest.fixture
-def published(built_fixture_reports, tmp_path):
-    """A private copy of the built fixture reports (with their state), to build over."""
-    out = tmp_path / "out"
-    shutil.copytree(built_fixture_reports.out, out)
-    (out / ".build.lock").unlink(missing_ok=True)
-    config = write_report_set(tmp_path, FIXTURE_SET)
-    # bring it up to date first (a no-op unless helpers/ or data/ changed since the session build)
-    assert build.main(["--config", str(config), "--output-dir", str(out), "--no-progress"]) == 0
-    return out, config
 
 
 def _html_without_sources(text: str) -> str:

@@ -7,7 +7,6 @@ import html.parser
 import os
 import random
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -68,17 +67,6 @@ def _assert_published_valid(out: Path) -> None:
         assert text.rstrip().endswith("</html>"), f"{page.name} is incomplete"
     for pdf in out.glob("*.pdf"):
         assert len(PdfReader(pdf).pages) >= 1, pdf.name
-
-
-@pytest.fixture
-def published(built_fixture_reports, tmp_path):
-    out = tmp_path / "out"
-    shutil.copytree(built_fixture_reports.out, out)
-    (out / ".build.lock").unlink(missing_ok=True)
-    config = write_report_set(tmp_path, FIXTURE_SET)
-    proc = run_build("--config", config, "--output-dir", out)
-    assert proc.returncode == 0, proc.stderr
-    return out, config
 
 
 # --------------------------------------------------------------------------- kill-safety
