@@ -11,7 +11,6 @@ unless all of it is valid. Without a key it says how to set one and exits 2.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import re
@@ -19,8 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from helpers import paths
-from helpers.errors import DataError, MagnetError, ParameterError, UsageError
+from helpers.errors import DataError, MagnetError, ParameterError
+
+from .importing.cli import OneLineParser, print_result
 
 #: The environment variable holding the UN Comtrade subscription key.
 KEY_ENV = "COMTRADE_API_KEY"
@@ -30,11 +30,6 @@ QUERY = {"typeCode": "C", "freqCode": "M", "clCode": "HS", "reporterCode": "156"
 SOURCE_URL = "https://comtradeplus.un.org/TradeFlow"
 #: Exit status when no key is configured (nothing to do, not a failure of the data).
 NO_KEY = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, no usage dump
-        raise UsageError(f"{message} (see magnet-fetch --help)")
 
 
 def check_period(value: str) -> str:
@@ -86,7 +81,7 @@ def fetch_and_import(period: str, key: str, *, check: bool = False, published: s
 
 def main(argv: list[str] | None = None) -> int:
     """``magnet-fetch comtrade --period YYYYMM [--check]``."""
-    parser = _Parser(prog="magnet-fetch", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="magnet-fetch", description=__doc__.splitlines()[0])
     parser.add_argument("source", choices=["comtrade"], help="where to fetch from (comtrade: the UN Comtrade API)")
     parser.add_argument("--period", required=True, metavar="YYYYMM", help="the month to fetch")
     parser.add_argument("--published", metavar="YYYY-MM-DD", help="publication date to record (default: today)")
@@ -104,11 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     except MagnetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for w in result.warnings:
-        print(f"WARNING: {w}", file=sys.stderr)
-    where = paths.relative(result.batch) if result.batch else "nothing written (--check)"
-    print(f"{'checked' if args.check else 'added'} {result.figures} figures for {period[:4]}-{period[4:]} "
-          f"from the UN Comtrade API: {where}")
+    print_result(result, args.check, "the UN Comtrade API")
     return 0
 
 

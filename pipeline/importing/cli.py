@@ -15,13 +15,15 @@ from .model import Options
 from .reading import FORMATS
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, no usage dump
-        raise UsageError(f"{message} (see magnet-import --help)")
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (a UsageError), not a usage dump."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="magnet-import", description="Add a file of official figures to data/ as a new raw batch "
+    p = OneLineParser(prog="magnet-import", description="Add a file of official figures to data/ as a new raw batch "
                 "(UN Comtrade CSV, China Customs query export, or the simple news format; see docs/adding-data.md).")
     p.add_argument("file", metavar="FILE", help="the upstream file (CSV)")
     p.add_argument("--format", choices=FORMATS, help="the file's format (default: told from its header)")
@@ -42,6 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def print_result(result, check: bool, source: str) -> None:
+    """What an import did: its warnings (stderr), then one line (stdout) — for every command that imports."""
+    for w in result.warnings:
+        print(f"WARNING: {w}", file=sys.stderr)
+    where = paths.relative(result.batch) if result.batch else "nothing written (--check)"
+    print(f"{'checked' if check else 'added'} {result.figures} figures for {_months_label(result.months)} "
+          f"from {source}" + (f", {result.resolutions} resolution(s)" if result.resolutions else "") + f": {where}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """``magnet-import FILE [options]``: exit 0 on success, 1 with one ``error:`` line otherwise."""
     try:
@@ -56,12 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # e.g. a full disk while writing: everything was rolled back
         print(f"error: {exc.filename or ''}: {exc.strerror or exc} (nothing was changed)", file=sys.stderr)
         return 1
-    for w in result.warnings:
-        print(f"WARNING: {w}", file=sys.stderr)
-    where = paths.relative(result.batch) if result.batch else "nothing written (--check)"
-    print(f"{'checked' if args.check else 'added'} {result.figures} figures for {_months_label(result.months)} "
-          f"from source(s) {', '.join(result.source_ids)}"
-          + (f", {result.resolutions} resolution(s)" if result.resolutions else "") + f": {where}")
+    print_result(result, args.check, f"source(s) {', '.join(result.source_ids)}")
     if not args.check:
         latest = result.latest_month or load_dataset().latest_month
         print(f"next: make reports (the latest month is now {latest})")
