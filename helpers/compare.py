@@ -400,12 +400,10 @@ def revisions(dataset: Dataset) -> pd.DataFrame:
     """Figures a later publication revised (the ONS way: first published against latest, with the change)."""
     rows = []
     for r in derive(dataset).revisions:
-        unit = "t" if r["measure"] == "tonnes" else "% (change)"
+        unit = "t" if r["measure"] == "tonnes" else "%"
         rows.append({"Figure": f"{dataset.partner_name(r['partner'])}, {span_name(r['from_month'], r['to_month'])}",
                      "Measure": r["measure"].replace("_pct", " %").replace("mom", "m/m").replace("yoy", "y/y"),
-                     "First published": f"{r['first_value']:,g} {unit.split()[0]} ({r['first_sources']}, "
-                                        f"{r['first_published']})",
-                     "Latest": f"{r['latest_value']:,g} {unit.split()[0]} ({r['latest_sources']}, "
-                               f"{r['latest_published']})",
+                     "First published": f"{r['first_value']:,g} {unit} ({r['first_sources']}, {r['first_published']})",
+                     "Latest": f"{r['latest_value']:,g} {unit} ({r['latest_sources']}, {r['latest_published']})",
                      "Revision": f"{r['latest_value'] - r['first_value']:+,g}".replace("-", "−")})
     return pd.DataFrame(rows, columns=["Figure", "Measure", "First published", "Latest", "Revision"])

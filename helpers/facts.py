@@ -161,7 +161,7 @@ def _provenance(e: Estimate | None) -> str:
             f"{text.fmt_num(e.high)} t.")
 
 
-def _events(dataset: Dataset, month: str, partner: str) -> str:
+def _events(dataset: Dataset, month: str) -> str:
     ev = dataset.events
     dates = pd.to_datetime(ev.date)
     sel = ev[(dates.dt.strftime("%Y-%m") == month)].sort_values("date")
@@ -208,7 +208,7 @@ def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
               if rank else _missing(f"{key} rank", "not known", unit="rank")),
         streak=plain(f"{key} streak", _streak(series, month)),
         record=plain(f"{key} record", _record(series, month)),
-        events=plain(f"{month} events", _events(dataset, month, p)),
+        events=plain(f"{month} events", _events(dataset, month)),
         provenance=plain(f"{key} provenance", _provenance(e)),
         notes=plain(f"{key} notes", notes),
     )
@@ -272,17 +272,6 @@ def chapters(dataset: Dataset, after: str, through: str, focus_partner: str | No
     return "\n\n".join(out)
 
 
-def stated(*groups) -> dict:
-    """The facts a report states, as ``{key: record}``: what the next edition compares against."""
-    out = {}
-    for g in groups:
-        items = g.facts() if isinstance(g, MonthFacts) else (g.values() if isinstance(g, dict) else g)
-        for f in items:
-            if isinstance(f, Fact) and f.value is not None:
-                out[f.key] = f.record()
-    return out
-
-
 def destinations(dataset: Dataset, month: str, top: int = 5) -> Fact:
     """The month's top destinations: the reported ranking, else the destinations with a figure (not a ranking)."""
     s = compare.month_summary(dataset, month, top=top)
@@ -344,7 +333,7 @@ def partner_sentence(m: MonthFacts) -> Fact:
     if m.yoy:
         parts.append(f"{m.yoy} on a year before")
     if m.rank:
-        parts.append(f"{m.rank.text.split(' of the ')[0]} among the destinations with a known tonnage")
+        parts.append(f"{text.ordinal(int(m.rank.value))} among the destinations with a known tonnage")
     return Fact(key=f"{m.partner} {m.month} sentence", text=", ".join(parts) + ".", status=m.tonnes.status,
                 sources=m.tonnes.sources)
 

@@ -282,7 +282,7 @@ def _vintages(f: pd.DataFrame, starts, ends, bad, published: dict) -> tuple[pd.D
         first = older[pubs[pubs < latest] == first_pub].sort_values("half_width").iloc[0]
         best = newest.sort_values("half_width").iloc[0]
         revisions.append({"partner": key[0], "from_month": key[1], "to_month": key[2], "measure": r0.measure,
-                          "first_value": float(first.value), "first_text": str(first.value),
+                          "first_value": float(first.value),
                           "first_sources": ", ".join(dict.fromkeys(older.source_id)), "first_published": first_pub,
                           "latest_value": float(best.value), "latest_sources": ", ".join(dict.fromkeys(newest.source_id)),
                           "latest_published": latest})

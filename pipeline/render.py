@@ -7,6 +7,7 @@ built; it loads nothing from outside. WeasyPrint prints it to PDF.
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -164,17 +165,15 @@ def render_html(nb, meta: dict, sources: list[dict]) -> str:
 
 def insert_edition(body: str, edition: str, news: dict | None) -> str:
     """The edition under the report's title, then what changed since the last edition."""
-    import html as _html
-
-    block = f'<p class="report-edition">{_html.escape(edition)}</p>' if edition else ""
+    block = f'<p class="report-edition">{html.escape(edition)}</p>' if edition else ""
     if news:
         if news.get("lines"):
-            items = "".join(f"<li>{_html.escape(x)}</li>" for x in news["lines"][:30])
+            items = "".join(f"<li>{html.escape(x)}</li>" for x in news["lines"][:30])
             more = f"<li>and {len(news['lines']) - 30} more</li>" if len(news["lines"]) > 30 else ""
             block += (f'<aside class="report-news"><h2 id="whats-new">What\'s new since the previous edition '
-                      f'({_html.escape(news["since"])})</h2><ul>{items}{more}</ul></aside>')
+                      f'({html.escape(news["since"])})</h2><ul>{items}{more}</ul></aside>')
         else:
-            block += f'<aside class="report-news"><p>{_html.escape(news.get("summary", ""))}</p></aside>'
+            block += f'<aside class="report-news"><p>{html.escape(news.get("summary", ""))}</p></aside>'
     end = body.find("</h1>")
     if end < 0 or not block:
         return body
@@ -201,7 +200,7 @@ def slug_anchors(body: str) -> str:
         if not idm:
             return m.group(0)
         plain = re.sub(r"<[^>]+>", "", inner).replace("¶", "")
-        new = _slug(_html_unescape(plain), seen)
+        new = _slug(html.unescape(plain), seen)
         mapping[idm.group(1)] = new
         new_attrs = attrs.replace(idm.group(0), ' id="' + new + '"')
         return f"<h{level}{new_attrs}>{inner}</h{level}>"
@@ -210,12 +209,6 @@ def slug_anchors(body: str) -> str:
     for old, new in mapping.items():
         body = body.replace(f'href="#{old}"', f'href="#{new}"')
     return body
-
-
-def _html_unescape(text: str) -> str:
-    import html as _html
-
-    return _html.unescape(text)
 
 
 HEADING_CELL_RE = re.compile(r'(<div[^>]*class="jp-Cell jp-MarkdownCell report-prose"[^>]*>\s*<h[2-4][^>]*>.*?</h[2-4]>\s*</div>)',
