@@ -276,12 +276,12 @@ def destinations(dataset: Dataset, month: str, top: int = 5) -> Fact:
     """The month's top destinations: the reported ranking, else the destinations with a figure (not a ranking)."""
     s = compare.month_summary(dataset, month, top=top)
     if s["top_destinations"]:
-        return plain(f"{month} ranking", f"top destinations (ranking reported by {text.fmt_sources(s['ranking_source'])}): "
+        return plain(f"{month} ranking", f"Top destinations (ranking reported by {text.fmt_sources(s['ranking_source'])}): "
                      + ", ".join(s["top_destinations"]), sources=tuple(s["ranking_source"].split(";")))
     known = [f"{text.in_sentence(n)} ({text.fmt_num(t)} t)" for n, t, _ in s["known_destinations"]]
     if not known:
-        return plain(f"{month} ranking", "no ranking and no destination reported", status="missing")
-    return plain(f"{month} ranking", "no ranking reported; figures on file for " + ", ".join(known))
+        return plain(f"{month} ranking", "No ranking and no destination reported", status="missing")
+    return plain(f"{month} ranking", "No ranking reported; figures on file for " + ", ".join(known))
 
 
 def year(dataset: Dataset, year: int, through: str | None = None) -> dict[str, Fact]:

@@ -28,7 +28,7 @@ import seaborn as sns  # noqa: E402
 
 from .compare import cumulative_by_month, monthly_table  # noqa: E402
 from .data import TOTAL, Dataset  # noqa: E402
-from .text import fmt_t  # noqa: E402
+from .text import fmt_t, in_sentence  # noqa: E402
 
 #: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 OKABE_ITO = {
@@ -250,7 +250,7 @@ def plot_partner_vs_total(dataset: Dataset, partner: str, start: str = "2024-01"
     draw_events(ax1, dataset, start, end)
     # the legend goes under the chart: inside it would cover the latest bars
     handles, labels = ax1.get_legend_handles_labels()
-    ax1.set_title(f"Exports to {name}, and its share of all magnet exports", loc="left", pad=40)
+    ax1.set_title(f"Exports to {in_sentence(name)}, and its share of all magnet exports", loc="left", pad=40)
     share = df.dropna(subset=["share_pct"])
     # NaN months break the line: no line is drawn across months that are not known
     ax2.plot([month_mid(m) for m in df.month], df.share_pct, color=PALETTE["focus"], marker="o", lw=1.5)
@@ -261,7 +261,7 @@ def plot_partner_vs_total(dataset: Dataset, partner: str, start: str = "2024-01"
     _time_axis(ax2, start, end)
     ax2.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncols=2, fontsize=8, frameon=False)
     fig.tight_layout()
-    alt = _alt_series(df, f"Bar chart of monthly exports to {name}")
+    alt = _alt_series(df, f"Bar chart of monthly exports to {in_sentence(name)}")
     if len(share):
         hi = share.loc[share.share_pct.idxmax()]
         lo = share.loc[share.share_pct.idxmin()]
