@@ -32,9 +32,39 @@ from .partners import AGGREGATES, GROUPS, TOTAL, is_partner_code, partner_name
 from .patterns import DATE_RE, MONTH_RE, NUMBER_RE
 
 
-#: The customs code of the series this project follows; other series are kept
-#: (with a note) but never mixed into it.
-MAIN_SERIES = "850511"
+@dataclass(frozen=True)
+class Scope:
+    """What a series counts: its identifier in the ``series`` column and its commodity scope."""
+
+    code: str       #: the identifier in ``figures.csv``'s ``series`` column
+    tariff: str     #: the tariff line or subheading, for readers ("China's tariff line 8505.11.10")
+    goods: str      #: what it holds, in the tariff's words
+    publisher: str  #: who publishes it
+
+
+#: The series a figure can belong to. Figures of different series are never compared,
+#: summed, derived from each other or taken to corroborate each other.
+SERIES: dict[str, Scope] = {s.code: s for s in (
+    Scope("cn:85051110", "China's tariff line 8505.11.10", "permanent magnets of rare-earth metals",
+          "China's General Administration of Customs (GAC)"),
+    Scope("cn:85051190", "China's tariff line 8505.11.90", "permanent magnets of other metals",
+          "China's General Administration of Customs (GAC)"),
+    Scope("hs:850511", "HS subheading 8505.11", "permanent magnets of metal (all metals: China's 8505.11.10 "
+          "and 8505.11.90 together)", "UN Comtrade, from China's customs data"),
+    Scope("adamas:magnets+alloys", "no tariff line", "rare-earth magnets and magnet alloys",
+          "Adamas Intelligence"),
+)}
+#: The series this project's story follows: GAC's rare-earth permanent magnets. A figure
+#: whose ``series`` is empty belongs to it (news figures are GAC's line unless marked).
+MAIN_SERIES = "cn:85051110"
+#: UN Comtrade's 6-digit subheading: the rare-earth line and magnets of other metals.
+HS6_SERIES = "hs:850511"
+#: China's 8-digit line for permanent magnets of metals other than rare earths.
+OTHER_METALS_SERIES = "cn:85051190"
+#: Identifiers written before the series said their scope (batches up to 2026-11). The
+#: project then had one series, so ``850511`` meant the rare-earth line, except in figures
+#: imported from UN Comtrade, which are HS-6 (see :func:`legacy_series`).
+LEGACY_SERIES = {"850511": MAIN_SERIES, "850511+alloys": "adamas:magnets+alloys"}
 #: The tonnage measures: a tonnage and its changes (the only ones the series relates).
 MEASURES = ("tonnes", "mom_pct", "yoy_pct")
 #: Value measures, kept as reported and never mixed with tonnages: export value in
@@ -115,6 +145,25 @@ def _known_on_cached(dataset: Dataset, date: str) -> Dataset:
             s in public for s in str(x).split(";")))],
         resolutions=res[res.winning_source_id.isin(public)], events=ev,  # the timeline is not data: as_of cuts it
         checksum=f"{dataset.checksum}@{date}", known_on_date=date)
+
+
+def comtrade_sources(sources: pd.DataFrame) -> set[str]:
+    """Ids of the sources that are UN Comtrade data (as ``magnet-import`` and ``magnet-fetch`` register them)."""
+    hit = (sources.outlet.str.startswith("UN Comtrade") | sources.agency.str.startswith("UN Comtrade")
+           | sources.note.str.contains("(comtrade format)", regex=False))
+    return set(sources.source_id[hit])
+
+
+def legacy_series(series: pd.Series, source_ids: pd.Series, sources: pd.DataFrame) -> pd.Series:
+    """The scoped identifier of each ``series`` value written before the series said their scope.
+
+    ``850511`` was the project's one series, the rare-earth line, except for figures imported
+    from UN Comtrade, which are HS-6 (the scope the identifier names); ``850511+alloys`` is
+    Adamas' magnets-and-alloys total. Current identifiers (and empty cells) are kept as they are.
+    """
+    comtrade = source_ids.isin(comtrade_sources(sources))
+    out = series.replace(LEGACY_SERIES)
+    return out.mask((series == "850511") & comtrade, HS6_SERIES)
 
 
 def published_date(text: str) -> str:
@@ -299,7 +348,8 @@ def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None)
           lambda r: f"'{r['value']}' is not a number (plain digits, '.' for decimals, no thousands separator)")
     _fail(df, ~df.approx.isin(["", "yes", "no"]), "approx", lambda r: f"'{r['approx']}' must be yes, no or empty")
     df = df.copy()
-    df["series"] = df.series.where(df.series != "", MAIN_SERIES)
+    df["series"] = df.series.where(df.series != "", MAIN_SERIES).replace(LEGACY_SERIES)
+    _check_known(df, "series", SERIES, "series", "allowed: " + listing(SERIES, "series") + "; see data/README.md")
     df["approx"] = df.approx == "yes"
     value = df.value.astype(float)
     _fail(df, (df.measure == "tonnes") & (value < 0), "value",
@@ -351,7 +401,8 @@ def validate_resolutions(df: pd.DataFrame, source_ids) -> pd.DataFrame:
     _require(df, ["from_month", "to_month", "partner", "measure", "winning_source_id"])
     _check_known(df, "winning_source_id", source_ids, "source id", "not in any sources.csv")
     df = df.copy()
-    df["series"] = df.series.where(df.series != "", MAIN_SERIES)
+    df["series"] = df.series.where(df.series != "", MAIN_SERIES).replace(LEGACY_SERIES)
+    _check_known(df, "series", SERIES, "series", "allowed: " + listing(SERIES, "series"))
     _check_unique(df, ["from_month", "to_month", "partner", "measure", "series"], "resolution")
     return df
 
@@ -482,13 +533,55 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
     sources = validate_sources(_concat(tables["sources"], "sources"))
     _check_unique(sources, ["source_id"], "source id")
     ids = set(sources.source_id)
-    figures = validate_figures(_concat(tables["figures"], "figures"), ids, today)
+    figures = _concat(tables["figures"], "figures")
+    figures["series"] = legacy_series(figures.series, figures.source_id, sources)
+    figures = validate_figures(figures, ids, today)
     rankings = validate_rankings(_concat(tables["rankings"], "rankings"), ids, today)
     events = validate_events(_concat(tables["events"], "events"), ids)
     partners = load_partners(data_dir / "reference" / "partners.csv")
-    resolutions = validate_resolutions(_concat(tables["resolutions"], "resolutions"), ids)
+    resolutions = _concat(tables["resolutions"], "resolutions")
+    resolutions["series"] = legacy_series(resolutions.series, resolutions.winning_source_id, sources)
+    resolutions = validate_resolutions(resolutions, ids)
     return Dataset(sources=sources, figures=figures, rankings=rankings, events=events,
                    partners=partners, resolutions=resolutions, checksum=checksum)
+
+
+def migrate_series(data_dir: Path | None = None) -> list[Path]:
+    """Rewrite the legacy ``series`` values of every batch in place with their scoped identifiers
+    (:func:`legacy_series`) and re-record those files' checksums; return the files changed.
+
+    Only the ``series`` cells change; every file is checked against the manifest first, and
+    each rewritten file is written beside the old one and renamed over it. Idempotent.
+    """
+    import os
+
+    data_dir = Path(data_dir or paths.DATA)
+    verify_checksums(data_dir, DATASET_FOLDERS)
+    ds = _load_dataset_cached(str(data_dir), sha256_file(data_dir / "checksums.sha256"), None)
+    changed = []
+    for path in sorted((data_dir / "raw").glob("*/*.csv")):
+        table = path.stem
+        if table not in ("figures", "resolutions"):
+            continue
+        df = read_table(path, table)
+        if "series" not in pd.read_csv(path, nrows=0).columns:
+            continue
+        new = legacy_series(df.series, df.source_id if table == "figures" else df.winning_source_id, ds.sources)
+        if (new == df.series).all():
+            continue
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        col = [h.strip() for h in rows[0]].index("series")
+        for r, value in zip(rows[1:], new):
+            r[col] = value
+        tmp = path.with_name(f".{path.name}.migrating")
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+        os.replace(tmp, path)
+        changed.append(path)
+    if changed:
+        record_checksums(changed, data_dir)
+    return changed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -501,10 +594,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.data", description=__doc__.splitlines()[0])
     parser.add_argument("--record", nargs="+", metavar="FILE",
                         help="deliberately (re)record the checksum of these files under data/")
+    parser.add_argument("--migrate", action="store_true",
+                        help="rewrite legacy series identifiers (850511) with scoped ones (cn:85051110, "
+                        "hs:850511) in place and re-record the checksums of the files changed")
     args = parser.parse_args(argv)
     try:
         if args.record:
             record_checksums(args.record)
+        if args.migrate:
+            changed = migrate_series()
+            print(f"migrated {len(changed)} file(s)" + "".join(f"\n  {paths.relative(p)}" for p in changed))
         verify_checksums()  # every data file, claims included
         ds = load_dataset()
     except MagnetError as exc:

@@ -1,10 +1,11 @@
-"""Comtrade-size data for measuring scale: a generated UN Comtrade file and a throw-away project copy.
+"""Comtrade-size data for measuring scale: generated upstream files and a throw-away project copy.
 
 :func:`comtrade_file` writes what a researcher gets when downloading China's full
-partner breakdown: ``partners`` rows per month (the world total and
-``partners − 1`` countries) for ``months`` months ending the month before
-``before`` (by default the project's first month, so nothing conflicts with the
-project's data). :func:`project_copy` copies the project's data, notebooks and
+partner breakdown from UN Comtrade (HS 850511, its own series): ``partners`` rows per
+month (the world total and ``partners − 1`` countries) for ``months`` months ending
+the month before ``before`` (by default the project's first month, so nothing
+conflicts with the project's data). :func:`customs_file` writes the same shape as a
+China Customs query export of tariff line 85051110, the series the reports derive. :func:`project_copy` copies the project's data, notebooks and
 report set into a folder, where ``MAGNET_PROJECT_ROOT`` points the helpers at
 it. ``make bench`` uses both; so do the scale tests.
 """
@@ -45,27 +46,48 @@ def months_before(before: str, n: int) -> list[str]:
     return [add_months(before, -i) for i in range(n, 0, -1)]
 
 
-def comtrade_file(path: Path, partners: int = 150, months: int = 96, before: str = "2024-01",
-                  seed: int = 11) -> Path:
-    """Write a UN Comtrade CSV of ``partners`` partners (world included) × ``months`` months; returns ``path``."""
+def _history(partners: int, months: int, before: str, seed: int):
+    """``(month, [(country, kg), ...])`` per month: the world total first (None), then ``partners − 1`` countries."""
     rng = random.Random(seed)
     codes = partner_codes(partners - 1)
     base = {c: rng.uniform(5_000, 800_000) / (1 + i) ** 0.5 for i, c in enumerate(codes)}  # kg per month
+    for month in months_before(before, months):
+        rows = [(pycountry.countries.get(alpha_2=c), int(base[c] * rng.uniform(0.7, 1.3))) for c in codes]
+        yield month, [(None, int(sum(kg for _, kg in rows) * 1.15))] + rows
+
+
+def comtrade_file(path: Path, partners: int = 150, months: int = 96, before: str = "2024-01",
+                  seed: int = 11) -> Path:
+    """Write a UN Comtrade CSV (HS 850511) of ``partners`` partners (world included) × ``months`` months."""
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(HEADER)
-        for month in months_before(before, months):
+        for month, rows in _history(partners, months, before, seed):
             y, m = month.split("-")
-            rows, world = [], 0
-            for c in codes:
-                country = pycountry.countries.get(alpha_2=c)
-                kg = int(base[c] * rng.uniform(0.7, 1.3))
-                world += kg
-                rows.append((country.numeric.lstrip("0"), country.alpha_3, country.name, kg))
-            rows.insert(0, ("0", "W00", "World", int(world * 1.15)))
-            for code, iso, desc, kg in rows:
+            for country, kg in rows:
+                code, iso, desc = ("0", "W00", "World") if country is None else (
+                    country.numeric.lstrip("0"), country.alpha_3, country.name)
                 w.writerow(["C", "M", f"{y}{m}01", y, str(int(m)), f"{y}{m}", "156", "CHN", "China", "X", "Export",
                             code, iso, desc, "0", "850511", "Permanent magnets", "C00", "0", "8", "kg", kg, kg])
+    return Path(path)
+
+
+CUSTOMS_HEADER = ["Date of data", "Trading partner code", "Trading partner", "Commodity code", "Commodity",
+                  "Quantity", "Unit", "Trade flow"]
+
+
+def customs_file(path: Path, partners: int = 150, months: int = 96, before: str = "2024-01",
+                 seed: int = 11) -> Path:
+    """Write a China Customs query export of tariff line 85051110 (the rare-earth line the reports
+    follow) of the same shape as :func:`comtrade_file`: the load a whole history puts on the series."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(CUSTOMS_HEADER)
+        for month, rows in _history(partners, months, before, seed + 1):
+            for country, kg in rows:
+                name = "Total" if country is None else country.name
+                w.writerow([month.replace("-", ""), "" if country is None else country.numeric, name, "85051110",
+                            "Permanent magnets of rare earth metals", kg, "KG", "Export"])
     return Path(path)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from helpers.compare import (change, cross_checks, month_change, monthly_table, partner_ranks,
                              reconcile, reported_ranking, share_of_total, span_change, year_to_date)
-from helpers.data import load_dataset
+from helpers.data import MAIN_SERIES, load_dataset
 from helpers.series import Estimate, estimate
 
 
@@ -119,7 +119,7 @@ def _with_figures(ds, rows):
     import pandas as pd
 
     extra = pd.DataFrame([dict(from_month=m, to_month=m, partner=p, measure="tonnes", value=float(v), approx=False,
-                               series="850511", source_id="S1", note="", row=900 + i, file="test",
+                               series=MAIN_SERIES, source_id="S1", note="", row=900 + i, file="test",
                                half_width=0.5) for i, (p, m, v) in enumerate(rows)])
     return dataclasses.replace(ds, figures=pd.concat([ds.figures, extra], ignore_index=True))
 

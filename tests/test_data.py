@@ -104,15 +104,15 @@ def test_impossible_change(data_dir):
 
 
 def test_duplicate_key(data_dir):
-    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,850511,S1,\n",
-            "2025-06,2025-06,WLD,tonnes,3188,,850511,S1,\n2025-06,2025-06,WLD,tonnes,3188,,850511,S1,\n")
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,\n",
+            "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,\n2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,\n")
     first = line_of(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188")
     msg = expect_error(data_dir, FIGURES, first + 1, "from_month", "duplicate figure")
     assert f"row {first}" in msg  # names where it was first seen
 
 
 def test_unknown_source_id(data_dir):
-    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,850511,S1,", "2025-06,2025-06,WLD,tonnes,3188,,850511,S99,")
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,", "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S99,")
     expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, ",S99,"), "source_id", "unknown source id 'S99'")
 
 
@@ -134,7 +134,7 @@ def test_unknown_source_in_events(data_dir):
 
 
 def test_unquoted_comma_names_the_row(data_dir):
-    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,850511,S1,", "2025-06,2025-06,WLD,tonnes,3188,,850511,S1,a, b")
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,", "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,a, b")
     expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, "a, b"), None, "fields where the header has")
 
 
@@ -198,8 +198,8 @@ def test_a_new_batch_adds_figures(data_dir):
 
 
 def test_conflicting_reports_without_resolution_fail(data_dir):
-    rewrite(data_dir, FIGURES, "2025-05,2025-05,WLD,tonnes,1238,,850511,S4,",
-            "2025-05,2025-05,WLD,tonnes,1300,,850511,S4,")
+    rewrite(data_dir, FIGURES, "2025-05,2025-05,WLD,tonnes,1238,,cn:85051110,S4,",
+            "2025-05,2025-05,WLD,tonnes,1300,,cn:85051110,S4,")
     from helpers.series import derive
 
     ds = load_dataset(data_dir, today=TODAY)
@@ -210,8 +210,8 @@ def test_conflicting_reports_without_resolution_fail(data_dir):
 
 
 def test_a_resolution_picks_the_winner(data_dir):
-    rewrite(data_dir, FIGURES, "2025-05,2025-05,WLD,tonnes,1238,,850511,S4,",
-            "2025-05,2025-05,WLD,tonnes,1300,,850511,S4,")
+    rewrite(data_dir, FIGURES, "2025-05,2025-05,WLD,tonnes,1238,,cn:85051110,S4,",
+            "2025-05,2025-05,WLD,tonnes,1300,,cn:85051110,S4,")
     res = data_dir / "raw/2025-brief/resolutions.csv"
     res.write_text("from_month,to_month,partner,measure,winning_source_id,note\n"
                    "2025-05,2025-05,WLD,tonnes,S4,test\n", encoding="utf-8")
@@ -237,3 +237,74 @@ def test_the_eu_is_a_partner_but_never_ranked(data_dir, code):
     rewrite(data_dir, "raw/2026-11-coverage/rankings.csv", "2025-12,3,US,S65", f"2025-12,3,{code},S65")
     with pytest.raises(DataError, match=f"unknown partner code '{code}'.*not the total or a group"):
         load_dataset(data_dir, today=TODAY)
+
+
+# --------------------------------------------------------------------------- series scopes
+
+
+def _legacy_copy(data_dir: Path) -> None:
+    """Write the copy's batches back the way they were before series said their scope, plus an old
+    UN Comtrade import (then written as 850511 like everything else)."""
+    from helpers.data import record_checksums
+
+    changed = []
+    for path in sorted((data_dir / "raw").glob("*/figures.csv")):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(",cn:85051110,", ",850511,").replace(",adamas:magnets+alloys,", ",850511+alloys,"),
+                        encoding="utf-8")
+        changed.append(path)
+    old = data_dir / "raw" / "20260301-120000-comtrade-2026-01"
+    old.mkdir()
+    (old / "sources.csv").write_text(
+        "source_id,outlet,agency,title,url,published,accessed,note\n"
+        "S900,UN Comtrade,UN Comtrade (China's GAC data),UN Comtrade: China's exports of HS 850511 by partner,"
+        "https://comtradeapi.un.org/x,2026-03-15,2026-03-16,added by magnet-import from original.csv (comtrade format)\n",
+        encoding="utf-8")
+    (old / "figures.csv").write_text(
+        "from_month,to_month,partner,measure,value,approx,series,source_id,note\n"
+        "2025-06,2025-06,WLD,tonnes,3401.000,,850511,S900,UN Comtrade netWgt 3401000 kg\n", encoding="utf-8")
+    record_checksums(changed + [old / "sources.csv", old / "figures.csv"], data_dir)
+
+
+def test_every_figure_names_its_scope_and_the_story_is_the_rare_earth_line():
+    ds = load_dataset(today=TODAY)
+    assert set(ds.figures.series) == {"cn:85051110", "adamas:magnets+alloys"}
+    raw = [p for p in paths.RAW.glob("*/figures.csv")]
+    for path in raw:   # migrated in place: no legacy identifier is left on file
+        assert ",850511," not in path.read_text(encoding="utf-8"), path
+
+
+def test_an_unknown_series_is_refused(data_dir):
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,",
+            "2025-06,2025-06,WLD,tonnes,3188,,8505.11,S1,")
+    with pytest.raises(DataError, match=r"figures.csv, row \d+, column 'series': unknown series '8505.11' "
+                                        r"\(allowed: cn:85051110"):
+        load_dataset(data_dir, today=TODAY)
+
+
+def test_old_batches_stay_readable_and_migrate_in_place(data_dir):
+    """A batch written before the scopes reads as it meant: 850511 was the rare-earth line, except
+    what came from UN Comtrade (HS-6). The migration rewrites only the series cells, once."""
+    from helpers.data import migrate_series, verify_checksums
+    from helpers.series import build_monthly_series
+
+    current = load_dataset(today=TODAY)
+    _legacy_copy(data_dir)
+    legacy = load_dataset(data_dir, today=TODAY)
+    comtrade = legacy.figures[legacy.figures.source_id == "S900"]
+    assert list(comtrade.series) == ["hs:850511"]                  # not a conflict with June's 3,188 t
+    mine = legacy.figures[legacy.figures.source_id != "S900"].drop(columns="file")
+    assert mine.reset_index(drop=True).equals(current.figures.drop(columns="file").reset_index(drop=True))
+    assert build_monthly_series(legacy, "WLD").equals(build_monthly_series(current, "WLD"))
+
+    lines = {p: p.read_text(encoding="utf-8").splitlines() for p in (data_dir / "raw").glob("*/figures.csv")}
+    changed = migrate_series(data_dir)
+    assert len(changed) == len(lines) and migrate_series(data_dir) == []     # idempotent
+    verify_checksums(data_dir)                                               # re-recorded
+    for path, before in lines.items():
+        after = path.read_text(encoding="utf-8").splitlines()
+        assert len(after) == len(before)
+        for a, b in zip(after, before):   # only the series cell changed
+            assert a.replace(",cn:85051110,", ",850511,").replace(",hs:850511,", ",850511,").replace(
+                ",adamas:magnets+alloys,", ",850511+alloys,") == b
+    assert load_dataset(data_dir, today=TODAY).figures.drop(columns="file").equals(legacy.figures.drop(columns="file"))

@@ -55,7 +55,9 @@ def test_the_fetched_month_is_imported_through_the_validated_path(api, tmp_path)
     assert api[0]["reporterCode"] == "156" and api[0]["cmdCode"] == "850511" and api[0]["flowCode"] == "X"
     assert api[0]["freqCode"] == "M"
     assert result.batch is not None and result.batch.parent == data / "raw"
-    assert load_dataset(data).latest_month == "2026-01"
+    new = load_dataset(data).figures
+    new = new[new.source_id.isin(result.source_ids)]
+    assert len(new) and set(new.series) == {"hs:850511"}     # HS-6: its own series, not the rare-earth line
     assert not list(Path(paths.DATA / "raw").glob("*comtrade-202601*")), "the real data are untouched"
 
 

@@ -92,7 +92,6 @@ def added_figures(project: Path, result) -> list[dict]:
 def test_comtrade_file_adds_a_month_in_tonnes_with_kg_precision(project):
     result = run(project, FIX / "comtrade-2026-01.csv")
     ds = load_dataset(project / "data", today=TODAY)
-    assert ds.latest_month == "2026-01"
     rows = {r["partner"]: r for r in added_figures(project, result)}
     assert rows["WLD"]["value"] == "5812.345" and rows["US"]["value"] == "601.234"
     assert rows["TW"]["value"] == "150.000"          # "Other Asia, nes" is Taiwan in UN Comtrade
@@ -100,6 +99,7 @@ def test_comtrade_file_adds_a_month_in_tonnes_with_kg_precision(project):
     assert any("Areas, nes" in w for w in result.warnings)
     new = ds.figures[ds.figures.source_id == result.source_ids[0]]
     assert set(new.half_width) == {0.0005}
+    assert set(new.series) == {"hs:850511"} and {r["series"] for r in rows.values()} == {"hs:850511"}
     src = ds.source(result.source_ids[0])
     assert src.outlet == "UN Comtrade" and src.published == PUBLISHED and src.accessed == "2026-11-28"
     assert (result.batch / "original.csv").read_bytes() == (FIX / "comtrade-2026-01.csv").read_bytes()
@@ -132,21 +132,79 @@ def test_news_release_format_adds_tonnes_and_changes(project):
 
 def test_the_command_adds_a_file_and_reports_the_new_latest_month(project):
     before_reports = tree_hash(project / "reports")
-    out = cli(project, str(FIX / "comtrade-2026-01.csv"), "--published", PUBLISHED, "--slug", "UN Comtrade Jan")
+    out = cli(project, str(FIX / "customs-2026-01.csv"), "--published", PUBLISHED, "--flow", "export",
+              "--slug", "Customs Jan")
     assert out.returncode == 0, out.stderr
-    assert "latest month is now 2026-01" in out.stdout
+    assert "latest month is now 2026-01" in out.stdout and "scope comparison" not in out.stdout
     batches = sorted(p.name for p in (project / "data" / "raw").iterdir())
-    assert batches[-1].endswith("-un-comtrade-jan")
+    assert batches[-1].endswith("-customs-jan")
     assert tree_hash(project / "reports") == before_reports
     assert load_dataset(project / "data", today=TODAY).latest_month == "2026-01"
 
 
+def test_a_comtrade_file_imports_into_hs6_and_changes_no_figure_of_the_rare_earth_line(project):
+    """UN Comtrade's 850511 holds all metal permanent magnets: its own series, never GAC's 85051110."""
+    from helpers.series import build_monthly_series, derive
+
+    before = load_dataset(project / "data", today=TODAY)
+    # a month on file: June 2025's 3,188 t (S1); the HS-6 world total of June is larger (all metals)
+    comtrade = FIX / "comtrade-2026-01.csv"
+    june = project / "comtrade-2025-06.csv"
+    june.write_text(comtrade.read_text(encoding="utf-8").replace("202601", "202506").replace(
+        ",2026,1,", ",2025,6,").replace("5812345,5812345", "3401000,3401000"), encoding="utf-8")
+    for file in (comtrade, june):
+        out = cli(project, str(file), "--published", PUBLISHED)
+        assert out.returncode == 0, out.stderr
+        assert "HS subheading 8505.11" in out.stdout and "scope comparison" in out.stdout
+        assert "latest month is now 2025-12" in out.stdout     # the story's latest month does not move
+    after = load_dataset(project / "data", today=TODAY)
+    assert len(after.figures) == len(before.figures) + 10
+    assert set(after.figures.series) - set(before.figures.series) == {"hs:850511"}
+    main = ["from_month", "to_month", "partner", "measure", "value", "source_id"]
+    assert after.figures[after.figures.series == "cn:85051110"][main].reset_index(drop=True).equals(
+        before.figures[before.figures.series == "cn:85051110"][main].reset_index(drop=True))
+    for partner in ("WLD", "US", "DE", "KR"):
+        assert build_monthly_series(after, partner).equals(build_monthly_series(before, partner)), partner
+    assert derive(after).revisions == derive(before).revisions   # 3,401 t is no revision of 3,188 t
+
+
 def test_a_second_source_for_the_same_month_corroborates(project):
-    run(project, FIX / "comtrade-2026-01.csv")
+    run(project, FIX / "customs-2026-01.csv")
     run(project, FIX / "news-2026-01.csv", opts=Options())   # 5812 t agrees with 5812.345 t
     ds = load_dataset(project / "data", today=TODAY)
     assert len(ds.figures[(ds.figures.from_month == "2026-01") & (ds.figures.partner == "WLD")
                           & (ds.figures.measure == "tonnes")]) == 2
+
+
+def test_a_china_customs_query_of_8505_11_90_goes_into_its_own_series(project):
+    """Magnets of other metals (85051190) beside the rare-earth line (85051110) in one query export."""
+    text = (FIX / "customs-2026-01.csv").read_text(encoding="utf-8-sig")
+    header, *rows = text.splitlines()
+    other = [r.replace('"85051110","Permanent magnets of rare earth metals"', '"85051190","Other permanent magnets '
+                       'of metal"').replace('"5812345"', '"612345"') for r in rows[:1]]
+    both = project / "customs-both-2026-01.csv"
+    both.write_text("\n".join([header, *rows, *other]) + "\n", encoding="utf-8")
+    result = run(project, both)
+    added = {(r["partner"], r["series"]): r["value"] for r in added_figures(project, result)}
+    assert added[("WLD", "cn:85051110")] == "5812.345" and added[("WLD", "cn:85051190")] == "612.345"
+    assert result.series == ("cn:85051110", "cn:85051190")
+    ds = load_dataset(project / "data", today=TODAY)
+    assert ds.latest_month == "2026-01"
+    from helpers.series import estimate
+    assert estimate(ds, "WLD", "2026-01").value == 5812.345      # the other metals never join the line
+
+
+def test_a_news_figure_names_its_series_or_is_the_rare_earth_line(project, tmp_path):
+    news = (FIX / "news-2026-01.csv").read_text(encoding="utf-8")
+    header, first, *_ = news.splitlines()
+    bad = tmp_path / "news-series.csv"
+    bad.write_text(f"{header},series\n{first},850511\n", encoding="utf-8")
+    refused(project, bad, "unknown series '850511' (empty for GAC's rare-earth line, or one of cn:85051110",
+            row=2, column="series", opts=Options())
+    good = tmp_path / "news-hs6.csv"
+    good.write_text(f"{header},series\n{first},hs:850511\n", encoding="utf-8")
+    result = run(project, good, opts=Options())
+    assert [r["series"] for r in added_figures(project, result)] == ["hs:850511"]
 
 
 def test_the_same_file_is_not_imported_twice(project):
@@ -242,7 +300,7 @@ def test_unknown_partner(project):
 
 
 def test_commodity_other_than_850511(project):
-    refused(project, BAD / "comtrade-other-commodity.csv", "commodity '850519' is not 850511", row=2,
+    refused(project, BAD / "comtrade-other-commodity.csv", "commodity '850519' is not 850511 (HS subheading 8505.11", row=2,
             column="cmdCode")
 
 
@@ -373,7 +431,7 @@ def test_comtrade_bulk_file_tab_separated_and_gzipped(project, tmp_path):
     result = run(project, bulk)
     assert {r["partner"] for r in added_figures(project, result)} == {"WLD", "US", "DE", "KR", "TW"}
     assert (result.batch / "original.gz").read_bytes() == bulk.read_bytes()
-    assert load_dataset(project / "data", today=TODAY).latest_month == "2026-01"
+    assert {r["series"] for r in added_figures(project, result)} == {"hs:850511"}
 
 
 # --------------------------------------------------------------------------- all or nothing

@@ -181,18 +181,26 @@ def test_unreachable_scheduler_is_one_line(tmp_path):
 # --------------------------------------------------------------------------- Comtrade-size data
 
 
-def test_a_generated_comtrade_history_imports_and_leaves_the_project_series_unchanged(tmp_path, ds):
+def test_a_generated_history_imports_and_leaves_the_project_series_unchanged(tmp_path, ds):
+    """The bench's two generated files: UN Comtrade (HS-6, its own series) and China Customs (85051110)."""
     from pipeline.importing.batch import import_file
     from pipeline.importing.model import Options
-    from pipeline.scale import comtrade_file, project_copy
+    from pipeline.scale import comtrade_file, customs_file, project_copy
 
     root = project_copy(tmp_path / "project")
+    today = dt.date(2026, 1, 31)
     path = comtrade_file(tmp_path / "comtrade.csv", partners=40, months=12)
     result = import_file(path, "comtrade", data_dir=root / "data", opts=Options(published="2025-01-15"),
-                         accept_implausible=True, today=dt.date(2026, 1, 31))
+                         accept_implausible=True, today=today)
     assert result.figures == 40 * 12 and result.months[0] == "2023-01" and result.months[-1] == "2023-12"
-    big = load_dataset(root / "data", today=dt.date(2026, 1, 31))
-    assert len(big.figures) == len(ds.figures) + 480
+    assert result.series == ("hs:850511",)
+    assert ("US", "2023-06", "2023-06") not in derive(load_dataset(root / "data", today=today)).estimates
+    path = customs_file(tmp_path / "customs.csv", partners=40, months=12)
+    result = import_file(path, "customs", data_dir=root / "data", opts=Options(published="2025-01-15", flow="export"),
+                         accept_implausible=True, today=today)
+    assert result.figures == 40 * 12 and result.series == ("cn:85051110",)
+    big = load_dataset(root / "data", today=today)
+    assert len(big.figures) == len(ds.figures) + 960
     k = derive(big)
     assert k.estimates[("US", "2023-06", "2023-06")].status == "reported"
     assert k.estimates[("US", "2023-06", "2023-06")].published == "2025-01-15"

@@ -121,7 +121,7 @@ def test_a_later_publication_is_a_revision_and_as_known_on_gives_the_earlier_vin
     (batch / "sources.csv").write_text("source_id,outlet,agency,title,url,published,accessed\n"
                                        "S900,Test wire,GAC,June revised,https://example.org/r,2025-09-01,2026-11-28\n")
     (batch / "figures.csv").write_text("from_month,to_month,partner,measure,value,approx,series,source_id,note\n"
-                                       "2025-06,2025-06,WLD,tonnes,3250,,850511,S900,\n")
+                                       "2025-06,2025-06,WLD,tonnes,3250,,cn:85051110,S900,\n")
     record_checksums([batch / "sources.csv", batch / "figures.csv"], data_dir=tmp_path / "data")
     revised = load_dataset(tmp_path / "data")
     assert str(facts.month(revised, "2025-06").tonnes) == "3,250 t"                      # the latest vintage

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import paths
-from helpers.data import MAIN_SERIES, TABLES, load_dataset, record_checksums, validate_figures
+from helpers.data import SERIES, TABLES, load_dataset, record_checksums, validate_figures
 from helpers.errors import DataError, ParameterError
 from helpers.partners import partner_lookup
 
@@ -134,7 +134,7 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
             ids.setdefault(k, registered.get(s.url, ""))
 
         figure_rows = [{"from_month": f.from_month, "to_month": f.to_month, "partner": f.partner,
-                        "measure": f.measure, "value": f.value, "approx": f.approx, "series": MAIN_SERIES,
+                        "measure": f.measure, "value": f.value, "approx": f.approx, "series": f.series,
                         "source_id": ids[f.source_key], "note": f.note} for f in parsed.figures]
         row_of = {i + 2: f.row for i, f in enumerate(parsed.figures)}
         accessed = f"{today:%Y-%m-%d}"
@@ -153,13 +153,15 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
         warnings += revisions
 
         months = sorted({f.to_month for f in parsed.figures})
+        scopes = tuple(s for s in SERIES if any(f.series == s for f in parsed.figures))
         slug = slug or check_slug(f"{parsed.format}-{_months_label(months).replace(' to ', '-to-')}")
         batch_name = f"{now:%Y%m%d-%H%M%S}-{slug}"
         target = data_dir / "raw" / batch_name
         if target.exists():
             raise ParameterError("--slug", slug, f"a batch named {batch_name} exists; wait a second or pick another")
         if dry_run:
-            return ImportResult(None, list(ids.values()), len(figure_rows), len(resolutions), months, warnings)
+            return ImportResult(None, list(ids.values()), len(figure_rows), len(resolutions), months, warnings,
+                                series=scopes)
 
         tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=data_dir))
         manifest = data_dir / "checksums.sha256"
@@ -192,4 +194,4 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return ImportResult(target, list(ids.values()), len(figure_rows), len(resolutions), months, warnings,
-                            latest)
+                            latest, scopes)

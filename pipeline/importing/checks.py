@@ -1,4 +1,8 @@
-"""Checks of new figures against the data on file: plausibility (a kg/t mix-up) and conflicts."""
+"""Checks of new figures against the data on file: plausibility (a kg/t mix-up) and conflicts.
+
+Both compare a figure only with figures of its own series (its commodity scope): a UN Comtrade
+HS-6 tonnage never conflicts with, nor corroborates, GAC's rare-earth line.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import statistics
 
 import pandas as pd
 
-from helpers.data import MAIN_SERIES, published_date, rounding_half_width
+from helpers.data import HS6_SERIES, MAIN_SERIES, published_date, rounding_half_width
 from helpers.errors import ConflictError, DataError
 from helpers.series import month_range
 
@@ -17,27 +21,35 @@ from .model import Parsed
 IMPLAUSIBLE_HIGH = 5.0
 IMPLAUSIBLE_LOW = 1 / 20
 
-def _monthly_history(figures: pd.DataFrame) -> dict[str, list[float]]:
-    """Every partner's reported monthly tonnages of the main series, in one pass."""
+#: A series with no history of its own is checked against the history of one it contains:
+#: HS-6 holds the rare-earth line, so its tonnages are at least of the same order.
+HISTORY_FALLBACK = {HS6_SERIES: MAIN_SERIES}
+
+
+def _monthly_history(figures: pd.DataFrame) -> dict[tuple[str, str], list[float]]:
+    """Every (series, partner)'s reported monthly tonnages, in one pass."""
     f = figures
-    sel = f[(f.measure == "tonnes") & (f.series == MAIN_SERIES) & (f.from_month == f.to_month)]
-    return {p: list(v) for p, v in sel.value.astype(float).groupby(sel.partner, sort=False)}
+    sel = f[(f.measure == "tonnes") & (f.from_month == f.to_month)]
+    return {k: list(v) for k, v in sel.value.astype(float).groupby([sel.series, sel.partner], sort=False)}
 
 
 def check_plausible(parsed: Parsed, figures: pd.DataFrame, name: str, accept: bool) -> list[str]:
     """Refuse (or, with ``accept``, warn about) tonnages far from the partner's history."""
     warnings = []
     history_of = _monthly_history(figures)
-    medians: dict[str, float] = {}
+    medians: dict[tuple[str, str], float] = {}
     for f in parsed.figures:
         if f.measure != "tonnes":
             continue
-        history = history_of.get(f.partner)
+        key = (f.series, f.partner)
+        if key not in history_of and HISTORY_FALLBACK.get(f.series):
+            key = (HISTORY_FALLBACK[f.series], f.partner)
+        history = history_of.get(key)
         if not history:
             continue
-        if f.partner not in medians:
-            medians[f.partner] = statistics.median(history)
-        median = medians[f.partner]
+        if key not in medians:
+            medians[key] = statistics.median(history)
+        median = medians[key]
         if median <= 0:
             continue
         per_month = float(f.value) / len(month_range(f.from_month, f.to_month))
@@ -47,7 +59,8 @@ def check_plausible(parsed: Parsed, figures: pd.DataFrame, name: str, accept: bo
         cause = ("likely kilograms entered as tonnes" if ratio > IMPLAUSIBLE_HIGH
                  else "likely tonnes entered as thousands of tonnes, or a partial figure")
         span = f.from_month if f.from_month == f.to_month else f"{f.from_month}..{f.to_month} (per month)"
-        text = (f"implausible: {f.value} t for {f.partner} in {span} is {ratio:.3g}x the median of its "
+        whose = "its" if key[0] == f.series else f"the {key[0]} series'"
+        text = (f"implausible: {f.value} t for {f.partner} in {span} is {ratio:.3g}x the median of {whose} "
                 f"{len(history)} reported monthly totals ({median:g} t), {cause}")
         if not accept:
             raise DataError(name, text + "; pass --accept-implausible if it is right", row=f.row, column="value")
@@ -55,12 +68,11 @@ def check_plausible(parsed: Parsed, figures: pd.DataFrame, name: str, accept: bo
     return warnings
 
 
-_KEY = ["from_month", "to_month", "partner", "measure"]
+_KEY = ["from_month", "to_month", "partner", "measure", "series"]
 
 
 def _by_key(frame: pd.DataFrame, wanted: set) -> dict[tuple, pd.DataFrame]:
-    """The main-series rows of ``frame`` grouped by figure key, for the keys in ``wanted`` only."""
-    frame = frame[frame.series == MAIN_SERIES]
+    """The rows of ``frame`` grouped by figure key (series included), for the keys in ``wanted`` only."""
     keys = list(zip(*(frame[c] for c in _KEY)))
     hit = [k in wanted for k in keys]
     frame = frame[hit]
@@ -79,12 +91,12 @@ def find_conflicts(parsed: Parsed, new_ids: dict[str, str], dataset, name: str, 
     source arriving after a newer one) it is refused unless ``prefer`` says which wins.
     The figures on file are grouped by key once (an index, not a scan per new figure).
     """
-    wanted = {(f.from_month, f.to_month, f.partner, f.measure) for f in parsed.figures}
+    wanted = {(f.from_month, f.to_month, f.partner, f.measure, f.series) for f in parsed.figures}
     existing = _by_key(dataset.figures, wanted)
     resolved = _by_key(dataset.resolutions, wanted) if existing else {}
     out, revisions = [], []
     for f in parsed.figures:
-        key = (f.from_month, f.to_month, f.partner, f.measure)
+        key = (f.from_month, f.to_month, f.partner, f.measure, f.series)
         same = existing.get(key)
         if same is None:
             continue
@@ -130,6 +142,6 @@ def find_conflicts(parsed: Parsed, new_ids: dict[str, str], dataset, name: str, 
         winner = sid if prefer == "new" else old.source_id
         loser = old.source_id if prefer == "new" else sid
         out.append({"from_month": f.from_month, "to_month": f.to_month, "partner": f.partner,
-                    "measure": f.measure, "winning_source_id": winner, "series": MAIN_SERIES,
+                    "measure": f.measure, "winning_source_id": winner, "series": f.series,
                     "note": f"magnet-import --prefer {prefer}: {winner} over {loser}"})
     return out, revisions

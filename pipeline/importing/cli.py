@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from helpers import paths
-from helpers.data import load_dataset
+from helpers.data import MAIN_SERIES, SERIES, load_dataset
 from helpers.errors import MagnetError, UsageError
 
 from .batch import import_file
@@ -49,8 +49,13 @@ def print_result(result, check: bool, source: str) -> None:
     for w in result.warnings:
         print(f"WARNING: {w}", file=sys.stderr)
     where = paths.relative(result.batch) if result.batch else "nothing written (--check)"
-    print(f"{'checked' if check else 'added'} {result.figures} figures for {_months_label(result.months)} "
+    scope = "" if result.series in ((), (MAIN_SERIES,)) else " of " + " and ".join(
+        f"{SERIES[s].tariff} ({SERIES[s].goods})" for s in result.series)
+    print(f"{'checked' if check else 'added'} {result.figures} figures{scope} for {_months_label(result.months)} "
           f"from {source}" + (f", {result.resolutions} resolution(s)" if result.resolutions else "") + f": {where}")
+    if MAIN_SERIES not in result.series:
+        print(f"note: none of these is {SERIES[MAIN_SERIES].tariff}, the series the reports follow; the "
+              "destinations report shows them beside it as a scope comparison")
 
 
 def main(argv: list[str] | None = None) -> int:

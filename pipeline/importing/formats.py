@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
-from helpers.data import MAIN_SERIES, check_header
+from helpers.data import HS6_SERIES, MAIN_SERIES, OTHER_METALS_SERIES, SERIES, check_header
 from helpers.errors import DataError, ParameterError
 from helpers.partners import resolve_partner
 from helpers.patterns import URL_RE
@@ -47,11 +47,14 @@ COMTRADE_RESIDUAL = {"97", "290", "292", "473", "492", "527", "568", "577", "636
 COMTRADE_SPECIAL = {"490": "TW"}
 
 CUSTOMS_REQUIRED = ("Date of data", "Trading partner", "Commodity code", "Quantity", "Unit")
-CUSTOMS_COMMODITY = "85051110"
+#: The China Customs commodity codes a query export may hold, and the series each goes to.
+CUSTOMS_COMMODITIES = {"85051110": MAIN_SERIES, "85051190": OTHER_METALS_SERIES}
+#: UN Comtrade's commodity: the HS subheading (6 digits; national tariff lines are not in Comtrade).
+COMTRADE_COMMODITY = "850511"
 CUSTOMS_URL = "http://stats.customs.gov.cn/indexEn"
 
 NEWS_REQUIRED = ("month", "partner", "measure", "value", "source_url", "published")
-NEWS_OPTIONAL = ("to_month", "approx", "outlet", "agency", "title", "note")
+NEWS_OPTIONAL = ("to_month", "approx", "outlet", "agency", "title", "note", "series")
 
 
 CUSTOMS_MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?(?:[-/.]\d{1,2})?$")
@@ -96,9 +99,9 @@ def parse_comtrade(header, rows, name, lookup, opts: Options, today: dt.date) ->
             what = {"M": "imports", "RX": "re-exports", "RM": "re-imports"}.get(flow, f"flow '{flow}'")
             raise DataError(name, f"flowCode '{flow}' is {what}, not exports (only flowCode X is accepted)",
                             row=line, column="flowCode")
-        if r["cmdCode"] != MAIN_SERIES:
-            raise DataError(name, f"commodity '{r['cmdCode']}' is not {MAIN_SERIES} (rare-earth permanent "
-                            "magnets)", row=line, column="cmdCode")
+        if r["cmdCode"] != COMTRADE_COMMODITY:
+            raise DataError(name, f"commodity '{r['cmdCode']}' is not {COMTRADE_COMMODITY} ({SERIES[HS6_SERIES].tariff}, "
+                            f"{SERIES[HS6_SERIES].goods})", row=line, column="cmdCode")
         for col, total in (("partner2Code", {"0", ""}), ("customsCode", {"C00", ""}), ("motCode", {"0", ""})):
             if r.get(col, "") not in total:
                 raise DataError(name, f"{col} '{r[col]}' is a breakdown; download totals (partner2Code 0, "
@@ -135,15 +138,15 @@ def parse_comtrade(header, rows, name, lookup, opts: Options, today: dt.date) ->
                             row=line, column="partnerCode")
         seen[key] = line
         figures.append(Figure(month, month, partner, "tonnes", tonnes_text(kg, "kg"), line, "file",
-                              note=f"UN Comtrade netWgt {format(kg, 'f')} kg"))
+                              note=f"UN Comtrade netWgt {format(kg, 'f')} kg", series=HS6_SERIES))
     months = sorted({f.to_month for f in figures})
     if not figures:
         raise DataError(name, "has no figures to add (every row was skipped)")
     url = opts.source_url or "https://comtradeapi.un.org/public/v1/preview/C/M/HS?" + urlencode(
-        {"reporterCode": 156, "period": ",".join(m.replace("-", "") for m in months), "cmdCode": MAIN_SERIES,
+        {"reporterCode": 156, "period": ",".join(m.replace("-", "") for m in months), "cmdCode": COMTRADE_COMMODITY,
          "flowCode": "X"})
     source = Source(outlet=opts.outlet or "UN Comtrade", agency=opts.agency or "UN Comtrade (China's GAC data)",
-                    title=opts.title or f"UN Comtrade: China's exports of HS {MAIN_SERIES} by partner, "
+                    title=opts.title or f"UN Comtrade: China's exports of HS {COMTRADE_COMMODITY} by partner, "
                     f"{_months_label(months)}", url=url, published=_need_published(opts, "comtrade"))
     return Parsed("comtrade", figures, {"file": source}, warnings)
 
@@ -167,8 +170,9 @@ def parse_customs(header, rows, name, lookup, opts: Options, today: dt.date) -> 
                                  "or imports; check the query and pass --flow export")
         if opts.flow != "export":
             raise ParameterError("--flow", opts.flow, "only exports are imported (--flow export)")
-    sums: dict[tuple[str, str], list] = {}
-    seen: dict[tuple[str, str, str], int] = {}
+    sums: dict[tuple[str, str, str], list] = {}
+    seen: dict[tuple[str, str, str, str], int] = {}
+    resolved: dict[str, str | None] = {}
     for line, raw in rows:
         r = {alias.get(k, k): v for k, v in raw.items()}
         if "Trade flow" in r:
@@ -183,10 +187,13 @@ def parse_customs(header, rows, name, lookup, opts: Options, today: dt.date) -> 
                             column=_orig(header, alias, "Date of data"))
         month = month_of(m.group(1), m.group(2), name, line, _orig(header, alias, "Date of data"), text, today)
         code = r["Commodity code"].replace(".", "").replace(" ", "")
-        if code != CUSTOMS_COMMODITY:
-            raise DataError(name, f"commodity '{r['Commodity code']}' is not {CUSTOMS_COMMODITY} (rare-earth "
-                            "permanent magnets)", row=line, column=_orig(header, alias, "Commodity code"))
-        partner = resolve_partner(r["Trading partner"], lookup)
+        if code not in CUSTOMS_COMMODITIES:
+            raise DataError(name, f"commodity '{r['Commodity code']}' is not one of " + ", ".join(
+                f"{c} ({SERIES[s].goods})" for c, s in CUSTOMS_COMMODITIES.items()), row=line,
+                column=_orig(header, alias, "Commodity code"))
+        if r["Trading partner"] not in resolved:   # once per partner, not once per row
+            resolved[r["Trading partner"]] = resolve_partner(r["Trading partner"], lookup)
+        partner = resolved[r["Trading partner"]]
         if partner is None:
             raise DataError(name, f"unknown partner '{r['Trading partner']}'; add an alias to "
                             "data/reference/partners.csv", row=line, column=_orig(header, alias, "Trading partner"))
@@ -201,22 +208,23 @@ def parse_customs(header, rows, name, lookup, opts: Options, today: dt.date) -> 
             raise DataError(name, f"unit '{r['Unit']}' is not a weight (kg or tonnes)", row=line,
                             column=_orig(header, alias, "Unit"))
         regime = r.get("Customs Regime code", "") or r.get("Customs Regime", "")
-        key = (month, partner, regime)
+        key = (month, partner, code, regime)
         if key in seen:
             raise DataError(name, f"duplicate row: {partner} in {month}" + (f", regime {regime}" if regime else "")
                             + f" already on row {seen[key]}", row=line, column=_orig(header, alias, "Trading partner"))
         seen[key] = line
         kg = qty * 1000 if unit_col == "t" else qty
-        entry = sums.setdefault((month, partner), [Decimal(0), line, 0])
+        entry = sums.setdefault((month, partner, code), [Decimal(0), line, 0])
         entry[0] += kg
         entry[2] += 1
     figures = []
-    for (month, partner), (kg, line, n) in sums.items():
+    for (month, partner, code), (kg, line, n) in sums.items():
         note = f"China Customs {format(kg, 'f')} kg" + (f", sum of {n} customs regimes" if n > 1 else "")
-        figures.append(Figure(month, month, partner, "tonnes", tonnes_text(kg, "kg"), line, "file", note=note))
+        figures.append(Figure(month, month, partner, "tonnes", tonnes_text(kg, "kg"), line, "file", note=note,
+                              series=CUSTOMS_COMMODITIES[code]))
     months = sorted({f.to_month for f in figures})
     source = Source(outlet=opts.outlet or "China Customs online query", agency=opts.agency or "GAC",
-                    title=opts.title or f"China Customs statistics: exports of {CUSTOMS_COMMODITY} by partner, "
+                    title=opts.title or f"China Customs statistics: exports of {', '.join(sorted({c for _, _, c in sums}))} by partner, "
                     f"{_months_label(months)}", url=opts.source_url or CUSTOMS_URL,
                     published=_need_published(opts, "customs"))
     return Parsed("customs", figures, {"file": source}, warnings)
@@ -264,7 +272,11 @@ def parse_news(header, rows, name, lookup, opts: Options, today: dt.date) -> Par
         if partner is None:
             raise DataError(name, f"unknown partner '{r['partner']}' (ISO 3166 code or country name; WLD or "
                             "World for all destinations)", row=line, column="partner")
-        key = (a, b, partner, measure)
+        series = r.get("series", "") or MAIN_SERIES
+        if series not in SERIES:
+            raise DataError(name, f"unknown series '{series}' (empty for GAC's rare-earth line, or one of "
+                            f"{', '.join(SERIES)})", row=line, column="series")
+        key = (a, b, partner, measure, series)
         if key in seen:
             raise DataError(name, f"duplicate row: {measure} of {partner} {a}..{b} already on row {seen[key]}",
                             row=line, column="value")
@@ -283,7 +295,7 @@ def parse_news(header, rows, name, lookup, opts: Options, today: dt.date) -> Par
         else:
             sources[url] = src
         figures.append(Figure(a, b, partner, measure, value, line, url, approx=approx,
-                              note=safe_text(r.get("note", ""))))
+                              note=safe_text(r.get("note", "")), series=series))
     return Parsed("news", figures, sources, [])
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpers.data import MAIN_SERIES
+
 
 @dataclass
 class Figure:
@@ -19,6 +21,7 @@ class Figure:
     source_key: str      #: which :class:`Source` of the file reported it
     approx: str = ""
     note: str = ""
+    series: str = MAIN_SERIES  #: the scope it counts (helpers.data.SERIES)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class ImportResult:
     months: list[str]
     warnings: list[str]
     latest_month: str | None = None  #: the latest month with data once the batch is in (None for a dry run)
+    series: tuple[str, ...] = ()     #: the series (scopes) of the figures, in helpers.data.SERIES order
 
 
 @dataclass
