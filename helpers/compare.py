@@ -218,6 +218,34 @@ def top_destinations(dataset: Dataset, month: str, n: int = 10) -> pd.DataFrame:
                                        "share_low", "share_high", "previous_rank", "rank_change"])
 
 
+def top_destinations_view(top: pd.DataFrame) -> pd.DataFrame:
+    """:func:`top_destinations` for readers: rank, destination, tonnes (range if derived), share, rank change."""
+    from .text import fmt_share
+
+    def tonnes(r) -> str:
+        if r.status == "reported":
+            return f"{r.tonnes:,.0f}"
+        return f"{r.tonnes:,.0f} ({r.low:,.0f}–{r.high:,.0f}, derived)" if round(r.low) != round(r.high) else \
+            f"{r.tonnes:,.0f} (derived)"
+
+    def moved(r) -> str:
+        if math.isnan(r["rank"]):
+            return ""
+        if math.isnan(r.previous_rank):
+            return "no figure the month before"
+        d = int(r.rank_change)
+        return "unchanged" if d == 0 else f"up {d}" if d > 0 else f"down {-d}"
+
+    return pd.DataFrame({
+        "Rank": ["" if math.isnan(r) else str(int(r)) for r in top["rank"]],
+        "Destination": list(top.name),
+        "Tonnes": [tonnes(r) for r in top.itertuples()],
+        "Share of total": ["" if math.isnan(p) else fmt_share(p, lo, hi)
+                           for p, lo, hi in zip(top.share_pct, top.share_low, top.share_high)],
+        "Rank on the month before": [moved(r) for _, r in top.iterrows()],
+    })
+
+
 def top_destination_codes(dataset: Dataset, month: str, n: int = 10) -> list[str]:
     """The codes of :func:`top_destinations` (without the rest of the world)."""
     return [e.key[0] for e in _countries_by_month(dataset).get(month, [])[:n]]
@@ -353,9 +381,17 @@ def provenance_table(dataset: Dataset, partner: str = TOTAL, start: str = "2024-
         out[name] = ["" if math.isnan(x) else f"{x:+.1f}%".replace("-", "−") for x in df[col]]
     if "share_pct" in df:
         out["Share of total"] = ["" if math.isnan(x) else f"{x:.1f}%" for x in df.share_pct]
+    revised = {r["from_month"]: r for r in derive(dataset).revisions
+               if r["partner"] == partner and r["measure"] == "tonnes" and r["from_month"] == r["to_month"]}
+
+    def note(month: str) -> str:
+        r = revised.get(month)
+        return "" if r is None else (f"; revised: first published as {r['first_value']:,g} t ({r['first_sources']}, "
+                                     f"{r['first_published']})")
+
     out["Provenance"] = [("not reported, and not derivable" if s == "missing" else
-                          f"reported ({src.replace(';', ', ')})" if s == "reported" else f"derived: {meth}")
-                         for s, src, meth in zip(df.status, df.sources, df.method)]
+                          f"reported ({src.replace(';', ', ')})" if s == "reported" else f"derived: {meth}") + note(m)
+                         for s, src, meth, m in zip(df.status, df.sources, df.method, df.month)]
     return out
 
 
@@ -407,3 +443,73 @@ def revisions(dataset: Dataset) -> pd.DataFrame:
                      "Latest": f"{r['latest_value']:,g} {unit} ({r['latest_sources']}, {r['latest_published']})",
                      "Revision": f"{r['latest_value'] - r['first_value']:+,g}".replace("-", "−")})
     return pd.DataFrame(rows, columns=["Figure", "Measure", "First published", "Latest", "Revision"])
+
+
+# --------------------------------------------------------------------------- scopes
+
+
+def other_scope_figures(dataset: Dataset, series: str, partner: str = TOTAL) -> dict[str, pd.Series]:
+    """``{month: figure row}`` of the monthly tonnages of another series (``hs:850511``,
+    ``cn:85051190``) for ``partner``: per month the latest published, then the most precise."""
+    from .data import published_date
+
+    f = dataset.figures
+    f = f[(f.series == series) & (f.partner == partner) & (f.measure == "tonnes") & (f.from_month == f.to_month)]
+    if f.empty:
+        return {}
+    pub = dict(zip(dataset.sources.source_id, dataset.sources.published.map(published_date)))
+    f = f.assign(_pub=f.source_id.map(pub)).sort_values(["_pub", "half_width"], ascending=[False, True])
+    return {m: g.iloc[0] for m, g in f.groupby("to_month", sort=True)}
+
+
+def scope_comparison(dataset: Dataset, partners, start: str, end: str) -> pd.DataFrame:
+    """The rare-earth line beside the wider scopes, for every month and partner with a figure of one.
+
+    One row per (partner, month) where UN Comtrade's HS 8505.11 (all metal permanent magnets)
+    or China's 8505.11.90 (magnets of other metals) has a tonnage: ``partner``, ``month``,
+    ``rare_earth`` (the story's estimate, or None), ``hs6`` and ``other`` (figure rows, or
+    None), and ``other_high`` / ``other_low``: what the other metals can be, as the
+    reported 8505.11.90 tonnage or else as HS-6 minus the rare-earth line with the rounding
+    of both (NaN when neither is known). A comparison of scopes, never a corroboration:
+    ``consistent`` is False where HS-6 is below the rare-earth line (two releases of the data
+    that differ). Empty when no other scope is on file.
+    """
+    from .data import HS6_SERIES, OTHER_METALS_SERIES
+
+    rows = []
+    for p in partners:
+        hs6 = other_scope_figures(dataset, HS6_SERIES, p)
+        other = other_scope_figures(dataset, OTHER_METALS_SERIES, p)
+        for m in sorted(set(hs6) | set(other)):
+            if not start <= m <= end:
+                continue
+            re_ = estimate(dataset, p, m)
+            h, o = hs6.get(m), other.get(m)
+            lo = hi = math.nan
+            if o is not None:
+                lo, hi = o.value - o.half_width, o.value + o.half_width
+            elif h is not None and re_ is not None:
+                lo, hi = max(0.0, h.value - h.half_width - re_.high), max(0.0, h.value + h.half_width - re_.low)
+            consistent = h is None or re_ is None or h.value + h.half_width >= re_.low
+            rows.append(dict(partner=p, month=m, rare_earth=re_, hs6=h, other=o, other_low=lo, other_high=hi,
+                             consistent=consistent))
+    return pd.DataFrame(rows, columns=["partner", "month", "rare_earth", "hs6", "other", "other_low", "other_high",
+                                       "consistent"])
+
+
+def scope_view(cmp: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """:func:`scope_comparison` for readers: tonnes of each scope, with their sources."""
+    def t(row) -> str:
+        return "" if row is None else f"{fmt_t(row.value)[:-2]} ({row.source_id})"
+
+    out = pd.DataFrame({
+        "Destination": [dataset.partner_name(p) for p in cmp.partner],
+        "Month": [pd.Timestamp(m + "-01").strftime("%b %Y") for m in cmp.month],
+        "Rare-earth magnets, 8505.11.10 (t)": [
+            "not known" if e is None else f"{e.value:,.0f} ({', '.join(source_ids(e.sources))})" for e in cmp.rare_earth],
+        "All metal magnets, HS 8505.11 (t)": [t(h) for h in cmp.hs6],
+        "Other metal magnets (t)": [
+            t(o) if o is not None else "" if math.isnan(hi) else f"at most {math.ceil(hi):,}" if c
+            else "HS-6 below the rare-earth line: the releases differ"
+            for o, hi, c in zip(cmp.other, cmp.other_high, cmp.consistent)]})
+    return out

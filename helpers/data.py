@@ -49,8 +49,8 @@ SERIES: dict[str, Scope] = {s.code: s for s in (
           "China's General Administration of Customs (GAC)"),
     Scope("cn:85051190", "China's tariff line 8505.11.90", "permanent magnets of other metals",
           "China's General Administration of Customs (GAC)"),
-    Scope("hs:850511", "HS subheading 8505.11", "permanent magnets of metal (all metals: China's 8505.11.10 "
-          "and 8505.11.90 together)", "UN Comtrade, from China's customs data"),
+    Scope("hs:850511", "HS subheading 8505.11", "permanent magnets of metal, rare-earth and other metals together",
+          "UN Comtrade, from China's customs data"),
     Scope("adamas:magnets+alloys", "no tariff line", "rare-earth magnets and magnet alloys",
           "Adamas Intelligence"),
 )}

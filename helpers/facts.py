@@ -374,7 +374,7 @@ def rank_history(dataset: Dataset, partner: str, end: str) -> Fact:
         return plain(f"{partner} ranks", "No ranking of destinations was reported up to this edition.",
                      status="missing")
     parts = [f"{text.month_name(r.month)}: " + (f"number {int(r.rank)} of the top {r.of}" if pd.notna(r.rank)
-                                                else f"not in the top {r.of}") + f" ({r.source_id})"
+                                                else f"not in the top {r.of}") + f" ({text.fmt_sources(r.source_id)})"
              for r in ranks.itertuples()]
     return plain(f"{partner} ranks", "; ".join(parts) + ".")
 
@@ -442,3 +442,32 @@ def revised(dataset: Dataset) -> Fact:
                      value=0.0)
     return plain("revisions", f"{n} figure(s) on file were revised by a later publication; the latest vintage "
                  "is used throughout this report, and each revision is listed below.", value=float(n))
+
+
+def scope(dataset: Dataset, partners, start: str, end: str) -> Fact:
+    """What the figures count, and the wider scopes beside the rare-earth line where any is on file
+    (words, not a value: an edition's "what's new" lists the values, not this sentence)."""
+    from .data import HS6_SERIES, MAIN_SERIES, OTHER_METALS_SERIES, SERIES
+
+    line, hs6, other = SERIES[MAIN_SERIES], SERIES[HS6_SERIES], SERIES[OTHER_METALS_SERIES]
+    head = f"Every tonnage in this report is {line.tariff}, {line.goods}."
+    cmp = compare.scope_comparison(dataset, partners, start, end)
+    if cmp.empty:
+        return plain("scope", f"{head} No figure of the wider {hs6.tariff} ({hs6.goods}, as UN "
+                     f"Comtrade publishes China's exports) or of {other.tariff} ({other.goods}) is on file for "
+                     f"{text.span_name(start, end)}, so there is no scope comparison to show.", status="missing")
+    first = cmp[cmp.partner == list(partners)[0]]   # the report's own destination, when it has a wider scope
+    last = (first if len(first) else cmp).iloc[-1]
+    name = text.in_sentence(dataset.partner_name(last.partner))
+    what = (f"In {text.month_name(last.month)}, exports to {name} were "
+            + (f"{text.fmt_t(last.hs6.value)} of all metal magnets ({last.hs6.source_id}) against " if last.hs6 is not None
+               else "")
+            + ("an unknown tonnage of rare-earth magnets" if last.rare_earth is None
+               else f"{text.fmt_t(last.rare_earth.value)} of rare-earth magnets")
+            + ("" if math.isnan(last.other_high) else
+               f": other metal magnets {'were ' + text.fmt_t(last.other.value) if last.other is not None else 'at most ' + text.fmt_t(math.ceil(last.other_high))}")
+            + ".")
+    sources = tuple(sorted({r.source_id for r in list(cmp.hs6) + list(cmp.other) if r is not None}))
+    return plain("scope", f"{head} For {len(cmp)} destination-month(s) a wider scope is on file too; the table "
+                 "sets them side by side. The difference is magnets of other metals: a comparison of scopes, "
+                 f"never a check of the rare-earth figures. {what}", sources=sources)

@@ -65,8 +65,8 @@ def month_mid(month: str) -> pd.Timestamp:
     return pd.Timestamp(month + "-01") + pd.Timedelta(days=14)
 
 
-def _thousands(ax) -> None:
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+def _thousands(ax, axis: str = "y") -> None:
+    getattr(ax, f"{axis}axis").set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
 
 
 def _time_axis(ax, start: str, end: str) -> None:
@@ -268,6 +268,35 @@ def plot_partner_vs_total(dataset: Dataset, partner: str, start: str = "2024-01"
         alt += (f" Lower panel: {name}'s share of all destinations, known for {len(share)} month(s), from "
                 f"{lo.share_pct:.1f}% ({lo.month}) to {hi.share_pct:.1f}% ({hi.month}).")
     fig.alt_text = alt
+    return fig
+
+
+def plot_top_destinations(top: pd.DataFrame, month_label: str, highlight: str | None = None) -> plt.Figure:
+    """Horizontal bars of :func:`helpers.compare.top_destinations`: the largest destinations of a
+    month, largest on top, then the rest of the world; derived values hatched with their range."""
+    n = len(top)
+    fig, ax = plt.subplots(figsize=(9, 0.42 * n + 1.3))
+    y = list(range(n))[::-1]
+    for yi, r in zip(y, top.itertuples()):
+        rest = not r.partner
+        color = PALETTE["missing"] if rest else PALETTE["focus"] if r.partner == highlight else PALETTE["total"]
+        derived = r.status == "derived"
+        ax.barh(yi, r.tonnes, color="white" if derived else color, edgecolor=color,
+                hatch=DERIVED_HATCH if derived else None, lw=1.2, height=0.7)
+        if derived and r.high > r.low:
+            ax.errorbar(r.tonnes, yi, xerr=[[r.tonnes - r.low], [r.high - r.tonnes]], color="#333333", lw=1, capsize=3)
+        share = "" if pd.isna(r.share_pct) else f"  {r.share_pct:.1f}%"
+        ax.text(r.high if derived else r.tonnes, yi, f" {r.tonnes:,.0f} t{share}", va="center", fontsize=8)
+    ax.set_yticks(y, list(top.name))
+    ax.set_xlabel(f"Exports ({UNIT})")
+    _thousands(ax, "x")
+    ax.set_xlim(0, max(top.high.max(), top.tonnes.max()) * 1.22 if n else 1)
+    ax.grid(axis="y", visible=False)
+    ax.set_title(f"The largest destinations with a known tonnage, {month_label}", loc="left")
+    fig.tight_layout()
+    listed = "; ".join(f"{r.name} {r.tonnes:,.0f} t" + ("" if pd.isna(r.share_pct) else f" ({r.share_pct:.1f}%)")
+                       for r in top.itertuples())
+    fig.alt_text = f"Horizontal bar chart of exports by destination in {month_label}, largest first: {listed}."
     return fig
 
 

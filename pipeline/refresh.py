@@ -42,8 +42,10 @@ def strip_run_metadata(path: Path) -> None:
 
 def refresh_notebook(path: Path) -> None:
     """Execute one notebook in place with its default parameters, from ``notebooks/``."""
+    from .kernels import ipc_kernel_manager
+
     papermill.execute_notebook(str(path), str(path), cwd=str(paths.NOTEBOOKS), kernel_name=KERNEL,
-                               progress_bar=False)
+                               progress_bar=False, kernel_manager_class=ipc_kernel_manager())
     strip_run_metadata(path)
 
 

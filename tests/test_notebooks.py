@@ -53,10 +53,13 @@ def _execute(name: str, notebook: str, parameters: dict, out_dir: str) -> dict:
     prepared = f"{out_dir}/{name}.input.ipynb"
     nbformat.write(source, prepared)
     result = {"ename": None, "evalue": None, "exec_count": None, "text": ""}
-    for attempt in (1, 2):  # a kernel can fail to start when two grab ports at once: retry once
+    from pipeline.kernels import ipc_kernel_manager
+
+    for attempt in (1, 2):  # a kernel that dies while starting: retry once (ipc sockets: no port to race for)
         try:
-            papermill.execute_notebook(prepared, out, parameters=parameters,
-                                       cwd=str(paths.NOTEBOOKS), kernel_name="python3", progress_bar=False)
+            papermill.execute_notebook(prepared, out, parameters=parameters, cwd=str(paths.NOTEBOOKS),
+                                       kernel_name="python3", progress_bar=False,
+                                       kernel_manager_class=ipc_kernel_manager())
         except papermill.PapermillExecutionError as exc:
             result.update(ename=exc.ename, evalue=exc.evalue, exec_count=exc.exec_count)
         except RuntimeError as exc:

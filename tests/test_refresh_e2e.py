@@ -95,3 +95,29 @@ def test_a_new_month_reaches_the_main_report_with_no_code_change(project):
     # and the edition says so: what's new since the last edition
     assert "Latest: January 2026" in html and "New month(s): January 2026" in text
     assert "No anchor" not in (project / "reports" / "main-latest.log").read_text(encoding="utf-8")
+
+
+def test_a_comtrade_month_shows_as_a_scope_comparison_in_the_destinations_report(project):
+    """UN Comtrade's HS 8505.11 for a month on file: the destinations report sets it beside the
+    rare-earth line ("other metal magnets: at most …"), and the story's figures do not move."""
+    (project / "reports.yaml").write_text(
+        "reports:\n  - name: dest-us\n    notebook: notebooks/02_destinations.ipynb\n"
+        "    parameters: {partner: US, as_of: \"2025-06\", start: \"2025-01\"}\n", encoding="utf-8")
+    build(project)
+    before = (project / "reports" / "dest-us.html").read_text(encoding="utf-8")
+    assert "no scope comparison to show" in before
+    june = project / "comtrade-2025-06.csv"   # June 2025: the world 3,401 t of all metals, the US 400 t
+    june.write_text((FIX / "comtrade-2026-01.csv").read_text(encoding="utf-8").replace("202601", "202506")
+                    .replace(",2026,1,", ",2025,6,").replace("5812345,5812345", "3401000,3401000")
+                    .replace("601234,601234", "400000,400000"), encoding="utf-8")
+    out = command(project, "magnet-import", str(june), "--published", "2026-03-15")
+    assert out.returncode == 0, out.stderr
+    build(project)
+    html = (project / "reports" / "dest-us.html").read_text(encoding="utf-8")
+    assert "no scope comparison to show" not in html
+    assert "All metal magnets, HS 8505.11 (t)" in html and "at most 214" in html      # 3,401 − 3,188 (world)
+    assert "at most 48" in html                                                        # 400 − 353 (the US)
+    assert ("In June 2025, exports to the United States were 400 t of all metal magnets (S76) against 353 t of "
+            "rare-earth magnets: other metal magnets at most 48 t.") in html
+    for text in ("353", "3,188"):   # the rare-earth figures are unchanged
+        assert text in html

@@ -129,3 +129,9 @@ def test_a_later_publication_is_a_revision_and_as_known_on_gives_the_earlier_vin
     table = compare.revisions(revised)
     assert len(table) == 1 and "3,188 t (S1" in table.iloc[0]["First published"]
     assert "3,250 t (S900, 2025-09-01)" in table.iloc[0]["Latest"] and table.iloc[0]["Revision"] == "+62"
+    month_table = compare.provenance_table(revised, "WLD", "2025-05", "2025-07").set_index("Month")
+    assert month_table.loc["Jun 2025", "Provenance"].startswith("reported (S900)")
+    assert "revised: first published as 3,188 t (S1" in month_table.loc["Jun 2025", "Provenance"]
+    assert "revised" not in month_table.loc["May 2025", "Provenance"]
+    assert "revised" not in compare.provenance_table(revised.known_on("2025-08-01"), "WLD", "2025-06", "2025-06"
+                                                     ).iloc[0]["Provenance"]

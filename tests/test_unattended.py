@@ -272,6 +272,8 @@ def test_bad_parameters_fail_only_their_reports_before_any_kernel(published, dra
          "parameters": {"partner": "US", "as_of": "2019-01"}},
         {"name": "nowhere", "notebook": str(ROOT / "notebooks/02_destinations.ipynb"),
          "parameters": {"partner": "Atlantis"}},
+        {"name": "ranked", "notebook": str(ROOT / "notebooks/02_destinations.ipynb"),
+         "parameters": {"partner": "Mexico"}},   # only ever ranked: no tonnage to show
         {"name": "draft", "notebook": str(ROOT / "notebooks/03_claims_check.ipynb"),
          "parameters": {"claims_file": str(draft_claims)}},
         {"name": "misspelt", "notebook": str(ROOT / "notebooks/03_claims_check.ipynb"),
@@ -282,15 +284,16 @@ def test_bad_parameters_fail_only_their_reports_before_any_kernel(published, dra
     proc = run_build("--config", config, "--output-dir", out)
     assert proc.returncode == 1
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 4, proc.stderr
+    assert len(errors) == 5, proc.stderr
     by = {re.match(r"error: report '([^']+)'", e).group(1): e for e in errors}
     assert "parameter 'as_of' = '2019-01' is not allowed" in by["early"]
     assert "parameter 'partner' = 'Atlantis'" in by["nowhere"]
+    assert "Mexico is only ever ranked, with no tonnage to show" in by["ranked"]
     assert "no recorded checksum" in by["draft"]
     assert "stated_vlaue; allowed: 12 columns (claim_id, claim, kind, …)" in by["misspelt"]
     assert not any(e.endswith("…") and not e.endswith(" …") for e in errors), "nothing cut mid-word"
     assert "1 built" in proc.stdout and "still builds" in (out / "alpha.html").read_text()
-    for name in ("early", "nowhere", "draft", "misspelt"):
+    for name in ("early", "nowhere", "ranked", "draft", "misspelt"):
         assert not (out / f"{name}.html").exists()
         assert "pre-flight" in (out / ".state" / f"{name}.failed.log").read_text()
     assert not (out / ".staging").exists()
