@@ -375,7 +375,7 @@ def provenance_table(dataset: Dataset, partner: str = TOTAL, start: str = "2024-
     out = pd.DataFrame({"Month": [pd.Timestamp(m + "-01").strftime("%b %Y") for m in df.month]})
     out["Tonnes"] = [("not reported" if s == "missing" else f"{t:,.0f}" if s == "derived" else fmt_t(t)[:-2])
                      for t, s in zip(df.tonnes, df.status)]
-    out["Range (t)"] = [f"{lo:,.0f}–{hi:,.0f}" if s == "derived" else "" for lo, hi, s in
+    out["Range (t)"] = [f"{lo:,.0f}–{hi:,.0f}" if s == "derived" and round(lo) != round(hi) else "" for lo, hi, s in
                         zip(df.low, df.high, df.status)]
     for col, name in (("mom_pct", "m/m"), ("yoy_pct", "y/y")):
         out[name] = ["" if math.isnan(x) else f"{x:+.1f}%".replace("-", "−") for x in df[col]]

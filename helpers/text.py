@@ -69,6 +69,8 @@ def describe_estimate(e) -> str:
         return "not reported"
     if e.status == "reported":
         return fmt_t(round(e.value, 2))
+    if round(e.low) == round(e.high):   # the rounding moves it by less than a tonne: no range to show
+        return f"{e.value:,.0f} t (derived)"
     return f"{e.value:,.0f} t (derived; {e.low:,.0f} t to {e.high:,.0f} t)"
 
 
