@@ -154,8 +154,9 @@ def render_html(nb, meta: dict, sources: list[dict]) -> str:
     magnet = dict(meta, sources=[] if _has_sources_section(nb) else cited_sources(nb, sources))
     body, _ = exporter().from_notebook_node(nb, resources={"magnet": magnet})
     body = insert_edition(body, edition, meta.get("news"))
-    body = keep_headings_with_content(slug_anchors(body))
-    body = insert_toc(body)
+    # the contents go in before the heading blocks are wrapped: inside the first block they would be
+    # kept on one page with it, leaving the first page half empty
+    body = keep_headings_with_content(insert_toc(slug_anchors(body)))
     bad = EXTERNAL_RE.search(body)
     if bad:
         raise BuildError(f"report '{meta['name']}': the HTML would load an external resource "
