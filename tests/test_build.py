@@ -175,6 +175,22 @@ def test_contents_come_after_the_introduction():
     assert '<a href="#One">One</a>' in out and '<a href="#Sub">Sub</a>' in out
 
 
+def test_the_contents_are_not_kept_together_with_the_first_section():
+    """A heading cell and the cell after it are one unbreakable block; the contents must stay outside
+    it, or the block with the contents moves to page 2 and leaves the first page half empty."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title\n\nIntro."), nbformat.v4.new_markdown_cell("## At a glance"),
+        nbformat.v4.new_markdown_cell("The summary."), nbformat.v4.new_markdown_cell("## Then\n\nMore.")])
+    meta = {"name": "t", "title": "T", "built": "now", "commit": "abc", "data_checksum": "0" * 64,
+            "notebook": "x.ipynb", "parameters": {}}
+    body = render.render_html(nb, meta, [])
+    nav = body.index('<nav class="report-toc"')
+    block = body.index('<div class="keep-together">')
+    assert nav < block and body.index("</nav>") < block
+
+
 @pytest.mark.slow
 def test_pdf_has_the_content_and_page_numbers(built_fixture_reports):
     from pypdf import PdfReader
