@@ -27,17 +27,15 @@ from helpers import paths
 from helpers.errors import BuildError, MagnetError, listing
 from helpers.patterns import DATE_RE, MONTH_RE
 
-from .kernels import warm_kernels
 from . import checks
-from .publish import git_commit, publish, unlisted, write_atomic, write_index
+from .publish import publish, unlisted, write_atomic, write_index
 from .publish import prune as prune_reports
-from .render import exporter, one_line
-from . import provenance
-from .editions import edition_label
-from .executors import EXECUTORS, ExecutorSpec, run_jobs
+from .render import one_line
+from .executors import EXECUTORS, ExecutorSpec
 from .reportset import LATEST, Report, expand_sweeps, load_report_set, resolve_parameters
 from .staleness import STATE_VERSION, input_hash, is_up_to_date, read_state, shared_inputs_hash
-from .worker import build_one
+# What only building a report needs (the worker, warm kernels, provenance, editions) is imported
+# when there is a report to build: a no-op build imports none of it.
 
 
 @dataclass
@@ -123,6 +121,8 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
                 # The kernel zygote starts first: it imports while this process checks. It starts no
                 # kernel until a report asks for one, after every check passed.
                 # (remote workers cannot reach this machine's zygote: they start their kernels cold)
+                from .kernels import warm_kernels
+
                 warm_here = warm and not (executor and executor.remote)
                 kernel_name = (stack.enter_context(warm_kernels(staging / "zygote")) if warm_here
                                else (lambda: "python3"))
@@ -289,6 +289,13 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
         importlib.import_module(heavy)
     from tqdm import tqdm
 
+    from . import provenance
+    from .editions import edition_label
+    from .executors import run_jobs
+    from .publish import git_commit
+    from .render import exporter
+    from .worker import build_one
+
     # The kernel must be this environment's: put its kernelspecs first.
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
@@ -398,7 +405,9 @@ def _main(args) -> int:
         if args.jobs is not None and args.jobs < 1:
             raise BuildError(f"--jobs {args.jobs}: needs at least 1 worker")
         spec = ExecutorSpec(args.executor, args.scheduler)
-        reports = expand_sweeps(load_report_set(args.config), as_of=args.as_of)
+        out_dir = Path(args.output_dir or paths.REPORTS)
+        reports = expand_sweeps(load_report_set(args.config), as_of=args.as_of,
+                                cache=out_dir / ".state" / "sweeps.json")
         if args.as_known_on is not None:
             reports = with_known_on(reports, args.as_known_on)
         selected = reports
