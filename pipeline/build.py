@@ -80,6 +80,13 @@ def _lock(out_dir: Path, timeout: float):
     return lock
 
 
+def _without_iri_grammar() -> None:
+    """jsonschema (under nbformat, under papermill) compiles an IRI grammar at import when
+    rfc3987_syntax is installed: 1.3 s for a format check notebooks never use, so the build does
+    without it. Called before anything imports papermill or nbformat (resolve_parameters does)."""
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = False,
           jobs: int | None = None, as_of: str | None = None, index_reports: list[Report] | None = None,
           lock_timeout: float = 3600, progress: bool | None = None, warm: bool = True,
@@ -108,6 +115,7 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
         done = [r.name for r in reports if r not in todo]
         built, failed = [], []
         if todo or as_of is not None:
+            _without_iri_grammar()
             from helpers.data import load_dataset
 
             dataset = load_dataset()
@@ -257,6 +265,7 @@ def with_known_on(reports: list[Report], date: str) -> list[Report]:
     """Every report whose notebook declares ``as_known_on`` gets ``date`` (``--as-known-on``)."""
     import dataclasses
 
+    _without_iri_grammar()
     import papermill as pm
 
     if date and not (DATE_RE.match(date) and len(date) == 10):
@@ -281,10 +290,8 @@ def _remove_staging(staging: Path) -> None:
 
 def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, dataset, params,
                 executor: ExecutorSpec | None = None) -> tuple[list, list]:
-    # Heavy imports only now (and before forking, so every worker inherits them). jsonschema
-    # (under nbformat) compiles an IRI grammar at import when rfc3987_syntax is installed:
-    # 1.3 s for a format check notebooks never use, so this process does without it.
-    sys.modules.setdefault("rfc3987_syntax", None)
+    # Heavy imports only now (and before forking, so every worker inherits them).
+    _without_iri_grammar()
     for heavy in ("papermill", "weasyprint"):  # imported once here, inherited by every forked worker
         importlib.import_module(heavy)
     from tqdm import tqdm
