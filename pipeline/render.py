@@ -19,6 +19,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "magnet"
 #: Cells that never appear in a report.
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell", "hide-cell"}
+#: A maximal run of word characters and '-' (a source id is cited when it is one: :func:`cited_sources`).
+WORD_RUN_RE = re.compile(r"[\w-]+")
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 EXTERNAL_RE = re.compile(r"""<script[^>]*\ssrc=|<link[^>]*\shref=["']?(https?:)?//|<img[^>]*\ssrc=["']?(https?:)?//"""
                          r"""|@import\s+url\(\s*["']?(https?:)?//|url\(\s*["']?(https?:)?//""", re.I)
@@ -88,7 +90,21 @@ def cited_sources(nb, sources: list[dict]) -> list[dict]:
     text = "\n".join([c.source for c in nb.cells] + [
         str(o.get("data", {}).get(m, "")) + str(o.get("text", ""))
         for c in nb.cells for o in c.get("outputs", []) for m in ("text/html", "text/markdown", "text/plain")])
-    cited = [s for s in sources if re.search(rf"(?<![\w-]){re.escape(s['source_id'])}(?![\w-])", text)]
+    # An id made of word characters and '-' is cited when it is a whole run of them in the text (what
+    # the pattern below matches): one pass over the text for every such id, not one search per source
+    # (the outputs hold the figures' base64 PNGs: a few hundred kB per report).
+    runs = None
+    cited = []
+    for s in sources:
+        sid = s["source_id"]
+        if WORD_RUN_RE.fullmatch(sid):
+            if runs is None:
+                runs = set(WORD_RUN_RE.findall(text))
+            found = sid in runs
+        else:
+            found = re.search(rf"(?<![\w-]){re.escape(sid)}(?![\w-])", text) is not None
+        if found:
+            cited.append(s)
     return cited or sources
 
 

@@ -304,6 +304,10 @@ def test_sources_section_lists_the_sources_the_report_cites():
     assert [s["source_id"] for s in cited_sources(nb, sources)] == ["S2", "S29"]
     # a report that cites none lists them all rather than none
     assert cited_sources(nbformat.v4.new_notebook(), sources) == sources
+    # ids are whole runs of word characters and '-': not inside a longer id, nor next to a '-'
+    others = [{"source_id": i} for i in ("R-1", "R", "1", "a.b", "ü2")]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("See R-1 and a.b, not R-12, X-1 or xü2.")])
+    assert [s["source_id"] for s in cited_sources(nb, others)] == ["R-1", "a.b"]
 
 
 def test_staleness_depends_on_the_library_data_and_templates_not_on_the_pipeline():
