@@ -114,26 +114,27 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
         todo = [r for r in reports if force or not is_up_to_date(r, out_dir, digests[r.name])]
         done = [r.name for r in reports if r not in todo]
         built, failed = [], []
-        if todo or as_of is not None:
-            _without_iri_grammar()
-            from helpers.data import load_dataset
-
-            dataset = load_dataset()
-            checks.as_of(as_of, dataset)
         with contextlib.ExitStack() as stack:
             kernel_name = staging = None
             if todo:
                 staging = out_dir / ".staging" / f"{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
                 staging.mkdir(parents=True)
                 stack.callback(_remove_staging, staging)
-                # The kernel zygote starts first: it imports while this process checks. It starts no
-                # kernel until a report asks for one, after every check passed.
-                # (remote workers cannot reach this machine's zygote: they start their kernels cold)
+                # The kernel zygote starts first: it imports (and loads the data) while this process
+                # loads the data and checks. It starts no kernel until a report asks for one, after
+                # every check passed. (remote workers cannot reach this machine's zygote: they start
+                # their kernels cold)
                 from .kernels import warm_kernels
 
                 warm_here = warm and not (executor and executor.remote)
                 kernel_name = (stack.enter_context(warm_kernels(staging / "zygote")) if warm_here
                                else (lambda: "python3"))
+            if todo or as_of is not None:
+                _without_iri_grammar()
+                from helpers.data import load_dataset
+
+                dataset = load_dataset()
+                checks.as_of(as_of, dataset)
             if todo:
                 # unknown parameter names: the set itself is wrong, nothing runs
                 params = {r.name: resolve_parameters(r, dataset.latest_month, as_of) for r in todo}
