@@ -396,3 +396,19 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(tmp_path):
     # every report names its versions and the lock it was built from
     for name in ("python", "pandas", "matplotlib", "papermill", "nbconvert", "weasyprint", "lock"):
         assert f"{name} " in html.split("Versions:")[1].split("</p>")[0]
+
+
+def test_a_pdf_does_not_depend_on_the_reports_printed_before_it(tmp_path):
+    """Reports share WeasyPrint's font configuration within a worker: the PDFs stay byte-identical."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    from pipeline.render import render_pdf
+
+    first = "<html><body><h1>First</h1><p>Mono <code>x = 1</code> and <b>bold</b> text.</p></body></html>"
+    second = "<html><body><h1>Second — ünïcode</h1><p><i>Italic</i> text, 3,188 t.</p></body></html>"
+    render_pdf(first, tmp_path / "first.pdf")
+    render_pdf(second, tmp_path / "second.pdf")
+    alone = HTML(string=second, base_url=str(tmp_path) + "/",
+                 url_fetcher=URLFetcher(allowed_protocols={"data", "file"})).write_pdf()
+    assert (tmp_path / "second.pdf").read_bytes() == alone
