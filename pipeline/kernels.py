@@ -251,6 +251,13 @@ def ipc_kernel_manager():
         def _client_factory_default(self):
             return ready_client()
 
+        @property
+        def ipykernel(self) -> bool:
+            # The warm kernel is an IPython kernel too: nbclient then keeps its history in memory
+            # (--HistoryManager.hist_file=:memory:), as for the usual python3 kernel, instead of
+            # every cell of every report going to the user's ~/.ipython history database.
+            return self.kernel_name == WARM_KERNEL or super().ipykernel
+
         async def _async_finish_shutdown(self, waittime=None, pollinterval=0.01, restart=False):
             # jupyter_client checks every 0.1 s whether the kernel has exited after its shutdown_request
             return await super()._async_finish_shutdown(waittime, pollinterval, restart)
