@@ -428,7 +428,7 @@ def _main(args) -> int:
         spec = ExecutorSpec(args.executor, args.scheduler)
         out_dir = Path(args.output_dir or paths.REPORTS)
         reports = expand_sweeps(load_report_set(args.config), as_of=args.as_of,
-                                cache=out_dir / ".state" / "sweeps.json")
+                                cache=out_dir / ".state" / "sweeps.cache")
         if args.as_known_on is not None:
             reports = with_known_on(reports, args.as_known_on)
         selected = reports

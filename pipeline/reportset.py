@@ -126,7 +126,7 @@ def expand_sweeps(reports: list[Report], dataset=None, as_of: str | None = None,
     ``-`` when the name has no placeholder. The data are loaded only when a sweep needs them.
     A name that collides with another report's is an error naming both.
 
-    ``cache`` (a JSON file; the build's is ``reports/.state/sweeps.json``) keeps the values of
+    ``cache`` (a JSON file; the build's is ``reports/.state/sweeps.cache``) keeps the values of
     each sweep over the data, keyed by the hash of everything they are computed from (the data
     files, ``helpers/``, the sweep and ``as_of``: :func:`pipeline.staleness.shared_inputs_hash`),
     so that a build whose inputs did not change loads no data to learn its report names. A
