@@ -27,17 +27,15 @@ from helpers import paths
 from helpers.errors import BuildError, MagnetError, listing
 from helpers.patterns import DATE_RE, MONTH_RE
 
-from .kernels import warm_kernels
 from . import checks
-from .publish import git_commit, publish, unlisted, write_atomic, write_index
+from .publish import publish, unlisted, write_atomic, write_index
 from .publish import prune as prune_reports
-from .render import exporter, one_line
-from . import provenance
-from .editions import edition_label
-from .executors import EXECUTORS, ExecutorSpec, run_jobs
+from .render import one_line
+from .executors import EXECUTORS, ExecutorSpec
 from .reportset import LATEST, Report, expand_sweeps, load_report_set, resolve_parameters
 from .staleness import STATE_VERSION, input_hash, is_up_to_date, read_state, shared_inputs_hash
-from .worker import build_one
+# What only building a report needs (the worker, warm kernels, provenance, editions) is imported
+# when there is a report to build: a no-op build imports none of it.
 
 
 @dataclass
@@ -62,7 +60,60 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+class _FlockLock:
+    """``.build.lock`` held with ``flock(2)``, as filelock's FileLock holds it on Unix (the two exclude
+    each other), without importing filelock: a no-op build takes a tenth of a second, 25 ms of it
+    was that import."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+
+    def release(self) -> None:
+        import fcntl
+
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
 def _lock(out_dir: Path, timeout: float):
+    """Hold ``out_dir/.build.lock`` (waiting up to ``timeout`` seconds for another build)."""
+    try:
+        import fcntl
+    except ImportError:  # not Unix
+        return _file_lock(out_dir, timeout)
+    where = paths.relative(out_dir / ".build.lock")
+    try:
+        fd = os.open(out_dir / ".build.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise BuildError(f"{where}: not writable ({exc.strerror or type(exc).__name__})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another build to finish ({where})...", file=sys.stderr)
+            deadline = time.monotonic() + timeout
+            while True:
+                time.sleep(0.05)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise BuildError(f"another build still holds {where} after "
+                                         f"{timeout:.0f} s; try again when it has finished") from None
+    except BuildError:
+        os.close(fd)
+        raise
+    except OSError:  # a file system without flock: filelock's own fallback
+        os.close(fd)
+        return _file_lock(out_dir, timeout)
+    return _FlockLock(fd)
+
+
+def _file_lock(out_dir: Path, timeout: float):
     from filelock import FileLock, Timeout
 
     where = paths.relative(out_dir / ".build.lock")
@@ -80,6 +131,13 @@ def _lock(out_dir: Path, timeout: float):
     except OSError as exc:
         raise BuildError(f"{where}: not writable ({exc.strerror or type(exc).__name__})") from None
     return lock
+
+
+def _without_iri_grammar() -> None:
+    """jsonschema (under nbformat, under papermill) compiles an IRI grammar at import when
+    rfc3987_syntax is installed: 1.3 s for a format check notebooks never use, so the build does
+    without it. Called before anything imports papermill or nbformat (resolve_parameters does)."""
+    sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = False,
@@ -109,23 +167,27 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
         todo = [r for r in reports if force or not is_up_to_date(r, out_dir, digests[r.name])]
         done = [r.name for r in reports if r not in todo]
         built, failed = [], []
-        if todo or as_of is not None:
-            from helpers.data import load_dataset
-
-            dataset = load_dataset()
-            checks.as_of(as_of, dataset)
         with contextlib.ExitStack() as stack:
             kernel_name = staging = None
             if todo:
                 staging = out_dir / ".staging" / f"{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
                 staging.mkdir(parents=True)
                 stack.callback(_remove_staging, staging)
-                # The kernel zygote starts first: it imports while this process checks. It starts no
-                # kernel until a report asks for one, after every check passed.
-                # (remote workers cannot reach this machine's zygote: they start their kernels cold)
+                # The kernel zygote starts first: it imports (and loads the data) while this process
+                # loads the data and checks. It starts no kernel until a report asks for one, after
+                # every check passed. (remote workers cannot reach this machine's zygote: they start
+                # their kernels cold)
+                from .kernels import warm_kernels
+
                 warm_here = warm and not (executor and executor.remote)
                 kernel_name = (stack.enter_context(warm_kernels(staging / "zygote")) if warm_here
                                else (lambda: "python3"))
+            if todo or as_of is not None:
+                _without_iri_grammar()
+                from helpers.data import load_dataset
+
+                dataset = load_dataset()
+                checks.as_of(as_of, dataset)
             if todo:
                 # unknown parameter names: the set itself is wrong, nothing runs
                 params = {r.name: resolve_parameters(r, dataset.latest_month, as_of) for r in todo}
@@ -257,6 +319,7 @@ def with_known_on(reports: list[Report], date: str) -> list[Report]:
     """Every report whose notebook declares ``as_known_on`` gets ``date`` (``--as-known-on``)."""
     import dataclasses
 
+    _without_iri_grammar()
     import papermill as pm
 
     if date and not (DATE_RE.match(date) and len(date) == 10):
@@ -281,13 +344,18 @@ def _remove_staging(staging: Path) -> None:
 
 def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, dataset, params,
                 executor: ExecutorSpec | None = None) -> tuple[list, list]:
-    # Heavy imports only now (and before forking, so every worker inherits them). jsonschema
-    # (under nbformat) compiles an IRI grammar at import when rfc3987_syntax is installed:
-    # 1.3 s for a format check notebooks never use, so this process does without it.
-    sys.modules.setdefault("rfc3987_syntax", None)
+    # Heavy imports only now (and before forking, so every worker inherits them).
+    _without_iri_grammar()
     for heavy in ("papermill", "weasyprint"):  # imported once here, inherited by every forked worker
         importlib.import_module(heavy)
     from tqdm import tqdm
+
+    from . import provenance
+    from .editions import edition_label
+    from .executors import run_jobs
+    from .publish import git_commit
+    from .render import exporter
+    from .worker import build_one
 
     # The kernel must be this environment's: put its kernelspecs first.
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
@@ -385,12 +453,25 @@ def main(argv: list[str] | None = None) -> int:
 
     with stop_on_signals():
         try:
-            return _main(args)
+            code = _main(args)
         except Stopped as exc:
             name = signal.Signals(exc.signum).name
             print(f"error: stopped by {name}; reports already published stay, the rest were not changed",
                   file=sys.stderr)
-            return 128 + exc.signum
+            code = 128 + exc.signum
+    if argv is None and Path(sys.argv[0]).name in ("magnet-build", "build.py"):
+        exit_now(code)
+    return code
+
+
+def exit_now(code: int) -> None:
+    """End the ``magnet-build`` process at once, once the build is over: its output is flushed,
+    its lock released, its workers and kernel zygote gone. The interpreter's own teardown of
+    pandas, WeasyPrint, nbconvert and the rest (0.3 s) would do nothing a finished build needs."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 def _main(args) -> int:
@@ -398,7 +479,9 @@ def _main(args) -> int:
         if args.jobs is not None and args.jobs < 1:
             raise BuildError(f"--jobs {args.jobs}: needs at least 1 worker")
         spec = ExecutorSpec(args.executor, args.scheduler)
-        reports = expand_sweeps(load_report_set(args.config), as_of=args.as_of)
+        out_dir = Path(args.output_dir or paths.REPORTS)
+        reports = expand_sweeps(load_report_set(args.config), as_of=args.as_of,
+                                cache=out_dir / ".state" / "sweeps.cache")
         if args.as_known_on is not None:
             reports = with_known_on(reports, args.as_known_on)
         selected = reports

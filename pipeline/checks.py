@@ -18,7 +18,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from helpers import params as P
 from helpers import paths
 from helpers.errors import BuildError, MagnetError
 from helpers.patterns import MONTH_RE
@@ -63,6 +62,8 @@ def as_of(value: str | None, dataset) -> str | None:
     """``--as-of``: a month ``YYYY-MM`` the data cover."""
     if value is None:
         return None
+    from helpers import params as P  # pandas: only once something is checked, never in a no-op build
+
     if not MONTH_RE.match(value):
         raise BuildError(f"--as-of {value!r} is not a month YYYY-MM")
     lo, hi = P.first_month(dataset), dataset.latest_month
@@ -73,6 +74,8 @@ def as_of(value: str | None, dataset) -> str | None:
 
 def report(r: Report, parameters: dict, dataset) -> None:
     """Check one report's resolved parameters against the data; ParameterError on the first bad one."""
+    from helpers import params as P
+
     months = {}
     for name, value in parameters.items():
         if name in MONTH_PARAMS or name.endswith("_month"):

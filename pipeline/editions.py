@@ -14,7 +14,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers.text import month_name
+
+def month_name(month: str) -> str:
+    """``June 2025`` (:func:`helpers.text.month_name`, imported only when used: it needs pandas,
+    which a no-op build never imports)."""
+    from helpers.text import month_name as name
+
+    return name(month)
 
 
 def edition_label(parameters: dict, uses_latest: bool, partner_name=None) -> str:

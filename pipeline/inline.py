@@ -23,8 +23,6 @@ from __future__ import annotations
 import json
 import re
 
-from helpers.text import escape
-
 EVAL_RE = re.compile(r"\{eval\}`([^`]+)`")
 MIME = "application/vnd.magnet.inline+json"
 TAG = "magnet-inline"
@@ -158,6 +156,8 @@ def fill(nb) -> dict:
 
 def substitute(source: str, values: dict) -> str:
     """Markdown with every ``{eval}`` replaced by its escaped value."""
+    from helpers.text import escape  # pandas: imported where reports are built, not by every build
+
     return EVAL_RE.sub(lambda m: escape(values[m.group(1).strip()]["text"]) if m.group(1).strip() in values
                        else m.group(0), source)
 

@@ -23,8 +23,13 @@ from helpers import paths
 WARM_KERNEL = "magnet-warm"
 #: The build's process id, given to the zygote so it dies with the build.
 PARENT_ENV = "MAGNET_BUILD_PID"
-PRELOAD = ("ipykernel.kernelapp", "pandas", "matplotlib.pyplot", "helpers.data", "helpers.series",
-           "helpers.compare", "helpers.plotting", "helpers.claims", "helpers.params", "helpers.outlook")
+#: What the zygote imports once: the kernel (with what IPKernelApp.initialize imports in every
+#: kernel: the IPython kernel and shell, and the debugger with debugpy, 0.1 s a kernel) and what
+#: the notebooks import.
+PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+           "IPython.display", "pandas", "matplotlib.pyplot", "helpers.data", "helpers.series",
+           "helpers.compare", "helpers.plotting", "helpers.claims", "helpers.params", "helpers.outlook",
+           "helpers.facts", "helpers.text")
 
 
 def die_with_parent(sig: int | None = None, parent: int | None = None) -> None:
@@ -74,6 +79,7 @@ def _zygote(sock_path: str) -> None:
             importlib.import_module(module)
         except Exception:  # a module that fails to import fails in the report itself, with its cell
             pass
+    _warm_data()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     tmp = sock_path + ".tmp"
@@ -112,6 +118,24 @@ def _zygote(sock_path: str) -> None:
             os.kill(pid, 9)
         except OSError:
             pass
+
+
+def _warm_data() -> None:
+    """Load and derive the data once, in the zygote, for every kernel it forks.
+
+    Each notebook still calls ``load_dataset()`` itself, which checksums the data files on disk
+    and finds this dataset in :mod:`helpers.data`'s cache only under the same checksum (a changed
+    file is loaded afresh, as without the zygote); :func:`helpers.series.derive` is cached per
+    dataset the same way. A failure here changes nothing: the kernel loads the data itself and
+    reports the error in its cell.
+    """
+    try:
+        from helpers.data import load_dataset
+        from helpers.series import derive
+
+        derive(load_dataset())
+    except Exception:
+        pass
 
 
 def _kernel_client(sock_path: str, argv: list[str]) -> int:
@@ -154,7 +178,7 @@ def _kernel_client(sock_path: str, argv: list[str]) -> int:
             os.kill(pid, 0)
         except ProcessLookupError:
             return 0
-        time.sleep(0.05)
+        time.sleep(0.01)  # jupyter_client learns that the kernel has exited when this process does
 
 
 @contextlib.contextmanager
@@ -216,11 +240,29 @@ def ipc_kernel_manager():
     import uuid
 
     from jupyter_client.manager import KernelManager
+    from jupyter_client.utils import run_sync
     from jupyter_core.paths import jupyter_runtime_dir
     from traitlets import CaselessStrEnum, default
 
     class IPCKernelManager(KernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("client_factory")
+        def _client_factory_default(self):
+            return ready_client()
+
+        @property
+        def ipykernel(self) -> bool:
+            # The warm kernel is an IPython kernel too: nbclient then keeps its history in memory
+            # (--HistoryManager.hist_file=:memory:), as for the usual python3 kernel, instead of
+            # every cell of every report going to the user's ~/.ipython history database.
+            return self.kernel_name == WARM_KERNEL or super().ipykernel
+
+        async def _async_finish_shutdown(self, waittime=None, pollinterval=0.01, restart=False):
+            # jupyter_client checks every 0.1 s whether the kernel has exited after its shutdown_request
+            return await super()._async_finish_shutdown(waittime, pollinterval, restart)
+
+        finish_shutdown = run_sync(_async_finish_shutdown)
 
         @default("ip")
         def _ip_default(self):
@@ -233,6 +275,71 @@ def ipc_kernel_manager():
     return IPCKernelManager
 
 
+_READY_CLIENT = None
+
+
+def ready_client():
+    """jupyter_client's blocking kernel client, ready as soon as the kernel is.
+
+    ``wait_for_ready`` in jupyter_client 8 asks for ``kernel_info``, then waits for any IOPub
+    message (0.2 s at most) and finally drains IOPub until it has been quiet for 0.2 s: a
+    fixed 0.2 s or more before every notebook's first cell. This one waits for the events
+    that matter instead: the ``kernel_info_reply`` on the shell channel, then, on IOPub, the
+    kernel's ``idle`` status for that request, which it publishes after the reply (so IOPub
+    is connected, and every message published before it has been drained, as jupyter_client
+    drains them). Should IOPub not be connected yet (the ``idle`` is lost: nothing comes within
+    0.2 s, jupyter_client's own limit), it asks again and takes the ``idle`` of either request.
+    """
+    global _READY_CLIENT
+    if _READY_CLIENT is not None:
+        return _READY_CLIENT
+    import asyncio
+    from queue import Empty
+
+    from jupyter_client.blocking import BlockingKernelClient
+    from jupyter_client.manager import KernelManager
+    from jupyter_client.utils import ensure_async, run_sync
+
+    class ReadyKernelClient(BlockingKernelClient):
+        async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            if not isinstance(self.parent, KernelManager):  # as jupyter_client: heartbeats first
+                while not await self._async_is_alive():
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"Kernel didn't respond to heartbeats in {timeout} seconds")
+                    await asyncio.sleep(0.05)
+            asked, reply = set(), None
+            while True:
+                asked.add(self.kernel_info())
+                if reply is None:
+                    try:
+                        msg = await ensure_async(self.shell_channel.get_msg(timeout=1))
+                    except Empty:
+                        pass
+                    else:
+                        if msg["msg_type"] == "kernel_info_reply":
+                            reply = msg
+                if reply is not None:
+                    try:
+                        while True:
+                            msg = await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                            if (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
+                                    and msg["parent_header"].get("msg_id") in asked):
+                                self._handle_kernel_info_reply(reply)
+                                return
+                    except Empty:
+                        pass
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+        wait_for_ready = run_sync(_async_wait_for_ready)
+
+    _READY_CLIENT = ReadyKernelClient
+    return _READY_CLIENT
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -241,7 +348,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) >= 2 and argv[0] == "--zygote":
         _zygote(argv[1])
-        return 0
+        # told to quit: its kernels are gone, nothing to tear down (the interpreter's teardown of
+        # pandas and matplotlib would hold the build for 0.2 s)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     if len(argv) >= 2 and argv[0] == "--kernel-client":
         return _kernel_client(argv[1], argv[2:])
     print("usage: python -m pipeline.kernels --zygote SOCK | --kernel-client SOCK -f FILE", file=sys.stderr)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.metadata
 import os
 import platform
 import subprocess
@@ -50,6 +49,8 @@ def lock_file():
 
 def versions() -> dict:
     """``{"python": "3.11.7", "pandas": "3.1.1", …, "lock": "lock-py311.txt sha256:…"}``."""
+    import importlib.metadata  # only when reports are built (slow to import, unused by a no-op build)
+
     out = {"python": platform.python_version()}
     for name in KEY_LIBRARIES:
         try:

@@ -6,8 +6,10 @@ the reports themselves.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 from helpers import paths
@@ -18,6 +20,8 @@ from .staleness import read_state
 
 #: Files published per report, in publishing order (HTML last: it is what people open).
 PUBLISHED = ("ipynb", "facts.json", "log", "pdf", "html")
+#: The index page's template (in :data:`pipeline.render.TEMPLATES`).
+INDEX_TEMPLATE = "site-index.html.j2"
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -75,12 +79,29 @@ def index_entries(reports: list[Report] | None, out_dir: Path) -> list[dict]:
 
 def index_html(reports: list[Report] | None, out_dir: Path) -> str:
     """The index page (``templates/site-index.html.j2``): every published report with its edition and build."""
+    return _render_index(index_entries(reports, out_dir))
+
+
+def _render_index(entries: list[dict]) -> str:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              keep_trailing_newline=True)
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
-    return env.get_template("site-index.html.j2").render(reports=index_entries(reports, out_dir))
+    return env.get_template(INDEX_TEMPLATE).render(reports=entries)
+
+
+def _index_key(entries: list[dict]) -> str:
+    """Everything the index page is made from: its entries, its template, and the environment's lock
+    (Jinja's version)."""
+    from .provenance import lock_file
+
+    h = hashlib.sha256(b"magnet index 1\0")
+    h.update((TEMPLATES / INDEX_TEMPLATE).read_bytes() + b"\0")
+    lock = lock_file()
+    h.update((lock.read_bytes() if lock else b"no lock") + b"\0" + sys.version.encode() + b"\0")
+    h.update(json.dumps(entries, sort_keys=True, ensure_ascii=False).encode())
+    return h.hexdigest()
 
 
 def unlisted(reports: list[Report], out_dir: Path) -> list[str]:
@@ -101,11 +122,26 @@ def prune(reports: list[Report], out_dir: Path) -> list[str]:
 
 
 def write_index(reports: list[Report] | None, out_dir: Path) -> Path:
-    """Write ``index.html`` listing every published report (atomically, and only when it changed)."""
+    """Write ``index.html`` listing every published report (atomically, and only when it changed).
+
+    The page is a function of its entries and its template: ``.state/index.key`` records the hash of
+    both and of the page written from them, so a build that changed neither (a no-op build) checks the
+    page's bytes instead of rendering it again.
+    """
     target = out_dir / "index.html"
-    text = index_html(reports, out_dir)
+    entries = index_entries(reports, out_dir)
+    key = _index_key(entries)
+    stamp = out_dir / ".state" / "index.key"
+    try:
+        if stamp.read_text(encoding="utf-8") == f"{key} {hashlib.sha256(target.read_bytes()).hexdigest()}":
+            return target
+    except OSError:
+        pass
+    text = _render_index(entries)
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
         write_atomic(target, text)
+    if stamp.parent.is_dir():
+        write_atomic(stamp, f"{key} {hashlib.sha256(text.encode('utf-8')).hexdigest()}")
     return target
 
 

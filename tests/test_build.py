@@ -320,6 +320,10 @@ def test_sources_section_lists_the_sources_the_report_cites():
     assert [s["source_id"] for s in cited_sources(nb, sources)] == ["S2", "S29"]
     # a report that cites none lists them all rather than none
     assert cited_sources(nbformat.v4.new_notebook(), sources) == sources
+    # ids are whole runs of word characters and '-': not inside a longer id, nor next to a '-'
+    others = [{"source_id": i} for i in ("R-1", "R", "1", "a.b", "ü2")]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("See R-1 and a.b, not R-12, X-1 or xü2.")])
+    assert [s["source_id"] for s in cited_sources(nb, others)] == ["R-1", "a.b"]
 
 
 def test_staleness_depends_on_the_library_data_and_templates_not_on_the_pipeline():
@@ -408,3 +412,19 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(tmp_path):
     # every report names its versions and the lock it was built from
     for name in ("python", "pandas", "matplotlib", "papermill", "nbconvert", "weasyprint", "lock"):
         assert f"{name} " in html.split("Versions:")[1].split("</p>")[0]
+
+
+def test_a_pdf_does_not_depend_on_the_reports_printed_before_it(tmp_path):
+    """Reports share WeasyPrint's font configuration within a worker: the PDFs stay byte-identical."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    from pipeline.render import render_pdf
+
+    first = "<html><body><h1>First</h1><p>Mono <code>x = 1</code> and <b>bold</b> text.</p></body></html>"
+    second = "<html><body><h1>Second — ünïcode</h1><p><i>Italic</i> text, 3,188 t.</p></body></html>"
+    render_pdf(first, tmp_path / "first.pdf")
+    render_pdf(second, tmp_path / "second.pdf")
+    alone = HTML(string=second, base_url=str(tmp_path) + "/",
+                 url_fetcher=URLFetcher(allowed_protocols={"data", "file"})).write_pdf()
+    assert (tmp_path / "second.pdf").read_bytes() == alone
