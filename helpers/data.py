@@ -348,7 +348,7 @@ def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None)
           lambda r: f"'{r['value']}' is not a number (plain digits, '.' for decimals, no thousands separator)")
     _fail(df, ~df.approx.isin(["", "yes", "no"]), "approx", lambda r: f"'{r['approx']}' must be yes, no or empty")
     df = df.copy()
-    df["series"] = df.series.where(df.series != "", MAIN_SERIES).replace(LEGACY_SERIES)
+    df["series"] = df.series.where(df.series != "", MAIN_SERIES)  # legacy identifiers: mapped by the loader
     _check_known(df, "series", SERIES, "series", "allowed: " + listing(SERIES, "series") + "; see data/README.md")
     df["approx"] = df.approx == "yes"
     value = df.value.astype(float)
@@ -401,7 +401,7 @@ def validate_resolutions(df: pd.DataFrame, source_ids) -> pd.DataFrame:
     _require(df, ["from_month", "to_month", "partner", "measure", "winning_source_id"])
     _check_known(df, "winning_source_id", source_ids, "source id", "not in any sources.csv")
     df = df.copy()
-    df["series"] = df.series.where(df.series != "", MAIN_SERIES).replace(LEGACY_SERIES)
+    df["series"] = df.series.where(df.series != "", MAIN_SERIES)
     _check_known(df, "series", SERIES, "series", "allowed: " + listing(SERIES, "series"))
     _check_unique(df, ["from_month", "to_month", "partner", "measure", "series"], "resolution")
     return df
@@ -563,15 +563,16 @@ def migrate_series(data_dir: Path | None = None) -> list[Path]:
         table = path.stem
         if table not in ("figures", "resolutions"):
             continue
-        df = read_table(path, table)
-        if "series" not in pd.read_csv(path, nrows=0).columns:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        header = [h.strip() for h in rows[0]]
+        if "series" not in header:
             continue
+        df = read_table(path, table)
         new = legacy_series(df.series, df.source_id if table == "figures" else df.winning_source_id, ds.sources)
         if (new == df.series).all():
             continue
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-        col = [h.strip() for h in rows[0]].index("series")
+        col = header.index("series")
         for r, value in zip(rows[1:], new):
             r[col] = value
         tmp = path.with_name(f".{path.name}.migrating")

@@ -8,7 +8,7 @@ alpha-3 codes and names), then a fuzzy search that finds exactly one country.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pandas as pd
 import pycountry
@@ -68,6 +68,16 @@ def partner_lookup(partners: pd.DataFrame) -> dict[str, str]:
             if text.strip():
                 out[text.strip().casefold()] = r.code
     return out
+
+
+def partner_resolver(lookup: dict[str, str]):
+    """:func:`resolve_partner` for one ``lookup``, remembering each text it resolved: a file
+    of thousands of rows names a few hundred partners, and ISO 3166 is searched once per name."""
+    @cache
+    def resolve(text: str) -> str | None:
+        return resolve_partner(text, lookup)
+
+    return resolve
 
 
 def resolve_partner(text: str, lookup: dict[str, str]) -> str | None:

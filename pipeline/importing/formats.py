@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlparse
 
 from helpers.data import HS6_SERIES, MAIN_SERIES, OTHER_METALS_SERIES, SERIES, check_header
 from helpers.errors import DataError, ParameterError
-from helpers.partners import resolve_partner
+from helpers.partners import partner_resolver
 from helpers.patterns import URL_RE
 
 from .model import Figure, Options, Parsed, Source
@@ -63,21 +63,22 @@ CUSTOMS_MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?(?:[-/.]\
 # --------------------------------------------------------------------------- parsers
 
 
-def parse_comtrade(header, rows, name, lookup, opts: Options, today: dt.date) -> Parsed:
+def _columns(name: str, missing: list[str], unknown: list[str], what: str, ignoring: str) -> list[str]:
+    """Refuse an upstream file with ``missing`` columns; the warning for its ``unknown`` ones (ignored)."""
+    if missing:
+        raise DataError(name, f"missing column(s) of {what}: {', '.join(missing)}", row=1, column=missing[0])
+    return [f"{name}, row 1: {ignoring}: {', '.join(unknown)}"] if unknown else []
+
+
+def parse_comtrade(header, rows, name, resolve, opts: Options, today: dt.date) -> Parsed:
     """Read a UN Comtrade monthly file (API or bulk CSV)."""
     missing = [c for c in COMTRADE_REQUIRED if c not in header]
     if "period" not in header and "refPeriodId" not in header:
         missing.append("period")
-    if missing:
-        raise DataError(name, f"missing column(s) of a UN Comtrade file: {', '.join(missing)}", row=1,
-                        column=missing[0])
-    warnings = []
-    unknown = [c for c in header if c not in COMTRADE_KNOWN]
-    if unknown:
-        warnings.append(f"{name}, row 1: ignoring column(s) UN Comtrade does not document: {', '.join(unknown)}")
+    warnings = _columns(name, missing, [c for c in header if c not in COMTRADE_KNOWN], "a UN Comtrade file",
+                        "ignoring column(s) UN Comtrade does not document")
     figures: list[Figure] = []
     seen: dict[tuple[str, str], int] = {}
-    resolved: dict[tuple[str, str, str], str | None] = {}
     for line, r in rows:
         if r.get("freqCode", "M") not in ("M", ""):
             raise DataError(name, f"freqCode '{r['freqCode']}' is not monthly data (download freqCode M)",
@@ -114,15 +115,11 @@ def parse_comtrade(header, rows, name, lookup, opts: Options, today: dt.date) ->
             warnings.append(f"{name}, row {line}: skipping partner '{desc or code}' (an area, not a country)")
             continue
         else:
-            ident = (r.get("partnerISO", ""), code, desc)
-            if ident not in resolved:   # once per partner, not once per row
-                partner = None
-                for text in ident:
-                    partner = resolve_partner(text, lookup) if text else None
-                    if partner:
-                        break
-                resolved[ident] = partner
-            partner = resolved[ident]
+            partner = None
+            for text in (r.get("partnerISO", ""), code, desc):   # the first that resolves
+                partner = resolve(text) if text else None
+                if partner:
+                    break
             if partner is None:
                 raise DataError(name, f"unknown partner '{desc or code}' (code {code}); add an alias to "
                                 "data/reference/partners.csv", row=line, column="partnerCode")
@@ -151,19 +148,13 @@ def parse_comtrade(header, rows, name, lookup, opts: Options, today: dt.date) ->
     return Parsed("comtrade", figures, {"file": source}, warnings)
 
 
-def parse_customs(header, rows, name, lookup, opts: Options, today: dt.date) -> Parsed:
+def parse_customs(header, rows, name, resolve, opts: Options, today: dt.date) -> Parsed:
     """Read China Customs' online query export (English or Chinese headers)."""
     alias = {a: en for en, alts in CUSTOMS_COLUMNS.items() for a in alts}
     alias.update({en: en for en in CUSTOMS_COLUMNS})
     canon = [alias.get(h, h) for h in header]
-    missing = [c for c in CUSTOMS_REQUIRED if c not in canon]
-    if missing:
-        raise DataError(name, f"missing column(s) of a China Customs export: {', '.join(missing)}", row=1,
-                        column=missing[0])
-    warnings = []
-    unknown = [h for h in header if h not in alias]
-    if unknown:
-        warnings.append(f"{name}, row 1: ignoring unknown column(s): {', '.join(unknown)}")
+    warnings = _columns(name, [c for c in CUSTOMS_REQUIRED if c not in canon], [h for h in header if h not in alias],
+                        "a China Customs export", "ignoring unknown column(s)")
     if "Trade flow" not in canon:
         if opts.flow is None:
             raise ParameterError("--flow", None, "the China Customs file does not say whether it holds exports "
@@ -172,7 +163,6 @@ def parse_customs(header, rows, name, lookup, opts: Options, today: dt.date) -> 
             raise ParameterError("--flow", opts.flow, "only exports are imported (--flow export)")
     sums: dict[tuple[str, str, str], list] = {}
     seen: dict[tuple[str, str, str, str], int] = {}
-    resolved: dict[str, str | None] = {}
     for line, raw in rows:
         r = {alias.get(k, k): v for k, v in raw.items()}
         if "Trade flow" in r:
@@ -191,9 +181,7 @@ def parse_customs(header, rows, name, lookup, opts: Options, today: dt.date) -> 
             raise DataError(name, f"commodity '{r['Commodity code']}' is not one of " + ", ".join(
                 f"{c} ({SERIES[s].goods})" for c, s in CUSTOMS_COMMODITIES.items()), row=line,
                 column=_orig(header, alias, "Commodity code"))
-        if r["Trading partner"] not in resolved:   # once per partner, not once per row
-            resolved[r["Trading partner"]] = resolve_partner(r["Trading partner"], lookup)
-        partner = resolved[r["Trading partner"]]
+        partner = resolve(r["Trading partner"])
         if partner is None:
             raise DataError(name, f"unknown partner '{r['Trading partner']}'; add an alias to "
                             "data/reference/partners.csv", row=line, column=_orig(header, alias, "Trading partner"))
@@ -230,7 +218,7 @@ def parse_customs(header, rows, name, lookup, opts: Options, today: dt.date) -> 
     return Parsed("customs", figures, {"file": source}, warnings)
 
 
-def parse_news(header, rows, name, lookup, opts: Options, today: dt.date) -> Parsed:
+def parse_news(header, rows, name, resolve, opts: Options, today: dt.date) -> Parsed:
     """Read the simple format for figures typed in from a news release."""
     check_header(name, header, NEWS_REQUIRED, NEWS_OPTIONAL)
     figures: list[Figure] = []
@@ -268,7 +256,7 @@ def parse_news(header, rows, name, lookup, opts: Options, today: dt.date) -> Par
         measure, value, approx = r["measure"], r["value"], r.get("approx", "")
         # measure, value and approx are checked by the loader's own figure validator
         # (helpers.data.validate_figures), which import_file runs on these rows by their line
-        partner = resolve_partner(r["partner"], lookup)
+        partner = resolve(r["partner"])
         if partner is None:
             raise DataError(name, f"unknown partner '{r['partner']}' (ISO 3166 code or country name; WLD or "
                             "World for all destinations)", row=line, column="partner")
@@ -345,4 +333,4 @@ def read_file(path: Path, fmt: str | None, lookup: dict[str, str], opts: Options
     tsv = fmt in (None, "comtrade") and "\t" in first and "," not in first and "reporterCode" in first
     header, rows = read_rows(text, name, "\t" if tsv else ",")
     fmt = fmt or detect_format(header, name)
-    return PARSERS[fmt](header, rows, name, lookup, opts, today)
+    return PARSERS[fmt](header, rows, name, partner_resolver(lookup), opts, today)
