@@ -11,7 +11,9 @@
 - :mod:`helpers.text`      numbers, changes and months as readers see them
 - :mod:`helpers.plotting`  the house plotting style
 - :mod:`helpers.claims`    check a news report's claims against the data
-- :mod:`helpers.params`    validate notebook parameters
+- :mod:`helpers.params`    validate notebook parameters, one kind at a time
+- :mod:`helpers.contract`  the parameter contract: what a notebook declares, resolved once; chapter rules
+- :mod:`helpers.facts`     the facts a report states, each with its status and sources
 - :mod:`helpers.outlook`   scenario projections and their backtest
 
 The pipeline that runs the notebooks and publishes reports is the separate

@@ -45,6 +45,10 @@ class Fact:
     def __str__(self) -> str:
         return self.text
 
+    def _repr_pretty_(self, p, cycle) -> None:
+        """The text, as IPython shows the fact (and so jupyterlab-myst, in place of its ``{eval}``)."""
+        p.text(self.text)
+
     def __bool__(self) -> bool:
         return self.status != "missing"
 

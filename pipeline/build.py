@@ -32,7 +32,7 @@ from .publish import publish, unlisted, write_atomic, write_index
 from .publish import prune as prune_reports
 from .render import one_line
 from .executors import EXECUTORS, ExecutorSpec
-from .reportset import LATEST, Report, expand_sweeps, load_report_set, resolve_parameters
+from .reportset import Report, expand_sweeps, load_report_set, resolve_parameters, uses_latest
 from .staleness import STATE_VERSION, input_hash, is_up_to_date, read_state, shared_inputs_hash
 # What only building a report needs (the worker, warm kernels, provenance, editions) is imported
 # when there is a report to build: a no-op build imports none of it.
@@ -191,7 +191,7 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
             if todo:
                 # unknown parameter names: the set itself is wrong, nothing runs
                 params = {r.name: resolve_parameters(r, dataset.latest_month, as_of) for r in todo}
-                bad = checks.report_errors(todo, params, dataset)
+                params, bad = checks.report_errors(todo, params, dataset)
                 for name, line in bad.items():
                     failed.append(line + f" (log: {_failed_log(out_dir, name, line)})")
                 runnable = [r for r in todo if r.name not in bad]
@@ -370,11 +370,10 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
     built_at = provenance.build_time(dataset).strftime("%Y-%m-%d %H:%M UTC")
     versions = provenance.versions()
     for r in todo:
-        uses_latest = LATEST in r.parameters.values() or (
-            "as_of" not in r.parameters and params[r.name].get("as_of") == dataset.latest_month)
         meta = {"built": built_at, "commit": commit, "data_checksum": dataset.checksum, "versions": versions,
                 "notebook": paths.relative(r.notebook),
-                "edition": edition_label(params[r.name], uses_latest, dataset.partner_name),
+                "edition": edition_label(params[r.name], uses_latest(r), dataset.partner_name,
+                                         checks.defaults(r, dataset)),
                 "parameters": {k: json.dumps(v, ensure_ascii=False) for k, v in params[r.name].items()}}
         jobs_list.append({"name": r.name, "notebook": str(r.notebook), "cwd": str(r.notebook.parent),
                           "parameters": params[r.name], "staging": str(staging), "meta": meta,

@@ -6,10 +6,11 @@ The build calls these before its worker pool and kernel zygote start:
   ``reports/`` is ``reports/: not writable (Permission denied)``, not a traceback
   about the lock file);
 - :func:`as_of` — ``--as-of`` is a month the data cover;
-- :func:`report_errors` — each report's parameters against the data (months in
-  range, partners with data, claims files present, recorded and loadable), with
-  the same checks the notebooks run (:mod:`helpers.params`). A report with a bad
-  parameter fails with one line; the others still build.
+- :func:`report_errors` — each report's parameters resolved by its notebook's
+  parameter contract (:mod:`helpers.contract`: months in range, partners with data,
+  claims files present and loadable, whole numbers in range), the very function the
+  notebook's setup line runs. A report with a bad parameter fails with one line; the
+  others still build, with the normalised values.
 """
 
 from __future__ import annotations
@@ -23,13 +24,6 @@ from helpers.errors import BuildError, MagnetError
 from helpers.patterns import MONTH_RE
 
 from .reportset import Report
-
-#: Parameters checked by name: months, destinations, claims files, scenarios.
-MONTH_PARAMS = ("as_of", "start", "end")
-PARTNER_PARAMS = ("partner", "focus_partner")
-CLAIMS_PARAMS = ("claims_file",)
-SCENARIO_PARAMS = ("scenarios",)
-
 
 def _where(path: Path) -> str:
     rel = paths.relative(path)
@@ -72,31 +66,29 @@ def as_of(value: str | None, dataset) -> str | None:
     return value
 
 
-def report(r: Report, parameters: dict, dataset) -> None:
-    """Check one report's resolved parameters against the data; ParameterError on the first bad one."""
-    from helpers import params as P
+def report(r: Report, parameters: dict, dataset) -> dict:
+    """One report's parameters normalised by the notebook's parameter contract (:mod:`helpers.contract`):
+    names to codes, ``latest`` to a month, ``article`` to a date; ParameterError on the first bad one."""
+    from helpers import contract
 
-    months = {}
-    for name, value in parameters.items():
-        if name in MONTH_PARAMS or name.endswith("_month"):
-            months[name] = P.check_month(name, value, dataset)
-        elif name in PARTNER_PARAMS or name.endswith("_partner"):
-            P.check_partner(name, value, dataset)
-        elif name in CLAIMS_PARAMS:
-            P.check_claims_file(name, value, base=r.notebook.parent)
-        elif name in SCENARIO_PARAMS:
-            P.check_scenarios(name, value)
-    if "start" in months and "as_of" in months:
-        P.check_month_order("start", months["start"], "as_of", months["as_of"])
+    return contract.resolve(contract.declared(r.notebook), parameters, dataset, base=r.notebook.parent)
 
 
-def report_errors(reports: list[Report], parameters: dict[str, dict], dataset) -> dict[str, str]:
-    """``{report name: one-line error}`` for every report whose parameters the data do not allow."""
-    errors = {}
+def defaults(r: Report, dataset) -> dict:
+    """The report's notebook defaults, normalised ({} when they do not resolve against these data)."""
+    try:
+        return report(r, {}, dataset)
+    except MagnetError:
+        return {}
+
+
+def report_errors(reports: list[Report], parameters: dict[str, dict], dataset) -> tuple[dict, dict[str, str]]:
+    """``({report name: normalised parameters}, {report name: one-line error})`` for the reports: the
+    normalised values are what the kernel, the edition label and the build use from here on."""
+    resolved, errors = {}, {}
     for r in reports:
         try:
-            report(r, parameters[r.name], dataset)
+            resolved[r.name] = report(r, parameters[r.name], dataset)
         except MagnetError as exc:
             errors[r.name] = f"report '{r.name}': {exc}"
-    return errors
-
+    return resolved, errors

@@ -23,9 +23,11 @@ def month_name(month: str) -> str:
     return name(month)
 
 
-def edition_label(parameters: dict, uses_latest: bool, partner_name=None) -> str:
-    """``Latest: December 2025 · Germany`` or ``June 2025 edition``, from a report's resolved parameters."""
+def edition_label(parameters: dict, uses_latest: bool, partner_name=None, defaults: dict | None = None) -> str:
+    """``Latest: December 2025 · Germany`` or ``June 2025 edition · focus: Japan``, from a report's
+    normalised parameters; a focus destination is named only when it is not the notebook's default."""
     parts = []
+    defaults = defaults or {}
     as_of = parameters.get("as_of")
     if as_of:
         parts.append(f"Latest: {month_name(as_of)}" if uses_latest else f"{month_name(as_of)} edition")
@@ -33,7 +35,7 @@ def edition_label(parameters: dict, uses_latest: bool, partner_name=None) -> str
         code = parameters.get(key)
         if code and partner_name and key == "partner":
             parts.append(partner_name(code))
-        elif code and partner_name and key == "focus_partner" and code != "US":
+        elif code and partner_name and key == "focus_partner" and code != defaults.get(key):
             parts.append(f"focus: {partner_name(code)}")
     claims = parameters.get("claims_file")
     if claims:

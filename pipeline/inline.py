@@ -2,17 +2,20 @@
 
 Researchers write the story as Markdown with inline expressions, e.g.
 ``Exports rebounded to **{eval}`june.tonnes`**``. JupyterLab shows them live with
-``jupyterlab-myst``; for the build, :func:`prepare` places after each such cell a
-hidden code cell that evaluates its expressions in the kernel (the same namespace
-the cells above built), papermill runs it with the rest, and :func:`fill` moves the
-results into the Markdown cell, both as the cell's ``user_expressions`` metadata
-(jupyterlab-myst's own format, so the executed notebook opens with the values) and
-as text for nbconvert, which does not know the role. Values are escaped once, here
-(:func:`helpers.text.escape`).
+``jupyterlab-myst``, which asks the kernel for each expression as an execute
+request's ``user_expressions`` and keeps the answers in the cell's
+``user_expressions`` metadata. The build does the same through papermill
+(:mod:`pipeline.execute`): :func:`prepare` places after each such cell a hidden code
+cell that asks IPython for the same ``user_expressions``, papermill runs it with the
+rest, and :func:`fill` moves the answers into the Markdown cell's metadata, byte for
+byte what jupyterlab-myst would have stored, and drops the hidden cell. Reports show
+each value as jupyterlab-myst does (:func:`value_text`); :func:`rendered_markdown`
+writes them into the Markdown for nbconvert, which does not know the role.
 
-Cells can also be conditional (:func:`keep`): a cell whose metadata says
-``{"magnet": {"from_month": "2025-07"}}`` is kept only when the report's ``as_of``
-reaches that month (a chapter appears by data, not by ``if`` code).
+A chapter shown only for some parameters says so in its own first line,
+``{eval}`chapter(as_of, since="2025-07")``` (:func:`helpers.contract.chapter`): the
+evaluating cell stops at a chapter that is not shown, and :func:`fill` leaves it out
+of the report (or, for the committed notebooks, keeps it with the rule's reason).
 
 :func:`typed_numbers` finds numbers typed into the prose rather than taken from a
 fact; the build fails a report that has any.
@@ -26,6 +29,7 @@ import re
 EVAL_RE = re.compile(r"\{eval\}`([^`]+)`")
 MIME = "application/vnd.magnet.inline+json"
 TAG = "magnet-inline"
+
 #: Numbers that prose may type: years, days of a month next to its name, identifiers
 #: (S29, E2), "No. 18" / "Nos. 55–58", "Figure 3", customs codes (8505.11, 85051110), ordinals.
 ALLOWED_NUMBER_RE = re.compile(
@@ -53,15 +57,20 @@ def __magnet_inline(exprs, where):
     import json
     from IPython import get_ipython
     from IPython.display import display
-    ns, out = get_ipython().user_ns, {}
+    ip, out, hidden = get_ipython(), [], False
     for e in exprs:
-        try:
-            v = eval(e, ns)
+        try:  # as IPython answers an execute request's user_expressions (what jupyterlab-myst asks)
+            v = eval(e, ip.user_global_ns, ip.user_ns)
         except Exception as exc:
             raise RuntimeError("{eval}`%s` in the Markdown cell %s: %s: %s" % (e, where, type(exc).__name__, exc)) from None
+        data, md = ip.display_formatter.format(v)
+        r = {"status": "ok", "data": data, "metadata": md}
         rec = v.record() if callable(getattr(v, "record", None)) else None
-        out[e] = {"text": str(v), "fact": json.loads(json.dumps(rec, default=str)) if rec else None}
-    display({MIME: out}, raw=True)
+        out.append({"expression": e, "result": r, "fact": json.loads(json.dumps(rec, default=str)) if rec else None})
+        if rec and rec.get("chapter") is False:  # a chapter this report does not show: nothing more to evaluate
+            hidden = True
+            break
+    display({MIME: {"expressions": out, "hidden": hidden}}, raw=True)
 """
 
 
@@ -76,78 +85,63 @@ def _heading(source: str, index: int) -> str:
     return f"'{m.group(1).strip()[:60]}'" if m else f"#{index}"
 
 
-def keep(cell, parameters: dict) -> bool:
-    """Whether a cell belongs in this report, by its ``magnet`` metadata:
+def prepare(nb) -> int:
+    """Add an evaluating cell after each Markdown cell with ``{eval}`` expressions; how many were added.
 
-    ``from_month`` (kept when ``as_of`` reaches it), ``until_month`` (kept while ``as_of``
-    has not passed it) and ``unless`` (``{parameter: value}``: dropped when the parameter has it).
-    """
-    rule = cell.get("metadata", {}).get("magnet") or {}
-    as_of = parameters.get("as_of")
-    if rule.get("from_month") and as_of and as_of < rule["from_month"]:
-        return False
-    if rule.get("until_month") and as_of and as_of > rule["until_month"]:
-        return False
-    return not any(parameters.get(k) == v for k, v in (rule.get("unless") or {}).items())
-
-
-def notebook_defaults(nb) -> dict:
-    """The defaults of the notebook's ``parameters`` cell (literals only)."""
-    import ast
-
-    from papermill.inspection import _infer_parameters
-
-    for cell in nb.cells:  # papermill reads every cell's tags (it adds empty ones when it loads a notebook)
-        cell.metadata.setdefault("tags", [])
-    out = {}
-    for p in _infer_parameters(nb):
-        try:
-            out[p.name] = ast.literal_eval(p.default)
-        except (ValueError, SyntaxError):
-            pass
-    return out
-
-
-def prepare(nb, parameters: dict) -> int:
-    """Drop conditional cells the report's ``as_of`` does not reach; add an evaluating cell after each
-    Markdown cell with ``{eval}`` expressions. Returns how many were added."""
+    Its id is the Markdown cell's with ``-eval`` (deterministic: the executed notebook's ids do not
+    change from one build to the next)."""
     import nbformat
 
-    parameters = {**notebook_defaults(nb), **parameters}
     cells, added = [], 0
     for i, cell in enumerate(nb.cells):
-        if not keep(cell, parameters):
-            continue
         cells.append(cell)
         if cell.cell_type == "markdown":
             exprs = expressions(cell.source)
             if exprs:
                 code = nbformat.v4.new_code_cell(_code(exprs, _heading(cell.source, i)))
                 code.metadata["tags"] = [TAG, "remove-cell"]
+                code["id"] = f"{cell.get('id') or i}-eval"
                 cells.append(code)
                 added += 1
     nb.cells = cells
     return added
 
 
-def fill(nb) -> dict:
-    """Move each evaluating cell's results into the Markdown cell above it and drop the evaluating cell.
+def value_text(result: dict) -> str:
+    """What jupyterlab-myst shows for one ``user_expressions`` answer: its ``text/plain`` without the
+    quotes of a string's repr."""
+    text = result.get("data", {}).get("text/plain", "")
+    return re.sub(r"^([\"'])(.*)\1$", r"\2", text, flags=re.S)
 
-    Returns ``{expression: {"text", "fact"}}`` of every expression of the report (what it stated).
+
+def fill(nb, drop_hidden: bool = True) -> dict:
+    """Move each evaluating cell's answers into the Markdown cell above it and drop the evaluating cell.
+
+    A chapter not shown for these parameters is dropped (``drop_hidden``) or kept with only its
+    rule's answer (JupyterLab then shows why it is not in the report). An evaluating cell that
+    failed is left in place, with its error. Returns ``{expression: {"text", "fact"}}`` of every
+    expression the report states.
     """
     stated, cells = {}, []
     for cell in nb.cells:
         if cell.cell_type == "code" and TAG in cell.metadata.get("tags", []):
-            results = {}
+            answers = None
             for o in cell.get("outputs", []):
                 if MIME in o.get("data", {}):
                     data = o["data"][MIME]
-                    results.update(json.loads(data) if isinstance(data, str) else data)
+                    answers = json.loads(data) if isinstance(data, str) else data
+            if answers is None:  # it failed (or never ran): papermill reports it
+                cells.append(cell)
+                continue
             md = cells[-1]
-            md.metadata["user_expressions"] = [
-                {"expression": e, "result": {"status": "ok", "data": {"text/plain": r["text"]}, "metadata": {}}}
-                for e, r in results.items()]
-            stated.update(results)
+            md.metadata["user_expressions"] = [{"expression": a["expression"], "result": a["result"]}
+                                               for a in answers["expressions"]]
+            if answers["hidden"]:
+                if drop_hidden:
+                    cells.pop()
+                continue
+            stated.update({a["expression"]: {"text": value_text(a["result"]), "fact": a["fact"]}
+                           for a in answers["expressions"]})
             continue
         cells.append(cell)
     nb.cells = cells
@@ -166,8 +160,7 @@ def rendered_markdown(nb) -> None:
     """Replace the roles by their values in every Markdown cell (for nbconvert, which does not know them)."""
     for cell in nb.cells:
         if cell.cell_type == "markdown" and "user_expressions" in cell.metadata:
-            values = {u["expression"]: {"text": u["result"]["data"]["text/plain"]}
-                      for u in cell.metadata["user_expressions"]}
+            values = {u["expression"]: {"text": value_text(u["result"])} for u in cell.metadata["user_expressions"]}
             cell.source = substitute(cell.source, values)
 
 

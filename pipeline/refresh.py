@@ -8,9 +8,12 @@ deliberate change to the data or the helpers, refresh the outputs with::
     python -m pipeline.refresh            # every notebook
     python -m pipeline.refresh 01 03      # those whose name starts with 01 or 03
 
-and review the diff of the checked cells before committing. Papermill's
-run-specific metadata (timestamps, durations) is stripped so that a refresh
-changes only what the data changed.
+and review the diff of the checked cells before committing. They run the way every report runs (:func:`pipeline.execute.execute_report`:
+papermill's ``magnet`` engine), so the committed notebooks carry their ``{eval}``
+facts as ``user_expressions`` and a notebook viewer shows the story with its numbers;
+the chapters the defaults do not show stay in the notebook, each saying why it is not
+in the report. Papermill's run-specific metadata (timestamps, durations) is stripped
+so that a refresh changes only what the data changed.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ def strip_run_metadata(path: Path) -> None:
     """Remove papermill's timestamps and durations, and execution counts' noise, from a notebook."""
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("papermill", None)
+    nb.metadata.pop("magnet", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
@@ -42,10 +46,9 @@ def strip_run_metadata(path: Path) -> None:
 
 def refresh_notebook(path: Path) -> None:
     """Execute one notebook in place with its default parameters, from ``notebooks/``."""
-    from .kernels import ipc_kernel_manager
+    from .execute import execute_report
 
-    papermill.execute_notebook(str(path), str(path), cwd=str(paths.NOTEBOOKS), kernel_name=KERNEL,
-                               progress_bar=False, kernel_manager_class=ipc_kernel_manager())
+    execute_report(path, path, {}, cwd=paths.NOTEBOOKS, kernel_name=KERNEL, keep_hidden_chapters=True)
     strip_run_metadata(path)
 
 

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import paths
-from helpers.errors import BuildError, ParameterError
+from helpers import contract, paths
+from helpers.errors import BuildError
+from helpers.patterns import MONTH_RE
 
 #: The parameter value meaning "the latest month with data".
 LATEST = "latest"
@@ -21,7 +22,6 @@ ENTRY_KEYS = ("name", "notebook", "parameters", "sweep")
 #: What a sweep can run over (``values:`` lists the values instead).
 SWEEP_OVER = ("top_destinations", "destinations", "months")
 SWEEP_KEYS = ("parameter", "over", "values", "n", "month", "from", "to")
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -286,31 +286,24 @@ def load_report_set(path: Path | None = None) -> list[Report]:
 
 
 # --------------------------------------------------------------------------- what changed
-def _default_is_latest(default) -> bool:
-    return isinstance(default, str) and default.strip() in (f'"{LATEST}"', f"'{LATEST}'")
-
-
 def resolve_parameters(report: Report, latest_month: str, as_of: str | None = None) -> dict:
-    """Check the report's parameters against its notebook's and resolve ``latest``.
+    """The report's parameters by name, checked against what its notebook declares (the parameter
+    contract, :func:`helpers.contract.declared`), with ``latest`` made a month.
 
-    Runs before anything is executed: an unknown name is a ParameterError naming
-    the report, the parameter and the allowed ones. ``latest`` (given, or the
-    notebook's default) becomes ``as_of`` when given, else the latest month.
+    Runs before anything is executed: an unknown name is a ParameterError naming the report, the
+    parameter and the allowed ones. ``latest`` (given, or the notebook's default) becomes ``as_of``
+    when given, else the latest month. Kinds and values are checked against the data next
+    (:func:`pipeline.checks.report_errors`).
     """
-    import papermill as pm
-
-    declared = pm.inspect_notebook(str(report.notebook))
-    rel = paths.relative(report.notebook)
-    for key, value in report.parameters.items():
-        if key not in declared:
-            allowed = ", ".join(declared) or "none (the notebook has no cell tagged 'parameters')"
-            raise ParameterError(key, value, f"report '{report.name}': not a parameter of {rel}; "
-                                 f"allowed: {allowed}")
+    declared = contract.declared(report.notebook)
+    contract.unknown(report.parameters, declared, f"report '{report.name}': {paths.relative(report.notebook)}")
     month = as_of or latest_month
-    params = {k: (month if v == LATEST else v) for k, v in report.parameters.items()}
-    for key, info in declared.items():
-        if key not in params and _default_is_latest(info.get("default")):
-            params[key] = month
-    return params
+    given = {name: report.parameters.get(name, p.default) for name, p in declared.items()}
+    return {k: (month if v == LATEST and declared[k].kind == "month" else v) for k, v in given.items()}
+
+
+def uses_latest(report: Report) -> bool:
+    """Whether the report follows the data: a month parameter is ``latest``, given or by default."""
+    return contract.uses_latest(report.parameters, contract.declared(report.notebook))
 
 

@@ -18,7 +18,7 @@ import helpers
 from helpers import paths
 
 from .render import TEMPLATES
-from .reportset import LATEST, Report
+from .reportset import Report, uses_latest
 
 #: Bumped when the build itself changes what it writes for the same inputs.
 STATE_VERSION = 2
@@ -48,11 +48,9 @@ def shared_inputs_hash() -> str:
 def input_hash(report: Report, shared: str, as_of: str | None = None) -> str:
     """Hash of everything a report's output depends on."""
     h = hashlib.sha256(shared.encode())
-    notebook = report.notebook.read_bytes()
-    h.update(notebook)
+    h.update(report.notebook.read_bytes())
     # --as-of only matters to reports using `latest` (given here, or as the notebook's default)
-    uses_latest = LATEST in report.parameters.values() or LATEST.encode() in notebook
-    h.update(json.dumps({"parameters": report.parameters, "as_of": as_of if uses_latest else None},
+    h.update(json.dumps({"parameters": report.parameters, "as_of": as_of if uses_latest(report) else None},
                         sort_keys=True).encode())
     return h.hexdigest()
 

@@ -75,20 +75,16 @@ def build_one(job: dict) -> dict:
 
         import nbformat
 
+        from .execute import execute_report
+
         log.info("report %s: %s with %s", name, job["notebook"], json.dumps(job["parameters"]))
-        # chapters by data, and the Markdown cells' inline facts evaluated in the kernel
-        source_nb = nbformat.read(job["notebook"], as_version=4)
-        inline.prepare(source_nb, job["parameters"])
-        prepared = staging / f".{name}.input.ipynb"
-        nbformat.write(source_nb, str(prepared))
         try:
             with _stderr_to(staging / f"{name}.log"):  # the kernel's own warnings go to the log too
-                nb = pm.execute_notebook(str(prepared), str(staging / f"{name}.ipynb"),
-                                         parameters=job["parameters"], kernel_name=job.get("kernel", "python3"),
-                                         cwd=job["cwd"],
-                                         progress_bar=False, log_output=True,
-                                         request_save_on_cell_execute=False,
-                                         kernel_manager_class=ipc_kernel_manager())
+                # the one way to execute: the contract, the {eval} facts filled, stable ids (pipeline/execute.py)
+                nb = execute_report(Path(job["notebook"]), staging / f"{name}.ipynb", job["parameters"],
+                                    cwd=Path(job["cwd"]), kernel_name=job.get("kernel", "python3"),
+                                    check_parameters=False,  # resolved and checked before the build started
+                                    log_output=True, request_save_on_cell_execute=False)
         except pm.PapermillExecutionError as exc:
             result["error"] = (f"report '{name}' failed in cell In [{exc.exec_count}] "
                                f"(cell #{exc.cell_index}): {exc.ename}: {one_line(exc.evalue)}")
@@ -102,8 +98,7 @@ def build_one(job: dict) -> dict:
                                f"{', '.join(unknown.names)} to {paths.relative(Path(job['notebook']))}")
             return result
         t1 = time.perf_counter()
-        prepared.unlink(missing_ok=True)
-        stated = inline.fill(nb)
+        stated = nb.metadata.get("magnet", {}).pop("stated", {})
         typed = [(cell.source.splitlines()[0][:50], n) for cell in nb.cells if cell.cell_type == "markdown"
                  for n in inline.typed_numbers(cell.source)]
         if typed:
@@ -146,5 +141,3 @@ def build_one(job: dict) -> dict:
         handler.close()
     return result
 
-
-# --------------------------------------------------------------------------- publishing

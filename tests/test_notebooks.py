@@ -1,5 +1,6 @@
 """The story notebooks run top to bottom under papermill with their defaults and with other parameters,
-and a bad parameter stops them in the first cells with a ParameterError naming it.
+and a bad parameter stops them before any kernel starts (the engine's contract check), or at the
+setup line when it reaches a kernel, with a ParameterError naming it.
 
 All executions run once, two at a time (one per core), in a module fixture; each test then checks one.
 """
@@ -36,30 +37,30 @@ RUNS = {
     "bad-partner": (NB02, {"partner": "XX"}),
     "bad-horizon": (NB04, {"horizon": "six"}),
     "bad-claims-file": (NB03, {"claims_file": "../data/claims/no-such-article.csv"}),
+    "in-kernel-bad-partner": (NB02, {"partner": "XX"}),
+    "01-us-by-name": (NB01, {"focus_partner": "United States"}),
 }
 
 
 def _execute(name: str, notebook: str, parameters: dict, out_dir: str) -> dict:
-    """Run one notebook with papermill; return its text outputs, or the error it stopped with."""
+    """Run one notebook the one way every report runs (papermill's magnet engine); return its text
+    outputs, or the error it stopped with."""
     import nbformat
     import papermill
 
+    from helpers.errors import ParameterError
     from pipeline import inline
+    from pipeline.execute import execute_report
 
     out = f"{out_dir}/{name}.ipynb"
-    # as the build runs it: chapters by metadata, inline {eval} facts evaluated in the kernel
-    source = nbformat.read(str(paths.NOTEBOOKS / f"{notebook}.ipynb"), as_version=4)
-    inline.prepare(source, parameters)
-    prepared = f"{out_dir}/{name}.input.ipynb"
-    nbformat.write(source, prepared)
-    result = {"ename": None, "evalue": None, "exec_count": None, "text": ""}
-    from pipeline.kernels import ipc_kernel_manager
-
+    result = {"ename": None, "evalue": None, "exec_count": None, "text": "", "outputs": ""}
     for attempt in (1, 2):  # a kernel that dies while starting: retry once (ipc sockets: no port to race for)
         try:
-            papermill.execute_notebook(prepared, out, parameters=parameters, cwd=str(paths.NOTEBOOKS),
-                                       kernel_name="python3", progress_bar=False,
-                                       kernel_manager_class=ipc_kernel_manager())
+            execute_report(paths.NOTEBOOKS / f"{notebook}.ipynb", out, parameters, cwd=paths.NOTEBOOKS,
+                           check_parameters=not name.startswith("in-kernel-"))
+        except ParameterError as exc:  # the contract, before any kernel started: nothing was written
+            result.update(ename="ParameterError", evalue=str(exc), before_kernel=True)
+            return result
         except papermill.PapermillExecutionError as exc:
             result.update(ename=exc.ename, evalue=exc.evalue, exec_count=exc.exec_count)
         except RuntimeError as exc:
@@ -68,7 +69,6 @@ def _execute(name: str, notebook: str, parameters: dict, out_dir: str) -> dict:
             raise
         break
     nb = nbformat.read(out, as_version=4)
-    inline.fill(nb)
     inline.rendered_markdown(nb)
     prose = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
     texts = []
@@ -166,10 +166,23 @@ def test_outlook_with_other_scenarios_and_baseline(runs):
     ("bad-month", "as_of"), ("bad-future-month", "as_of"), ("bad-partner", "partner"),
     ("bad-horizon", "horizon"), ("bad-claims-file", "claims_file"),
 ])
-def test_bad_parameters_stop_in_the_first_cells_naming_the_parameter(runs, name, parameter):
+def test_bad_parameters_stop_before_any_kernel_starts_naming_the_parameter(runs, name, parameter):
     r = runs[name]
-    assert r["ename"] == "ParameterError", r
+    assert r["ename"] == "ParameterError" and r.get("before_kernel"), r
     assert f"parameter '{parameter}'" in r["evalue"] and "is not allowed" in r["evalue"]
+
+
+def test_a_bad_parameter_reaching_the_kernel_stops_at_the_setup_line(runs):
+    """Without the engine's check (JupyterLab, another engine), the notebook's setup line stops it."""
+    r = runs["in-kernel-bad-partner"]
+    assert r["ename"] == "ParameterError" and "parameter 'partner'" in r["evalue"], r
     # nothing of the story ran: no figure, no table, no sentence before the error
     outputs = r["outputs"].split("papermill-error-cell")[-1]
     assert "<figure" not in outputs and "<table" not in outputs, outputs[:300]
+
+
+def test_a_focus_given_by_name_is_the_same_report_as_by_code(runs):
+    """'United States' is resolved to US before the chapter rules run: no paragraph twice."""
+    by_name, by_code = ok(runs, "01-us-by-name"), ok(runs, "01-defaults")
+    assert by_name == by_code
+    assert by_name.count("Exports to the United States were") <= 2

@@ -66,13 +66,48 @@ def test_inline_values_replace_the_roles_escaped_once():
     assert out == "Exports were **3,188 t** and a\\_b \\*c\\*."
 
 
-def test_chapters_appear_by_metadata_not_code():
-    cell = {"metadata": {"magnet": {"from_month": "2025-07"}}}
-    assert not inline.keep(cell, {"as_of": "2025-06"}) and inline.keep(cell, {"as_of": "2025-07"})
-    until = {"metadata": {"magnet": {"until_month": "2025-06"}}}
-    assert inline.keep(until, {"as_of": "2025-06"}) and not inline.keep(until, {"as_of": "2025-07"})
-    unless = {"metadata": {"magnet": {"unless": {"focus_partner": "US"}}}}
-    assert not inline.keep(unless, {"focus_partner": "US"}) and inline.keep(unless, {"focus_partner": "DE"})
+def test_a_chapter_rule_shows_nothing_where_kept_and_its_reason_where_not():
+    from helpers.contract import chapter
+
+    kept = chapter("2025-07", since="2025-07")
+    assert kept.shown and str(kept) == "" and kept._repr_html_() is None
+    hidden = chapter("2025-06", since="2025-07")
+    assert not hidden.shown and "shown from July 2025" in str(hidden) and "June 2025" in str(hidden)
+    assert "shown from July 2025" in hidden._repr_html_() and hidden.record() == {"chapter": False, "rule": hidden.rule}
+    assert chapter("2025-06", until="2025-06").shown and not chapter("2025-07", until="2025-06").shown
+    focus = chapter("2025-06", since="2025-05", when="US" != "US", why="the focus is not the United States")
+    assert not focus.shown and "shown only when the focus is not the United States" in str(focus)
+
+
+def test_fill_moves_the_kernels_answers_into_user_expressions_and_drops_hidden_chapters():
+    import nbformat
+
+    def answers(cell_id, exprs, hidden=False):
+        code = nbformat.v4.new_code_cell("")
+        code.metadata["tags"] = [inline.TAG]
+        code.outputs = [nbformat.v4.new_output("display_data", data={inline.MIME: {
+            "hidden": hidden, "expressions": [{"expression": e, "result": {"status": "ok", "data": {"text/plain": t},
+                                                                           "metadata": {}}, "fact": None}
+                                              for e, t in exprs]}})]
+        return code
+
+    def build():
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell("Shown: {eval}`x`."), answers("a", [("x", "'3,188 t'")]),
+                    nbformat.v4.new_markdown_cell("{eval}`chapter(as_of, since='2025-07')`\n\nLater: {eval}`y`."),
+                    answers("b", [("chapter(as_of, since='2025-07')", "⟨Not in this report⟩")], hidden=True)]
+        return nb
+
+    nb = build()
+    stated = inline.fill(nb)
+    assert [c.cell_type for c in nb.cells] == ["markdown"] and stated == {"x": {"text": "3,188 t", "fact": None}}
+    assert nb.cells[0].metadata.user_expressions == [
+        {"expression": "x", "result": {"status": "ok", "data": {"text/plain": "'3,188 t'"}, "metadata": {}}}]
+    inline.rendered_markdown(nb)
+    assert nb.cells[0].source == "Shown: 3,188 t."
+    kept = build()
+    inline.fill(kept, drop_hidden=False)  # the committed notebooks: the chapter stays, with its reason
+    assert len(kept.cells) == 2 and kept.cells[1].metadata.user_expressions[0]["result"]["data"]["text/plain"]
 
 
 def test_whats_new_lists_new_months_and_revisions():
@@ -96,6 +131,11 @@ def test_editions_tell_reports_apart():
     names = {"DE": "Germany", "US": "United States"}.get
     assert editions.edition_label({"as_of": "2025-06"}, False) == "June 2025 edition"
     assert editions.edition_label({"as_of": "2025-12", "partner": "DE"}, True, names) == "Latest: December 2025 · Germany"
+    # a focus destination is named only when it is not the notebook's default
+    default = {"focus_partner": "US"}
+    assert editions.edition_label({"as_of": "2025-06", "focus_partner": "US"}, False, names, default) == "June 2025 edition"
+    assert (editions.edition_label({"as_of": "2025-06", "focus_partner": "DE"}, False, names, default)
+            == "June 2025 edition · focus: Germany")
 
 
 def test_as_known_on_uses_only_what_was_published_by_then(ds):
