@@ -278,7 +278,7 @@ def _legacy_copy(data_dir: Path) -> None:
 
 def test_every_figure_names_its_scope_and_the_story_is_the_rare_earth_line():
     ds = load_dataset(today=TODAY)
-    assert set(ds.figures.series) == {"cn:85051110", "adamas:magnets+alloys"}
+    assert set(ds.figures.series) == {"cn:85051110", "adamas:magnets+alloys", "cn:rare-earths"}
     raw = [p for p in paths.RAW.glob("*/figures.csv")]
     for path in raw:   # migrated in place: no legacy identifier is left on file
         assert ",850511," not in path.read_text(encoding="utf-8"), path
@@ -307,7 +307,8 @@ def test_old_batches_stay_readable_and_migrate_in_place(data_dir):
     assert mine.reset_index(drop=True).equals(current.figures.drop(columns="file").reset_index(drop=True))
     assert build_monthly_series(legacy, "WLD").equals(build_monthly_series(current, "WLD"))
 
-    lines = {p: p.read_text(encoding="utf-8").splitlines() for p in (data_dir / "raw").glob("*/figures.csv")}
+    lines = {p: p.read_text(encoding="utf-8").splitlines() for p in (data_dir / "raw").glob("*/figures.csv")
+             if ",850511" in p.read_text(encoding="utf-8")}   # the batches written with legacy identifiers
     changed = migrate_series(data_dir)
     assert len(changed) == len(lines) and migrate_series(data_dir) == []     # idempotent
     verify_checksums(data_dir)                                               # re-recorded
@@ -383,7 +384,47 @@ def test_a_page_cannot_relay_an_origin_released_after_it(data_dir):
 
 def test_batches_without_an_origin_register_still_load(data_dir):
     shutil.rmtree(data_dir / "raw" / "2026-12-origins")
-    lines = [ln for ln in (data_dir / "checksums.sha256").read_text().splitlines() if "2026-12-origins" not in ln]
+    for p in list((data_dir / "raw").glob("*/origins.csv")) + list((data_dir / "raw").glob("*/relays.csv")):
+        p.unlink()
+    lines = [ln for ln in (data_dir / "checksums.sha256").read_text().splitlines()
+             if "2026-12-origins" not in ln and "/origins.csv" not in ln and "/relays.csv" not in ln]
     (data_dir / "checksums.sha256").write_text("\n".join(lines) + "\n")
     ds = load_dataset(data_dir, today=TODAY)
     assert (ds.sources.origin_id == "").all() and ds.origins.empty
+
+
+# --------------------------------------------------------------------------- rare-earth minerals
+
+
+def test_s74s_october_rows_are_rare_earth_minerals_not_magnets():
+    from helpers.data import MAIN_SERIES, MINERALS_SERIES, SERIES, scope_matches
+
+    ds = load_dataset(today=TODAY)
+    assert MINERALS_SERIES == "cn:rare-earths" and MINERALS_SERIES in SERIES
+    s74 = ds.figures[ds.figures.source_id == "S74"]
+    assert set(s74.series) == {MINERALS_SERIES} and len(s74) == 3
+    oct_magnets = ds.figures[(ds.figures.series == MAIN_SERIES) & (ds.figures.from_month == "2025-10")
+                             & (ds.figures.to_month == "2025-10") & (ds.figures.partner == "WLD")
+                             & (ds.figures.measure == "tonnes")]
+    assert set(oct_magnets.value) == {5473}
+    assert scope_matches(ds.figures) == []     # no magnet figure equals a same-month minerals total
+    from helpers.series import build_monthly_series
+    assert build_monthly_series(ds, "WLD").set_index("month").loc["2025-10", "tonnes"] == 5473
+
+
+def test_a_magnet_figure_equal_to_the_same_months_minerals_total_stops_loading(data_dir):
+    """Without the rescope of batch 2026-12-rare-earths, S74's 4,343.5 t would be a magnet figure equal
+    to October 2025's minerals total: loading names its row."""
+    rescopes = data_dir / "raw" / "2026-12-rare-earths" / "rescopes.csv"
+    rescopes.unlink()
+    lines = [ln for ln in (data_dir / "checksums.sha256").read_text().splitlines() if "rescopes.csv" not in ln]
+    (data_dir / "checksums.sha256").write_text("\n".join(lines) + "\n")
+    rel = "raw/2026-11-coverage/figures.csv"
+    expect_error(data_dir, rel, line_of(data_dir, rel, ",4343.5,"), "value",
+                 "matches the rare-earth minerals total of October 2025 (4,343.5 t, S76, S77): check the page's scope")
+
+
+def test_a_rescope_must_name_a_figure_on_file(data_dir):
+    rel = "raw/2026-12-rare-earths/rescopes.csv"
+    rewrite(data_dir, rel, "2025-10,2025-10,WLD,tonnes,S74,", "2025-09,2025-09,WLD,tonnes,S74,")
+    expect_error(data_dir, rel, 2, "source_id", "names no figure on file (tonnes of WLD 2025-09..2025-09")

@@ -28,8 +28,8 @@ FIX = Path(__file__).parent / "fixtures" / "imports"
 BAD = FIX / "bad"
 TODAY = dt.date(2026, 11, 28)
 PUBLISHED = "2026-03-15"
-#: The id the importer gives the next new page: the sources on file are S1-S75.
-NEXT_ID = "S76"
+#: The id the importer gives the next new page: the sources on file are S1-S86.
+NEXT_ID = "S87"
 
 
 @pytest.fixture
@@ -544,3 +544,29 @@ def test_a_new_page_is_an_origin_of_its_own_or_relays_one_on_file(project, tmp_p
     unknown.write_text("month,partner,measure,value,source_url,published,origin\n"
                        "2025-07,DE,tonnes,1116,https://example.org/other,2025-08-21,O9999\n", encoding="utf-8")
     refused(project, unknown, "unknown origin id 'O9999'", row=2, column="origin", opts=Options())
+
+
+def test_importing_s74s_october_row_as_a_magnet_figure_gets_the_scope_flag(project, tmp_path):
+    """S74's 4,343.5 t is October 2025's rare-earth minerals total: imported as a magnet figure it is
+    refused with the scope flag, and kept only with --accept-scope-match."""
+    path = news_file(tmp_path, "2025-10,2025-10,WLD,tonnes,4343.5,https://example.org/s74-copy,2025-11-25")
+    before = tree_hash(project / "data")
+    msg = refused(project, path, "matches the rare-earth minerals total of October 2025 (4,343.5 t, S74, S76, S77): "
+                  "check the page's scope", row=2, column="value", opts=Options())
+    assert "--accept-scope-match" in msg and tree_hash(project / "data") == before
+    # (October's magnet total is on file, 5,473 t, so that row could not be kept anyway.) A month without a
+    # magnet figure: December 2023's minerals total typed as magnets is kept only with the flag
+    dec = news_file(tmp_path, "2023-12,2023-12,WLD,tonnes,3439,https://example.org/dec-2023,2024-01-20", name="dec.csv")
+    refused(project, dec, "matches the rare-earth minerals total of December 2023 (3,439 t, S40)", row=2,
+            column="value", opts=Options())
+    result = run(project, dec, opts=Options(), accept_scope_match=True)
+    assert any("matches the rare-earth minerals total" in w for w in result.warnings)
+    ds = load_dataset(project / "data", today=TODAY)   # the loader accepts it: a resolution names the page
+    res = ds.resolutions[(ds.resolutions.from_month == "2023-12") & (ds.resolutions.series == "cn:85051110")]
+    assert list(res.winning_source_id) == result.source_ids and "--accept-scope-match" in res.iloc[0].note
+
+
+def test_the_scope_flag_on_the_command_line(project, tmp_path):
+    path = news_file(tmp_path, "2025-10,2025-10,WLD,tonnes,4343.5,https://example.org/s74-copy,2025-11-25")
+    out = cli(project, str(path))
+    assert out.returncode == 1 and "check the page's scope" in out.stderr and len(out.stderr.splitlines()) == 1
