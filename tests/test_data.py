@@ -57,7 +57,7 @@ def expect_error(data_dir: Path, rel: str, row: int | None, column: str | None, 
 
 def test_the_committed_data_loads_and_verifies():
     ds = load_dataset()
-    assert ds.latest_month == "2025-12"
+    assert ds.latest_month == "2026-03"   # March 2026 (GAC's release of 20 April 2026): the latest any stored page gives
     assert set(ds.figures.source_id) <= set(ds.sources.source_id)
     assert len(ds.checksum) == 64
 
@@ -189,15 +189,15 @@ def test_a_new_batch_adds_figures(data_dir):
     batch.mkdir()
     (batch / "sources.csv").write_text(
         "source_id,outlet,agency,title,url,published,accessed\n"
-        "T1,Test outlet,GAC,Test release,https://example.org/t1,2026-02-20,2026-02-21\n", encoding="utf-8")
+        "T1,Test outlet,GAC,Test release,https://example.org/t1,2026-05-20,2026-05-21\n", encoding="utf-8")
     (batch / "figures.csv").write_text(
-        "from_month,to_month,partner,measure,value,source_id\n2026-01,2026-01,WLD,tonnes,6000,T1\n", encoding="utf-8")
+        "from_month,to_month,partner,measure,value,source_id\n2026-04,2026-04,WLD,tonnes,6000,T1\n", encoding="utf-8")
     (batch / "origins.csv").write_text(
-        "origin_id,publisher,kind,released,title,url,note\nOT1,GAC,release,2026-02-20,Test release,,\n", encoding="utf-8")
+        "origin_id,publisher,kind,released,title,url,note\nOT1,GAC,release,2026-05-20,Test release,,\n", encoding="utf-8")
     (batch / "relays.csv").write_text("source_id,origin_id\nT1,OT1\n", encoding="utf-8")
     record_checksums([batch / f for f in ("sources.csv", "figures.csv", "origins.csv", "relays.csv")], data_dir=data_dir)
     ds = load_dataset(data_dir, today=TODAY)
-    assert ds.latest_month == "2026-01"
+    assert ds.latest_month == "2026-04"
 
 
 def test_conflicting_reports_without_resolution_fail(data_dir):
