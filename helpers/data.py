@@ -666,7 +666,9 @@ def record_checksums(files, data_dir: Path | None = None) -> None:
         f = f if f.is_absolute() else (data_dir / f)
         recorded[f.resolve().relative_to(data_dir.resolve()).as_posix()] = sha256_file(f)
     lines = [f"{h}  {p}" for p, h in sorted(recorded.items())]
-    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from .staging import atomic_write
+
+    atomic_write(manifest, ("\n".join(lines) + "\n").encode("utf-8"))   # never half-written
 
 
 # --------------------------------------------------------------------------- dataset
@@ -682,8 +684,22 @@ def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
 def load_dataset(data_dir: Path | None = None, today: dt.date | None = None) -> Dataset:
     """Read, validate and checksum-verify the data (``raw/``, ``reference/``); return a :class:`Dataset`."""
     data_dir = Path(data_dir or paths.DATA)
+    _recover_interrupted_imports(data_dir)
     checksum = verify_checksums(data_dir, DATASET_FOLDERS)
     return _load_dataset_cached(str(data_dir), checksum, today)
+
+
+def _recover_interrupted_imports(data_dir: Path) -> None:
+    """Finish or roll back an import a killed process left in ``data/`` (:mod:`helpers.staging`) before
+    reading: the data are then as they were, or with the complete new batch. A read-only ``data/`` is
+    left alone (the checksum check then names what is wrong)."""
+    from .staging import recover, staging_folders
+
+    if staging_folders(data_dir):
+        try:
+            recover(data_dir, wait=False)
+        except OSError:
+            pass
 
 
 @lru_cache(maxsize=4)

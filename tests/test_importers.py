@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -438,15 +439,15 @@ def test_comtrade_bulk_file_tab_separated_and_gzipped(project, tmp_path):
 
 
 def test_a_failure_while_publishing_rolls_everything_back(project, monkeypatch):
-    import pipeline.importing.batch as imp
-    real = imp.record_checksums
+    import helpers.data as data_module
+    real = data_module.record_checksums
 
     def failing(files, data_dir=None):
         real(files, data_dir=data_dir)
         if Path(data_dir).resolve() == (project / "data").resolve():
             raise OSError(28, "No space left on device")   # after the batch moved and the manifest changed
 
-    monkeypatch.setattr(imp, "record_checksums", failing)
+    monkeypatch.setattr(data_module, "record_checksums", failing)   # the commit records through helpers.data
     before = tree_hash(project)
     with pytest.raises(OSError):
         run(project, FIX / "comtrade-2026-04.csv")
@@ -570,3 +571,72 @@ def test_the_scope_flag_on_the_command_line(project, tmp_path):
     path = news_file(tmp_path, "2025-10,2025-10,WLD,tonnes,4343.5,https://example.org/s74-copy,2025-11-25")
     out = cli(project, str(path))
     assert out.returncode == 1 and "check the page's scope" in out.stderr and len(out.stderr.splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- killed imports
+
+
+def data_files(project: Path) -> dict[str, bytes]:
+    """Every file of the copy's data/ but the staging folders: {relative path: bytes}."""
+    root = project / "data"
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and not p.relative_to(root).parts[0].startswith(".import-")}
+
+
+def staging_left(project: Path) -> list[str]:
+    return sorted(p.name for p in (project / "data").iterdir() if p.name.startswith(".import-"))
+
+
+def killed_import(project: Path, at: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MAGNET_PROJECT_ROOT": str(project), "MAGNET_IMPORT_KILL_AT": at}
+    return subprocess.run([sys.executable, "-m", "pipeline.importing.cli", str(FIX / "news-2026-04.csv")], env=env,
+                          capture_output=True, text=True, cwd=project, timeout=120)
+
+
+def next_command(project: Path, kind: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "MAGNET_IMPORT_KILL_AT"}
+    env["MAGNET_PROJECT_ROOT"] = str(project)
+    cmd = ([sys.executable, "-m", "helpers.data"] if kind == "load" else
+           [sys.executable, "-m", "pipeline.importing.cli", "--check", str(FIX / "customs-2026-04.csv"),
+            "--published", PUBLISHED, "--flow", "export"])
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=project, timeout=120)
+
+
+@pytest.mark.parametrize("at,then", [("staging", "import"), ("staged", "load"), ("validated", "import"),
+                                     ("committing", "load"), ("moved", "import"), ("recorded", "load")])
+def test_an_import_killed_at_any_stage_leaves_the_data_as_they_were_or_with_one_complete_batch(project, at, then):
+    """SIGKILL at a named stage (MAGNET_IMPORT_KILL_AT, helpers.staging.STAGES): before the commit marker
+    data/ is untouched but for the staging folder; after it the import had passed every check. The next
+    command (a load, or another import) removes the staging folder, rolling back or finishing the commit:
+    data/ is then exactly as before, or as before plus one complete batch and its checksums."""
+    from helpers.data import verify_checksums
+
+    before = data_files(project)
+    proc = killed_import(project, at)
+    assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stderr)
+    assert staging_left(project), "a killed import leaves its staging folder"
+    if at in ("staging", "staged", "validated"):          # before the commit marker: nothing else changed
+        assert data_files(project) == before
+
+    out = next_command(project, then)
+    assert out.returncode == 0, out.stderr
+    assert staging_left(project) == []
+    after = data_files(project)
+    verify_checksums(project / "data")                      # every file listed, every listed file there
+    added = sorted(set(after) - set(before))
+    if at in ("staging", "staged", "validated"):
+        assert after == before                              # rolled back: as it was
+    else:                                                   # rolled forward: one complete batch
+        batches = {a.split("/")[1] for a in added}
+        assert len(batches) == 1 and all(a.startswith("raw/") for a in added)
+        assert {a.split("/")[-1] for a in added} >= {"figures.csv", "sources.csv", "origins.csv", "relays.csv",
+                                                    "original.csv"}
+        changed = {k for k in before if before[k] != after[k]}
+        assert changed == {"checksums.sha256"}
+        ds = load_dataset(project / "data", today=TODAY)
+        assert ds.latest_month == "2026-04"
+
+
+def test_staging_folders_are_git_ignored():
+    ignore = (Path(__file__).resolve().parent.parent / ".gitignore").read_text(encoding="utf-8")
+    assert "data/.import-*" in ignore.splitlines()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import paths
+from helpers import paths, staging
 from helpers.data import (MAIN_SERIES, ORIGIN_KINDS, SERIES, TABLES, load_dataset, record_checksums, scope_match_text,
                           scope_matches, validate_figures)
 from helpers.errors import DataError, ParameterError
@@ -115,10 +115,7 @@ def _original_name(path: Path) -> str:
 
 
 def _lock(data_dir: Path):
-    from filelock import FileLock
-
-    key = hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:16]
-    return FileLock(os.path.join(tempfile.gettempdir(), f"magnet-import-{key}.lock"), timeout=60)
+    return staging.lock(data_dir)
 
 
 def _validate_combined(data_dir: Path, batch: Path, new_files: list[str], name: str, row_of: dict[int, int],
@@ -175,6 +172,7 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
         raise ParameterError("FILE", str(path), "a file, not a folder")
 
     with _lock(data_dir):
+        staging.recover_locked(data_dir)   # an import killed earlier: finished or rolled back first
         dataset = load_dataset(data_dir, today=today)
         lookup = partner_lookup(dataset.partners)
         parsed = read_file(path, fmt, lookup, opts, today, name=name)
@@ -227,15 +225,16 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
             return ImportResult(None, list(ids.values()), len(figure_rows), len(resolutions), months, warnings,
                                 series=scopes)
 
-        tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=data_dir))
-        manifest = data_dir / "checksums.sha256"
-        manifest_before = manifest.read_bytes()
-        moved = False
+        # built in a staging folder inside data/ (same file system: the commit moves are renames); a
+        # process killed before the commit marker leaves only that folder, removed by the next import or
+        # load; killed after it, the next one finishes the commit (helpers.staging)
+        tmp = Path(tempfile.mkdtemp(prefix=staging.STAGING_PREFIX, dir=data_dir))
         try:
             batch = tmp / batch_name
             batch.mkdir()
             files = ["figures.csv"]
             _write_csv(batch / "figures.csv", _columns("figures"), figure_rows)
+            staging.stage("staging")
             if source_rows:
                 _write_csv(batch / "sources.csv", _columns("sources"), source_rows)
                 files.append("sources.csv")
@@ -251,17 +250,24 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
             original = _original_name(path)
             (batch / original).write_bytes(raw)
             files.append(original)
+            staging.stage("staged")
             _validate_combined(data_dir, batch, files, name, row_of, today)
-            os.replace(batch, target)
-            moved = True
-            record_checksums([target / f for f in files], data_dir=data_dir)
-            latest = load_dataset(data_dir, today=today).latest_month
+            staging.stage("validated")
         except BaseException:
-            if moved:
-                shutil.rmtree(target, ignore_errors=True)
-                manifest.write_bytes(manifest_before)
-            raise
-        finally:
             shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        manifest = data_dir / "checksums.sha256"
+        manifest_before = manifest.read_bytes()
+        try:
+            target = staging.commit(tmp, batch_name, files, data_dir)
+        except BaseException:   # an error (not a kill) while committing: undo it, leave nothing
+            (tmp / staging.MARKER).unlink(missing_ok=True)
+            moved = data_dir / "raw" / batch_name
+            if moved.exists() and not (tmp / batch_name).exists():
+                shutil.rmtree(moved, ignore_errors=True)
+            staging.atomic_write(manifest, manifest_before)
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        latest = load_dataset(data_dir, today=today).latest_month
         return ImportResult(target, list(ids.values()), len(figure_rows), len(resolutions), months, warnings,
                             latest, scopes)
