@@ -3,7 +3,8 @@
 The data live in ``data/``:
 
 - ``raw/<batch>/`` immutable batches, each with any of ``sources.csv``,
-  ``figures.csv``, ``rankings.csv`` and ``events.csv`` (see ``data/README.md``);
+  ``figures.csv``, ``rankings.csv``, ``events.csv``, ``resolutions.csv``, and the
+  origin register ``origins.csv`` / ``relays.csv`` (see ``data/README.md``);
 - ``reference/partners.csv`` display names and aliases of partner codes;
 - ``claims/*.csv`` the claims of news reports, checked by ``helpers.claims``;
 - ``checksums.sha256`` the sha256 of every file above (``sha256sum -c`` format).
@@ -20,7 +21,7 @@ import datetime as dt
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,6 +54,9 @@ SERIES: dict[str, Scope] = {s.code: s for s in (
           "UN Comtrade, from China's customs data"),
     Scope("adamas:magnets+alloys", "no tariff line", "rare-earth magnets and magnet alloys",
           "Adamas Intelligence"),
+    Scope("cn:rare-earths", "GAC's commodity total 'rare earths' (HS 2805.30 and 2846)",
+          "rare earths: metals and compounds of the 17 elements (not magnets)",
+          "China's General Administration of Customs (GAC), around the 7th-14th of the following month"),
 )}
 #: The series this project's story follows: GAC's rare-earth permanent magnets. A figure
 #: whose ``series`` is empty belongs to it (news figures are GAC's line unless marked).
@@ -61,6 +65,10 @@ MAIN_SERIES = "cn:85051110"
 HS6_SERIES = "hs:850511"
 #: China's 8-digit line for permanent magnets of metals other than rare earths.
 OTHER_METALS_SERIES = "cn:85051190"
+#: China's monthly exports of rare earths themselves (the minerals: metals and compounds of the 17
+#: elements), the total relayed beside the magnet figures. A different series: a magnet figure
+#: equal to a same-month minerals total is flagged (:func:`scope_matches`).
+MINERALS_SERIES = "cn:rare-earths"
 #: Identifiers written before the series said their scope (batches up to 2026-11). The
 #: project then had one series, so ``850511`` meant the rare-earth line, except in figures
 #: imported from UN Comtrade, which are HS-6 (see :func:`legacy_series`).
@@ -73,6 +81,10 @@ VALUE_MEASURES = ("usd_m", "usd_per_kg")
 #: Every measure a figure may have.
 FIGURE_MEASURES = MEASURES + VALUE_MEASURES
 EVENT_KINDS = ("controls", "easing", "tariffs", "release", "other")
+#: What an origin is: an official statistical release or announcement (GAC, MOFCOM), a news
+#: agency's story, a data firm's analysis, an outlet's own calculation from official data, or
+#: an article that is itself the origin (``data/README.md``, *origins*).
+ORIGIN_KINDS = ("release", "agency", "analysis", "calculation", "article")
 
 #: Columns of each table: (required, optional).
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -85,6 +97,10 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "events": (("event_id", "date", "end_date", "kind", "label", "description", "source_id"), ()),
     "partners": (("code", "name"), ("aliases",)),
     "resolutions": (("from_month", "to_month", "partner", "measure", "winning_source_id"), ("series", "note")),
+    "origins": (("origin_id", "publisher", "kind", "released", "title"), ("url", "note")),
+    "relays": (("source_id", "origin_id"), ()),
+    "rescopes": (("from_month", "to_month", "partner", "measure", "source_id", "from_series", "to_series"),
+                 ("note",)),
 }
 
 
@@ -95,6 +111,10 @@ class Dataset:
     ``figures`` has, beyond its file columns, ``value`` as a float, ``half_width``
     (half the rounding unit of the value as written, doubled for approximate
     values), ``row`` and ``file`` (where each value came from).
+
+    ``sources`` has, beyond its file columns, ``origin_id`` (the original release or
+    story the page relays, from ``relays.csv``) and ``origin_released`` (that origin's
+    ``released`` date); ``origins`` is the origin register indexed by ``origin_id``.
     """
 
     sources: pd.DataFrame
@@ -123,6 +143,12 @@ class Dataset:
 
     #: The date this dataset is "as known on" (``YYYY-MM-DD``), or "" for everything on file.
     known_on_date: str = ""
+    #: The origin register (``origins.csv`` of every batch), indexed by ``origin_id``.
+    origins: pd.DataFrame = field(default_factory=lambda: _empty_origins())
+
+    def origin(self, origin_id: str) -> pd.Series:
+        """The register row of one origin."""
+        return self.origins.loc[origin_id]
 
     def known_on(self, date: str | None) -> "Dataset":
         """The data as they were known on ``date`` (``YYYY-MM-DD``): only figures, rankings and
@@ -145,6 +171,19 @@ def _known_on_cached(dataset: Dataset, date: str) -> Dataset:
             s in public for s in str(x).split(";")))],
         resolutions=res[res.winning_source_id.isin(public)], events=ev,  # the timeline is not data: as_of cuts it
         checksum=f"{dataset.checksum}@{date}", known_on_date=date)
+
+
+def _empty_origins() -> pd.DataFrame:
+    required, optional = TABLES["origins"]
+    return pd.DataFrame(columns=list(required + optional) + ["row", "file"], dtype=str).set_index("origin_id")
+
+
+def origin_of(dataset: "Dataset", source_id: str) -> str:
+    """The id of the origin (original release or story) that the source page ``source_id`` relays."""
+    hit = dataset.sources.origin_id[dataset.sources.source_id == source_id]
+    if hit.empty:
+        raise DataError("data/raw/*/sources.csv", f"unknown source id '{source_id}'")
+    return str(hit.iloc[0])
 
 
 def comtrade_sources(sources: pd.DataFrame) -> set[str]:
@@ -407,6 +446,134 @@ def validate_resolutions(df: pd.DataFrame, source_ids) -> pd.DataFrame:
     return df
 
 
+def validate_origins(df: pd.DataFrame) -> pd.DataFrame:
+    """Check the origin register (ids unique across batches, kind known, released a date, URL http(s) or empty)."""
+    _require(df, ["origin_id", "publisher", "kind", "released", "title"])
+    _fail(df, ~df.origin_id.str.match(r"^[A-Za-z][A-Za-z0-9_.-]*$"), "origin_id",
+          lambda r: f"'{r['origin_id']}' is not an origin id (letters, digits, _ . -; e.g. O12)")
+    _check_known(df, "kind", ORIGIN_KINDS, "origin kind", "allowed: " + listing(ORIGIN_KINDS, "kinds"))
+    _check_date(df, "released")
+    _fail(df, (df.url != "") & ~df.url.str.match(r"^https?://\S+$"), "url",
+          lambda r: f"'{r['url']}' is not an http(s) URL")
+    _check_unique(df, ["origin_id"], "origin id")
+    return df
+
+
+def validate_relays(df: pd.DataFrame, sources: pd.DataFrame, origins: pd.DataFrame) -> pd.DataFrame:
+    """Check which origin each source relays: known ids, one origin per source, and no page
+    published before the origin it relays was released."""
+    _require(df, ["source_id", "origin_id"])
+    _check_known(df, "source_id", sources.source_id, "source id", "not in any sources.csv")
+    _check_known(df, "origin_id", origins.origin_id, "origin id", "not in any origins.csv")
+    dup = df.duplicated(subset=["source_id"], keep="first")
+    if dup.any():
+        bad = df[dup].iloc[0]
+        first = df[df.source_id == bad.source_id].iloc[0]
+        raise DataError(bad["file"], f"{bad.source_id} is given a second origin {bad.origin_id} (first: "
+                        f"{first.origin_id} in {first['file']} row {first['row']}); a page relays one origin",
+                        row=int(bad["row"]), column="source_id")
+    released = dict(zip(origins.origin_id, origins.released))
+    published = dict(zip(sources.source_id, sources.published))
+
+    def too_early(r) -> bool:
+        rel, pub = released[r.origin_id], published[r.source_id]
+        n = min(len(rel), len(pub))   # compare at the precision both dates have
+        return pub[:n] < rel[:n]
+
+    _fail(df, df.apply(too_early, axis=1).astype(bool) if len(df) else df.source_id != df.source_id, "origin_id",
+          lambda r: f"{r.source_id} (published {published[r.source_id]}) cannot relay {r.origin_id}, "
+          f"released later ({released[r.origin_id]})")
+    return df
+
+
+def attach_origins(sources: pd.DataFrame, relays: pd.DataFrame, origins: pd.DataFrame) -> pd.DataFrame:
+    """``sources`` with ``origin_id`` and ``origin_released``. Once any batch has a ``relays.csv``,
+    every source must name its origin (an error names the source's own row)."""
+    sources = sources.copy()
+    of = dict(zip(relays.source_id, relays.origin_id))
+    sources["origin_id"] = sources.source_id.map(lambda s: of.get(s, "")).astype(str)
+    if len(relays):
+        _fail(sources, sources.origin_id == "", "source_id",
+              lambda r: f"{r.source_id} names no origin (add a relays.csv row: {r.source_id},<origin_id>)")
+    released = dict(zip(origins.origin_id, origins.released))
+    sources["origin_released"] = sources.origin_id.map(lambda o: released.get(o, "")).astype(str)
+    return sources
+
+
+def apply_rescopes(figures: pd.DataFrame, rescopes: pd.DataFrame) -> pd.DataFrame:
+    """Move figures a later batch found to be of another series (``rescopes.csv``): raw files stay as
+    they are, the move is itself a checksummed row. Each row must name exactly one figure on file."""
+    if rescopes.empty:
+        return figures
+    _require(rescopes, ["from_month", "to_month", "partner", "measure", "source_id", "from_series", "to_series"])
+    for col in ("from_series", "to_series"):
+        _check_known(rescopes, col, SERIES, "series", "allowed: " + listing(SERIES, "series"))
+    _check_unique(rescopes, ["from_month", "to_month", "partner", "measure", "source_id", "from_series"], "rescope")
+    figures = figures.copy()
+    series = figures.series.where(figures.series != "", MAIN_SERIES)
+    for r in rescopes.itertuples(index=False):
+        hit = ((figures.from_month == r.from_month) & (figures.to_month == r.to_month)
+               & (figures.partner == r.partner) & (figures.measure == r.measure)
+               & (figures.source_id == r.source_id) & (series == r.from_series))
+        if hit.sum() != 1:
+            raise DataError(r.file, f"names no figure on file ({r.measure} of {r.partner} {r.from_month}..{r.to_month}, "
+                            f"{r.from_series}, {r.source_id})", row=int(r.row), column="source_id")
+        figures.loc[hit, "series"] = r.to_series
+    return figures
+
+
+def scope_matches(figures: pd.DataFrame, only=None) -> list[tuple[pd.Series, pd.Series]]:
+    """Magnet-line tonnages (``cn:85051110``) equal, within the finer rounding of the two, to a rare-earth
+    minerals tonnage (``cn:rare-earths``) of the same months and destination: ``[(magnet row, minerals row)]``.
+
+    The usual trap: a page quoting GAC's minerals total ("4,343.5 t in October") as magnets. ``only``
+    restricts the magnet rows checked (a boolean mask), e.g. to the rows of one import.
+    """
+    f = figures[figures.measure == "tonnes"]
+    mag = f[f.series == MAIN_SERIES]
+    if only is not None:
+        mag = mag[only[mag.index]]
+    minerals = f[f.series == MINERALS_SERIES]
+    if mag.empty or minerals.empty:
+        return []
+    by = {k: g for k, g in minerals.groupby(["from_month", "to_month", "partner"])}
+    out = []
+    for _, m in mag.iterrows():
+        g = by.get((m.from_month, m.to_month, m.partner))
+        if g is None:
+            continue
+        hits = [x for _, x in g.iterrows()
+                if abs(float(m.value) - float(x.value)) <= max(float(m.half_width), float(x.half_width))]
+        if hits:
+            x = min(hits, key=lambda h: float(h.half_width)).copy()   # the most precise, citing every page
+            ids = {h.source_id for h in hits}
+            x["source_id"] = ", ".join(sorted(ids, key=lambda i: (len(i), i)))
+            out.append((m, x))
+    return out
+
+
+def scope_match_text(magnet: pd.Series, minerals: pd.Series) -> str:
+    """``matches the rare-earth minerals total of October 2025 (4,343.5 t, S76): check the page's scope``."""
+    month = pd.Timestamp(magnet.from_month + "-01").strftime("%B %Y")
+    if magnet.from_month != magnet.to_month:
+        month = f"{magnet.from_month}..{magnet.to_month}"
+    where = "" if magnet.partner == TOTAL else f" to {magnet.partner}"
+    return (f"{magnet.value:,g} t{where} matches the rare-earth minerals total of {month} "
+            f"({minerals.value:,g} t, {minerals.source_id}): check the page's scope")
+
+
+def check_scope_matches(figures: pd.DataFrame, resolutions: pd.DataFrame) -> None:
+    """Stop on a magnet-line tonnage equal to a same-month minerals tonnage, unless a ``resolutions.csv``
+    row names that page as the winner of that key (the scope was checked and the figure kept)."""
+    accepted = {(r.from_month, r.to_month, r.partner, r.measure, r.winning_source_id)
+                for r in resolutions[resolutions.series == MAIN_SERIES].itertuples(index=False)}
+    for m, x in scope_matches(figures):
+        if (m.from_month, m.to_month, m.partner, m.measure, m.source_id) in accepted:
+            continue
+        raise DataError(m["file"], f"{scope_match_text(m, x)} (a resolutions.csv row naming {m.source_id} for "
+                        "this figure keeps it)", row=int(m["row"]), column="value")
+
+
 # --------------------------------------------------------------------------- checksums
 
 
@@ -499,7 +666,9 @@ def record_checksums(files, data_dir: Path | None = None) -> None:
         f = f if f.is_absolute() else (data_dir / f)
         recorded[f.resolve().relative_to(data_dir.resolve()).as_posix()] = sha256_file(f)
     lines = [f"{h}  {p}" for p, h in sorted(recorded.items())]
-    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from .staging import atomic_write
+
+    atomic_write(manifest, ("\n".join(lines) + "\n").encode("utf-8"))   # never half-written
 
 
 # --------------------------------------------------------------------------- dataset
@@ -515,8 +684,22 @@ def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
 def load_dataset(data_dir: Path | None = None, today: dt.date | None = None) -> Dataset:
     """Read, validate and checksum-verify the data (``raw/``, ``reference/``); return a :class:`Dataset`."""
     data_dir = Path(data_dir or paths.DATA)
+    _recover_interrupted_imports(data_dir)
     checksum = verify_checksums(data_dir, DATASET_FOLDERS)
     return _load_dataset_cached(str(data_dir), checksum, today)
+
+
+def _recover_interrupted_imports(data_dir: Path) -> None:
+    """Finish or roll back an import a killed process left in ``data/`` (:mod:`helpers.staging`) before
+    reading: the data are then as they were, or with the complete new batch. A read-only ``data/`` is
+    left alone (the checksum check then names what is wrong)."""
+    from .staging import recover, staging_folders
+
+    if staging_folders(data_dir):
+        try:
+            recover(data_dir, wait=False)
+        except OSError:
+            pass
 
 
 @lru_cache(maxsize=4)
@@ -524,7 +707,7 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
     data_dir = Path(data_dir)
     batches = sorted(p for p in (data_dir / "raw").iterdir() if p.is_dir())
     tables: dict[str, list[pd.DataFrame]] = {
-        t: [] for t in ("sources", "figures", "rankings", "events", "resolutions")}
+        t: [] for t in ("sources", "figures", "rankings", "events", "resolutions", "origins", "relays", "rescopes")}
     for batch in batches:
         for table in tables:
             path = batch / f"{table}.csv"
@@ -532,9 +715,13 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
                 tables[table].append(read_table(path, table))
     sources = validate_sources(_concat(tables["sources"], "sources"))
     _check_unique(sources, ["source_id"], "source id")
+    origins = validate_origins(_concat(tables["origins"], "origins"))
+    relays = validate_relays(_concat(tables["relays"], "relays"), sources, origins)
+    sources = attach_origins(sources, relays, origins)
     ids = set(sources.source_id)
     figures = _concat(tables["figures"], "figures")
     figures["series"] = legacy_series(figures.series, figures.source_id, sources)
+    figures = apply_rescopes(figures, _concat(tables["rescopes"], "rescopes"))
     figures = validate_figures(figures, ids, today)
     rankings = validate_rankings(_concat(tables["rankings"], "rankings"), ids, today)
     events = validate_events(_concat(tables["events"], "events"), ids)
@@ -542,8 +729,10 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
     resolutions = _concat(tables["resolutions"], "resolutions")
     resolutions["series"] = legacy_series(resolutions.series, resolutions.winning_source_id, sources)
     resolutions = validate_resolutions(resolutions, ids)
+    check_scope_matches(figures, resolutions)
     return Dataset(sources=sources, figures=figures, rankings=rankings, events=events,
-                   partners=partners, resolutions=resolutions, checksum=checksum)
+                   partners=partners, resolutions=resolutions, checksum=checksum,
+                   origins=origins.set_index("origin_id"))
 
 
 def migrate_series(data_dir: Path | None = None) -> list[Path]:
@@ -610,7 +799,7 @@ def main(argv: list[str] | None = None) -> int:
     except MagnetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"data OK: {len(ds.sources)} sources, {len(ds.figures)} figures, {len(ds.events)} events, "
+    print(f"data OK: {len(ds.sources)} sources from {len(ds.origins)} origins, {len(ds.figures)} figures, {len(ds.events)} events, "
           f"latest month {ds.latest_month}, checksum {ds.checksum[:12]}")
     return 0
 
