@@ -27,7 +27,7 @@ from helpers import paths
 from helpers.errors import BuildError, MagnetError, listing
 from helpers.patterns import DATE_RE, MONTH_RE
 
-from . import checks
+from . import checks, stages
 from .publish import publish, unlisted, write_atomic, write_index
 from .publish import prune as prune_reports
 from .render import one_line
@@ -162,6 +162,7 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
     lock = _lock(out_dir, lock_timeout)
     try:
         cleaned = clear_leftovers(out_dir)
+        stages.stage("locked")
         shared = shared_inputs_hash()
         digests = {r.name: input_hash(r, shared, as_of) for r in reports}
         todo = [r for r in reports if force or not is_up_to_date(r, out_dir, digests[r.name])]
@@ -182,6 +183,7 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
                 warm_here = warm and not (executor and executor.remote)
                 kernel_name = (stack.enter_context(warm_kernels(staging / "zygote")) if warm_here
                                else (lambda: "python3"))
+                stages.stage("staged")
             if todo or as_of is not None:
                 _without_iri_grammar()
                 from helpers.data import load_dataset
@@ -400,6 +402,7 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
                         "built": meta["built"], "parameters": params[r.name], "notebook": meta["notebook"],
                         "commit": commit, "data_checksum": dataset.checksum, "seconds": res["seconds"]})
                 built.append(r.name)
+                stages.stage("published")
                 bar.write(f"built {r.name} ({res['seconds']:.1f} s)", file=sys.stderr)
             else:
                 log = staging / f"{r.name}.log"
@@ -450,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import signal
 
+    stages.arm_workers()
+    stages.stage("start")
     with stop_on_signals():
         try:
             code = _main(args)

@@ -53,6 +53,20 @@ class MagnetEngine(NBClientEngine):
         nb.metadata.setdefault("magnet", {})["stated"] = inline.fill(nb, drop_hidden=not keep_hidden_chapters)
         return nb
 
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+        from . import stages
+
+        if stages.armed("executing"):  # (test hook) stop the build once the first cell has run
+            complete = nb_man.cell_complete
+
+            def cell_complete(*args, **kw):
+                complete(*args, **kw)
+                stages.stage("executing")
+
+            nb_man.cell_complete = cell_complete
+        return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
 
 def check(nb, given: dict, input_path=None) -> dict:
     """The notebook's parameters, resolved by the contract from ``given``: ParameterError before any kernel."""

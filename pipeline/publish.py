@@ -32,8 +32,11 @@ def write_atomic(path: Path, text: str) -> None:
 
 def publish(name: str, staging: Path, out_dir: Path, state: dict) -> None:
     """Move a complete report from staging over the published one, then record its state."""
+    from . import stages
+
     for ext in PUBLISHED:
         os.replace(staging / f"{name}.{ext}", out_dir / f"{name}.{ext}")
+        stages.stage("publishing")  # (test hook) a stop between two files of one report
     (out_dir / ".state").mkdir(exist_ok=True)
     write_atomic(out_dir / ".state" / f"{name}.json", json.dumps(state, indent=1, sort_keys=True))
     (out_dir / ".state" / f"{name}.failed.log").unlink(missing_ok=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from helpers import paths
 
-from . import editions, inline, provenance
+from . import editions, inline, provenance, stages
 from .kernels import ipc_kernel_manager
 from .render import ANSI_RE, notebook_title, one_line, render_html, render_pdf
 
@@ -129,6 +129,7 @@ def build_one(job: dict) -> dict:
         t2 = time.perf_counter()
         render_pdf(body, staging / f"{name}.pdf")
         t3 = time.perf_counter()
+        stages.stage("rendered")
         log.info("executed %.1f s, html %.1f s, pdf %.1f s", t1 - t0, t2 - t1, t3 - t2)
         result.update(ok=True, title=title, news=news["summary"], seconds=round(t3 - t0, 2))
     except Exception as exc:  # one line per failed report, whatever went wrong

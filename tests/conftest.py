@@ -1,8 +1,17 @@
-"""Shared fixtures."""
+"""Shared fixtures.
+
+The suite runs on parallel workers (pytest-xdist, ``make test``). A build that many tests only read
+(:func:`built_fixture_reports`, :func:`built_default_reports`, the notebook runs of test_notebooks) is
+made once per session, whichever worker asks first, under a file lock in a folder every worker sees
+(:func:`shared_once`); the others wait for it and read it. Tests that build over published reports
+take a private copy (:func:`published`).
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +20,32 @@ from types import SimpleNamespace
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# --------------------------------------------------------------------------- built once, read by every worker
+
+
+def shared_once(tmp_path_factory, worker_id: str, name: str, make) -> tuple[Path, dict]:
+    """``(folder, result)``: ``make(folder)`` run once per session across all xdist workers.
+
+    ``make`` fills ``folder`` and returns a JSON-able result. The first worker to get here runs
+    it under a file lock; the others wait on the lock and read the same folder and result. A
+    ``make`` that raises leaves no result, so each worker that asks tries again (and fails the
+    same way)."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # every worker's base is a sibling under the session's folder
+        base = base.parent
+    folder = base / f"shared-{name}"
+    done = base / f"shared-{name}.json"
+    with FileLock(str(base / f"shared-{name}.lock")):
+        if not done.is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            result = make(folder)
+            done.write_text(json.dumps(result), encoding="utf-8")
+    return folder, json.loads(done.read_text(encoding="utf-8"))
+
 
 # --------------------------------------------------------------------------- build and browser tests
 
@@ -29,47 +64,60 @@ def write_report_set(folder: Path, reports: dict[str, dict], name: str = "set.ya
     return path
 
 
-def run_build(*args, timeout: float = 600) -> subprocess.CompletedProcess:
-    """``magnet-build ARGS`` in a fresh process (as a user runs it)."""
-    return subprocess.run(MAGNET_BUILD + ["--no-progress", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env=dict(os.environ, PYTHONWARNINGS="ignore"))
+def run_build(*args, timeout: float = 600, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """``magnet-build ARGS`` in a fresh process (as a user runs it); ``env``: extra variables."""
+    return subprocess.run(MAGNET_BUILD + ["--no-progress", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env=dict(os.environ, PYTHONWARNINGS="ignore", **(env or {})))
 
 
 #: Two fixture reports; ``alpha``'s greeting carries markup that must render as text.
 FIXTURE_SET = {"alpha": {"greeting": "hi <script>alert(1)</script>", "as_of": "latest"}, "beta": {}}
 
 
-@pytest.fixture(scope="session")
-def built_fixture_reports(tmp_path_factory):
-    """The fixture report set, built once per session: ``out``, ``config``, ``proc``."""
-    folder = tmp_path_factory.mktemp("fixture-reports")
-    config = write_report_set(folder, FIXTURE_SET)
-    proc = run_build("--config", config, "--output-dir", folder / "out")
-    assert proc.returncode == 0, proc.stderr
-    return SimpleNamespace(out=folder / "out", config=config, proc=proc, names=list(FIXTURE_SET))
+def _proc(proc: subprocess.CompletedProcess) -> dict:
+    return {"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}
 
 
 @pytest.fixture(scope="session")
-def built_default_reports(tmp_path_factory):
-    """The default report set (reports.yaml), built once per session into a temporary folder."""
+def built_fixture_reports(tmp_path_factory, worker_id):
+    """The fixture report set, built once per session (shared by the workers; read it, never write
+    into it): ``out``, ``config``, ``proc``, ``names``."""
+
+    def make(folder: Path) -> dict:
+        config = write_report_set(folder, FIXTURE_SET)
+        proc = run_build("--config", config, "--output-dir", folder / "out")
+        assert proc.returncode == 0, proc.stderr
+        return _proc(proc)
+
+    folder, proc = shared_once(tmp_path_factory, worker_id, "fixture-reports", make)
+    return SimpleNamespace(out=folder / "out", config=folder / "set.yaml", proc=SimpleNamespace(**proc),
+                           names=list(FIXTURE_SET))
+
+
+@pytest.fixture(scope="session")
+def built_default_reports(tmp_path_factory, worker_id):
+    """The default report set (reports.yaml), built once per session into a temporary folder (shared
+    by the workers; read it, never write into it)."""
     import yaml
 
     doc = yaml.safe_load((ROOT / "reports.yaml").read_text(encoding="utf-8"))
     missing = sorted({r["notebook"] for r in doc["reports"] if not (ROOT / r["notebook"]).is_file()})
     if missing:
         pytest.skip(f"the real notebooks are not all written yet (missing: {', '.join(missing)})")
-    out = tmp_path_factory.mktemp("default-reports") / "out"
-    proc = run_build("--output-dir", out, timeout=900)
-    assert proc.returncode == 0, proc.stderr
-    return SimpleNamespace(out=out, proc=proc, names=[r["name"] for r in doc["reports"]])
+
+    def make(folder: Path) -> dict:
+        proc = run_build("--output-dir", folder / "out", timeout=900)
+        assert proc.returncode == 0, proc.stderr
+        return _proc(proc)
+
+    folder, proc = shared_once(tmp_path_factory, worker_id, "default-reports", make)
+    return SimpleNamespace(out=folder / "out", proc=SimpleNamespace(**proc), names=[r["name"] for r in doc["reports"]])
 
 
 @pytest.fixture
 def published(built_fixture_reports, tmp_path):
     """A private copy of the built fixture reports (with their state), brought up to date, to build over:
     ``(out, config)``."""
-    import shutil
-
     out = tmp_path / "out"
     shutil.copytree(built_fixture_reports.out, out)
     (out / ".build.lock").unlink(missing_ok=True)
@@ -78,3 +126,16 @@ def published(built_fixture_reports, tmp_path):
     proc = run_build("--config", config, "--output-dir", out)
     assert proc.returncode == 0, proc.stderr
     return out, config
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    """A private copy of the project's code and inputs (helpers/, pipeline/, notebooks/, data/,
+    reports.yaml) for a test that edits them: run the build with ``cwd`` and ``PYTHONPATH`` there and
+    ``MAGNET_PROJECT_ROOT`` pointing at it, and the working tree stays untouched."""
+    root = tmp_path / "project"
+    ignore = shutil.ignore_patterns("__pycache__", ".import-*")
+    for name in ("helpers", "pipeline", "notebooks", "data"):
+        shutil.copytree(ROOT / name, root / name, ignore=ignore)
+    shutil.copy2(ROOT / "reports.yaml", root / "reports.yaml")
+    return root

@@ -2,16 +2,16 @@
 and a bad parameter stops them before any kernel starts (the engine's contract check), or at the
 setup line when it reaches a kernel, with a ParameterError naming it.
 
-All executions run once, two at a time (one per core), in a module fixture; each test then checks one.
+Each execution runs once per session, on whichever test worker first asks for it (shared with the
+others through conftest.shared_once); each test then checks one.
 """
 
 from __future__ import annotations
 
 import re
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
+from conftest import shared_once
 
 from helpers import paths
 
@@ -81,12 +81,23 @@ def _execute(name: str, notebook: str, parameters: dict, out_dir: str) -> dict:
     return result
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    out_dir = str(tmp_path_factory.mktemp("executed"))
-    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {name: pool.submit(_execute, name, nb, p, out_dir) for name, (nb, p) in RUNS.items()}
-        return {name: f.result() for name, f in futures.items()}
+class _Runs:
+    """``runs[name]``: the result of run ``name``, executed on first use by any test worker."""
+
+    def __init__(self, tmp_path_factory, worker_id):
+        self._args, self._seen = (tmp_path_factory, worker_id), {}
+
+    def __getitem__(self, name: str) -> dict:
+        if name not in self._seen:
+            notebook, parameters = RUNS[name]
+            _, self._seen[name] = shared_once(*self._args, f"notebook-run-{name}",
+                                              lambda folder: _execute(name, notebook, parameters, str(folder)))
+        return self._seen[name]
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory, worker_id):
+    return _Runs(tmp_path_factory, worker_id)
 
 
 def ok(runs, name) -> str:
