@@ -17,7 +17,7 @@ PYVER  := $(shell { test -x $(BIN)/python && $(BIN)/python -V || $(PYTHON) -V; }
 LOCK   := requirements/lock-py$(PYVER).txt
 
 .DEFAULT_GOAL := help
-.PHONY: help env reports test lab bench import execute-notebooks lock lock-upgrade audit clean
+.PHONY: help env reports test test-fast lab bench import execute-notebooks lock lock-upgrade audit clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,8 +53,14 @@ env: $(STAMP) ## Create or update the project's environment (.venv)
 reports: $(STAMP) ## Build every report of reports.yaml into reports/ (the main job; ARGS="--force" to rebuild all)
 	$(BIN)/magnet-build $(ARGS)
 
-test: $(STAMP) ## Run the whole test suite (unit, data, notebooks with nbval, build, browser)
-	$(BIN)/python -m pytest $(ARGS)
+# Parallel workers (pytest-xdist); builds that many tests read are made once and shared (tests/conftest.py).
+TEST_WORKERS ?= auto
+
+test: $(STAMP) ## Run the whole test suite in parallel (unit, data, notebooks with nbval, build, browser)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(ARGS)
+
+test-fast: $(STAMP) ## Run the unit tests only (no build, no notebook, no browser): the edit loop
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow and not browser" $(ARGS)
 
 lab: $(STAMP) ## Open JupyterLab on the project's environment (as a user, or as root in a container)
 	$(BIN)/jupyter lab --notebook-dir=. $$(test "$$(id -u)" = 0 && echo --allow-root)

@@ -50,7 +50,8 @@ import time
 from pathlib import Path
 
 from helpers import paths
-from .reportset import expand_sweeps, load_report_set, resolve_parameters
+from .reportset import load_report_set, resolve_parameters
+from .sweeps import expand_sweeps
 from helpers.errors import MagnetError
 
 BIN = Path(sys.executable).parent

@@ -32,7 +32,8 @@ from .publish import publish, unlisted, write_atomic, write_index
 from .publish import prune as prune_reports
 from .render import one_line
 from .executors import EXECUTORS, ExecutorSpec
-from .reportset import Report, expand_sweeps, load_report_set, resolve_parameters, uses_latest
+from .reportset import Report, load_report_set, resolve_parameters, uses_latest
+from .sweeps import expand_sweeps
 from .staleness import STATE_VERSION, input_hash, is_up_to_date, read_state, shared_inputs_hash
 # What only building a report needs (the worker, warm kernels, provenance, editions) is imported
 # when there is a report to build: a no-op build imports none of it.
@@ -447,6 +448,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="where reports run: local processes (default) or a Dask cluster (docs/scaling.md)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="with --executor dask: the scheduler's address (default: a local Dask cluster)")
+    parser.add_argument("--scheduler-timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="with --scheduler: how long to try reaching it (default: 30)")
     parser.add_argument("--prune", action="store_true",
                         help="remove published reports that are no longer in the set (their files, state and "
                              "failed log)")
@@ -482,7 +485,7 @@ def _main(args) -> int:
     try:
         if args.jobs is not None and args.jobs < 1:
             raise BuildError(f"--jobs {args.jobs}: needs at least 1 worker")
-        spec = ExecutorSpec(args.executor, args.scheduler)
+        spec = ExecutorSpec(args.executor, args.scheduler, args.scheduler_timeout)
         out_dir = Path(args.output_dir or paths.REPORTS)
         reports = expand_sweeps(load_report_set(args.config), as_of=args.as_of,
                                 cache=out_dir / ".state" / "sweeps.cache")

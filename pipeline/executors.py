@@ -46,12 +46,15 @@ class ExecutorSpec:
 
     kind: str = "local"
     scheduler: str | None = None
+    connect_timeout: float = 30.0  # seconds to reach the scheduler before giving up
 
     def __post_init__(self):
         if self.kind not in EXECUTORS:
             raise BuildError(f"--executor {self.kind!r}: one of {', '.join(EXECUTORS)}")
         if self.scheduler and self.kind != "dask":
             raise BuildError("--scheduler needs --executor dask")
+        if not self.connect_timeout > 0:
+            raise BuildError(f"--scheduler-timeout {self.connect_timeout:g}: needs a positive number of seconds")
 
     @property
     def remote(self) -> bool:
@@ -72,7 +75,8 @@ class InlineExecutor(Executor):
 
 
 @contextlib.contextmanager
-def dask_executor(scheduler: str | None, jobs: int, *, processes: bool = True) -> Iterator[Executor]:
+def dask_executor(scheduler: str | None, jobs: int, *, processes: bool = True,
+                  connect_timeout: float = 30.0) -> Iterator[Executor]:
     """A ``concurrent.futures`` executor on a Dask cluster (``scheduler`` address, or a LocalCluster)."""
     try:
         from distributed import Client, LocalCluster
@@ -81,7 +85,7 @@ def dask_executor(scheduler: str | None, jobs: int, *, processes: bool = True) -
     with contextlib.ExitStack() as stack:
         try:
             if scheduler:
-                client = stack.enter_context(Client(scheduler, timeout="30s"))
+                client = stack.enter_context(Client(scheduler, timeout=f"{connect_timeout}s"))
             else:
                 cluster = stack.enter_context(LocalCluster(n_workers=jobs, threads_per_worker=1,
                                                            processes=processes, dashboard_address=None))
@@ -95,7 +99,7 @@ def dask_executor(scheduler: str | None, jobs: int, *, processes: bool = True) -
 def executor(spec: ExecutorSpec, jobs: int) -> Iterator[Executor]:
     """The executor of ``spec`` with ``jobs`` workers (a Dask cluster brings its own)."""
     if spec.kind == "dask":
-        with dask_executor(spec.scheduler, jobs) as ex:
+        with dask_executor(spec.scheduler, jobs, connect_timeout=spec.connect_timeout) as ex:
             yield ex
     elif jobs == 1:
         yield InlineExecutor()

@@ -139,3 +139,15 @@ def project_copy(tmp_path) -> Path:
         shutil.copytree(ROOT / name, root / name, ignore=ignore)
     shutil.copy2(ROOT / "reports.yaml", root / "reports.yaml")
     return root
+
+
+# --------------------------------------------------------------------------- tiers
+
+#: Fixtures that build reports or execute notebooks: a test using one is ``slow`` (not in ``make test-fast``).
+BUILDING_FIXTURES = {"built_fixture_reports", "built_default_reports", "published", "project_copy", "runs"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

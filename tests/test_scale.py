@@ -15,7 +15,7 @@ import yaml
 from helpers.data import load_dataset
 from helpers.errors import BuildError
 from helpers.series import build_monthly_series, derive
-from pipeline import reportset
+from pipeline import reportset, sweeps
 from pipeline.executors import ExecutorSpec, InlineExecutor, run_jobs
 
 from conftest import BUILD_FIXTURES, FIXTURE_SET, run_build, write_report_set
@@ -43,7 +43,7 @@ def test_sweep_over_top_destinations_gives_one_report_per_partner(tmp_path, ds):
         {"name": "destinations-{greeting}", "notebook": FIXTURE_NB, "parameters": {"as_of": "latest"},
          "sweep": {"parameter": "greeting", "over": "top_destinations", "n": 3, "month": "2025-09"}}])
     assert reports[1].sweep["over"] == "top_destinations"
-    out = reportset.expand_sweeps(reports, ds)
+    out = sweeps.expand_sweeps(reports, ds)
     assert [r.name for r in out] == ["main", "destinations-de", "destinations-kr", "destinations-vn"]
     assert out[1].parameters == {"as_of": "latest", "greeting": "DE"} and out[1].sweep is None
 
@@ -53,7 +53,7 @@ def test_sweep_values_months_and_names_without_placeholder(tmp_path, ds):
         {"name": "fixed", "notebook": FIXTURE_NB, "sweep": {"parameter": "greeting", "values": ["Hi", "Yo"]}},
         {"name": "monthly", "notebook": FIXTURE_NB,
          "sweep": {"parameter": "as_of", "over": "months", "from": "2025-10", "to": "latest"}}])
-    out = reportset.expand_sweeps(reports, ds, as_of="2025-11")
+    out = sweeps.expand_sweeps(reports, ds, as_of="2025-11")
     assert [r.name for r in out] == ["fixed-hi", "fixed-yo", "monthly-2025-10", "monthly-2025-11"]
     assert out[3].parameters == {"as_of": "2025-11"}
 
@@ -66,23 +66,23 @@ def test_sweep_values_are_remembered_by_the_hash_of_their_inputs(tmp_path, ds, m
         {"name": "d-{greeting}", "notebook": FIXTURE_NB, "parameters": {"as_of": "latest"},
          "sweep": {"parameter": "greeting", "over": "top_destinations", "n": 3, "month": "2025-09"}}])
     cache = tmp_path / "state" / "sweeps.cache"
-    first = reportset.expand_sweeps(reports, cache=cache)
-    assert first == reportset.expand_sweeps(reports, ds) and len(json.loads(cache.read_text())) == 1
+    first = sweeps.expand_sweeps(reports, cache=cache)
+    assert first == sweeps.expand_sweeps(reports, ds) and len(json.loads(cache.read_text())) == 1
 
     def no_data(*a, **k):
         raise AssertionError("the data were loaded")
 
     monkeypatch.setattr(helpers.data, "load_dataset", no_data)
-    assert reportset.expand_sweeps(reports, cache=cache) == first  # same inputs: no data loaded
+    assert sweeps.expand_sweeps(reports, cache=cache) == first  # same inputs: no data loaded
     monkeypatch.setattr(staleness, "shared_inputs_hash", lambda: "other data")  # a data file or helper changed
     with pytest.raises(AssertionError, match="the data were loaded"):
-        reportset.expand_sweeps(reports, cache=cache)
+        sweeps.expand_sweeps(reports, cache=cache)
     monkeypatch.undo()
     cache.write_text(json.dumps({k: ["XX"] for k in json.loads(cache.read_text())}))  # same key, other values
-    assert [r.name for r in reportset.expand_sweeps(reports, cache=cache)] == ["d-xx"]  # (the key is what counts)
+    assert [r.name for r in sweeps.expand_sweeps(reports, cache=cache)] == ["d-xx"]  # (the key is what counts)
     cache.write_text("not json")
-    assert reportset.expand_sweeps(reports, cache=cache) == first
-    assert reportset.expand_sweeps(reports, as_of="2025-11", cache=cache) == reportset.expand_sweeps(
+    assert sweeps.expand_sweeps(reports, cache=cache) == first
+    assert sweeps.expand_sweeps(reports, as_of="2025-11", cache=cache) == sweeps.expand_sweeps(
         reports, ds, as_of="2025-11")
 
 
@@ -103,7 +103,7 @@ def test_a_sweep_over_the_data_rebuilds_nothing_and_lists_no_extra_report_when_n
 
 def test_a_set_without_sweeps_needs_no_data(tmp_path):
     reports = _set(tmp_path, [{"name": "a", "notebook": FIXTURE_NB}])
-    assert reportset.expand_sweeps(reports, dataset=None) == reports
+    assert sweeps.expand_sweeps(reports, dataset=None) == reports
 
 
 @pytest.mark.parametrize("sweep, message", [
@@ -128,7 +128,7 @@ def test_swept_names_must_not_collide(tmp_path, ds):
         {"name": "x-de", "notebook": FIXTURE_NB},
         {"name": "x-{greeting}", "notebook": FIXTURE_NB, "sweep": {"parameter": "greeting", "values": ["DE"]}}])
     with pytest.raises(BuildError, match="two reports are named 'x-de'"):
-        reportset.expand_sweeps(reports, ds)
+        sweeps.expand_sweeps(reports, ds)
 
 
 def test_swept_parameter_set_twice_is_refused(tmp_path):
@@ -138,7 +138,7 @@ def test_swept_parameter_set_twice_is_refused(tmp_path):
 
 
 def test_the_default_report_set_expands(ds):
-    reports = reportset.expand_sweeps(reportset.load_report_set(), ds)
+    reports = sweeps.expand_sweeps(reportset.load_report_set(), ds)
     assert len({r.name for r in reports}) == len(reports) and not any(r.sweep for r in reports)
 
 
@@ -216,9 +216,10 @@ def test_unreachable_scheduler_is_one_line(tmp_path):
     pytest.importorskip("distributed")
     config = write_report_set(tmp_path, {"beta": {}})
     proc = run_build("--config", config, "--output-dir", tmp_path / "out", "--executor", "dask",
-                     "--scheduler", "tcp://127.0.0.1:9", timeout=180)
+                     "--scheduler", "tcp://127.0.0.1:9", "--scheduler-timeout", "1", timeout=180)
     assert proc.returncode == 1
-    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1, proc.stderr[-2000:]
+    assert proc.stderr.startswith("error: cannot reach the Dask scheduler tcp://127.0.0.1:9")
+    assert proc.stderr.count("\n") == 1, proc.stderr[-2000:]
 
 
 # --------------------------------------------------------------------------- Comtrade-size data
@@ -256,4 +257,4 @@ def test_a_generated_history_imports_and_leaves_the_project_series_unchanged(tmp
 def test_a_sweep_of_values_builds_without_loading_data(tmp_path):
     reports = _set(tmp_path, [{"name": "f-{greeting}", "notebook": FIXTURE_NB,
                                "sweep": {"parameter": "greeting", "values": ["A", 2]}}])
-    assert [r.name for r in reportset.expand_sweeps(reports)] == ["f-a", "f-2"]
+    assert [r.name for r in sweeps.expand_sweeps(reports)] == ["f-a", "f-2"]
