@@ -5,6 +5,8 @@
 - :mod:`helpers.patterns`  the text patterns (month, date, number, URL)
 - :mod:`helpers.partners`  partner codes, names, and resolving a name or alias to a code
 - :mod:`helpers.data`      load and validate the data files, verify checksums
+- :mod:`helpers.staging`   kill-safe writes to ``data/``: lock, staging folder, commit marker, recovery
+- :mod:`helpers.provenance` provenance counted by origin: which original releases a set of pages relays
 - :mod:`helpers.intervals` interval arithmetic on numpy arrays, bounds rounded outward
 - :mod:`helpers.series`    build the monthly series (reported and derived values)
 - :mod:`helpers.compare`   changes, cumulative totals, shares, rankings, reconciliation

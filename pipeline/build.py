@@ -28,6 +28,7 @@ from helpers.errors import BuildError, MagnetError, listing
 from helpers.patterns import DATE_RE, MONTH_RE
 
 from . import checks, stages
+from .guard import Stopped, clear_leftovers, lock_output, signals_held, stop_on_signals
 from .publish import publish, unlisted, write_atomic, write_index
 from .publish import prune as prune_reports
 from .render import one_line
@@ -51,87 +52,6 @@ class BuildResult:
     pruned: list = field(default_factory=list)    # reports removed by --prune
     unlisted: list = field(default_factory=list)  # published reports not in the set (kept)
     cleaned: list = field(default_factory=list)   # staging folders of killed builds removed
-
-
-class Stopped(KeyboardInterrupt):
-    """The build was told to stop (SIGTERM, SIGINT): finished reports stay published, the rest is dropped."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-class _FlockLock:
-    """``.build.lock`` held with ``flock(2)``, as filelock's FileLock holds it on Unix (the two exclude
-    each other), without importing filelock: a no-op build takes a tenth of a second, 25 ms of it
-    was that import."""
-
-    def __init__(self, fd: int):
-        self._fd = fd
-
-    def release(self) -> None:
-        import fcntl
-
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
-
-
-def _lock(out_dir: Path, timeout: float):
-    """Hold ``out_dir/.build.lock`` (waiting up to ``timeout`` seconds for another build)."""
-    try:
-        import fcntl
-    except ImportError:  # not Unix
-        return _file_lock(out_dir, timeout)
-    where = paths.relative(out_dir / ".build.lock")
-    try:
-        fd = os.open(out_dir / ".build.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    except OSError as exc:
-        raise BuildError(f"{where}: not writable ({exc.strerror or type(exc).__name__})") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"waiting for another build to finish ({where})...", file=sys.stderr)
-            deadline = time.monotonic() + timeout
-            while True:
-                time.sleep(0.05)
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise BuildError(f"another build still holds {where} after "
-                                         f"{timeout:.0f} s; try again when it has finished") from None
-    except BuildError:
-        os.close(fd)
-        raise
-    except OSError:  # a file system without flock: filelock's own fallback
-        os.close(fd)
-        return _file_lock(out_dir, timeout)
-    return _FlockLock(fd)
-
-
-def _file_lock(out_dir: Path, timeout: float):
-    from filelock import FileLock, Timeout
-
-    where = paths.relative(out_dir / ".build.lock")
-    lock = FileLock(str(out_dir / ".build.lock"))
-    try:
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            print(f"waiting for another build to finish ({where})...", file=sys.stderr)
-            try:
-                lock.acquire(timeout=timeout)
-            except Timeout:
-                raise BuildError(f"another build still holds {where} after "
-                                 f"{timeout:.0f} s; try again when it has finished") from None
-    except OSError as exc:
-        raise BuildError(f"{where}: not writable ({exc.strerror or type(exc).__name__})") from None
-    return lock
 
 
 def _without_iri_grammar() -> None:
@@ -160,7 +80,7 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
     if as_of is not None and not MONTH_RE.match(as_of):
         raise BuildError(f"--as-of {as_of!r} is not a month YYYY-MM")
     whole_set = index_reports or reports
-    lock = _lock(out_dir, lock_timeout)
+    lock = lock_output(out_dir, lock_timeout)
     try:
         cleaned = clear_leftovers(out_dir)
         stages.stage("locked")
@@ -219,103 +139,6 @@ def _failed_log(out_dir: Path, name: str, text: str) -> str:
     write_atomic(target, f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} pre-flight check failed, nothing was run\n"
                          f"{text}\n")
     return paths.relative(target)
-
-
-# --------------------------------------------------------------------------- leftovers of killed builds
-
-
-def _processes_mentioning(text: str) -> list[int]:
-    """This user's processes whose command line contains ``text`` (Linux ``/proc``; [] elsewhere)."""
-    found, needle, me = [], text.encode(), os.getpid()
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return found
-    for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == me:
-            continue
-        try:
-            if entry.stat().st_uid == os.getuid() and needle in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
-def clear_leftovers(out_dir: Path) -> list[str]:
-    """Remove what killed builds left in ``out_dir`` (called under the lock, so no build is running there).
-
-    Their staging folders (``.staging/RUN``, with the zygote's socket) and half-written
-    temporary files go, and any process still naming such a folder on its command
-    line (a zygote or kernel that outlived its build) is killed.
-    """
-    import signal
-
-    removed = []
-    root = out_dir / ".staging"
-    if root.is_dir():
-        for run in sorted(root.iterdir()):
-            for pid in _processes_mentioning(str(run)):
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            if run.is_dir() and not run.is_symlink():
-                shutil.rmtree(run, ignore_errors=True)
-            else:
-                run.unlink(missing_ok=True)
-            removed.append(run.name)
-        with contextlib.suppress(OSError):
-            root.rmdir()
-    for folder in (out_dir, out_dir / ".state"):
-        for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
-            tmp.unlink(missing_ok=True)
-    return removed
-
-
-@contextlib.contextmanager
-def _signals_held():
-    """Hold SIGTERM and SIGINT while a report is published, so a stop never lands mid-move."""
-    import signal
-
-    held = {signal.SIGTERM, signal.SIGINT}
-    try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-@contextlib.contextmanager
-def stop_on_signals():
-    """SIGTERM and SIGINT raise :class:`Stopped` in the build, after killing its worker processes.
-
-    Killing the workers first lets the pool shut down at once; their kernel clients
-    and kernels follow (parent-death signals, :func:`pipeline.kernels.die_with_parent`),
-    and the zygote is stopped by :func:`pipeline.kernels.warm_kernels` on the way out.
-    """
-    import signal
-
-    def stop(signum, _frame):
-        for sig in (signal.SIGTERM, signal.SIGINT):  # once: the way out must not be interrupted
-            signal.signal(sig, signal.SIG_IGN)
-        if "multiprocessing" in sys.modules:
-            for child in sys.modules["multiprocessing"].active_children():
-                with contextlib.suppress(OSError):
-                    child.kill()
-        raise Stopped(signum)
-
-    try:
-        old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
 
 
 def with_known_on(reports: list[Report], date: str) -> list[Report]:
@@ -396,7 +219,7 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
             bar.update(1)
             if res["ok"]:
                 meta = next(j["meta"] for j in jobs_list if j["name"] == r.name)
-                with _signals_held():
+                with signals_held():
                     publish(r.name, staging, out_dir, {
                         "version": STATE_VERSION, "hash": digests[r.name], "title": res["title"],
                         "edition": meta["edition"], "news": res.get("news", ""),
@@ -416,15 +239,9 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
     return built, failed
 
 
-# --------------------------------------------------------------------------- warm kernels
-#
-# Starting a kernel and importing pandas, matplotlib and the helpers costs each
-# report a few seconds. A "zygote" process does those imports once per build,
-# then forks one fresh kernel per report: every report still gets its own new
-# kernel process (nothing from one report reaches another), minus the start-up.
-# jupyter_client launches a tiny client (the kernelspec's argv) that asks the
-# zygote for a kernel and stands in for it: it forwards signals and exits when
-# the kernel does. Should the zygote not come up, the build uses the ordinary
+# --------------------------------------------------------------------------- the command
+
+
 def main(argv: list[str] | None = None) -> int:
     """``magnet-build``: build the report set; ``error: <one line>`` and exit 1 on failure."""
     parser = argparse.ArgumentParser(prog="magnet-build", description=__doc__.splitlines()[0])

@@ -68,6 +68,3 @@ def is_up_to_date(report: Report, out_dir: Path, digest: str) -> bool:
     state = read_state(out_dir, report.name)
     return bool(state and state.get("hash") == digest
                 and all((out_dir / f"{report.name}.{ext}").is_file() for ext in ("html", "pdf")))
-
-
-# --------------------------------------------------------------------------- parameters

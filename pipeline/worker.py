@@ -18,7 +18,6 @@ from pathlib import Path
 from helpers import paths
 
 from . import editions, inline, provenance, stages
-from .kernels import ipc_kernel_manager
 from .render import ANSI_RE, notebook_title, one_line, render_html, render_pdf
 
 

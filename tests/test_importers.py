@@ -131,6 +131,7 @@ def test_news_release_format_adds_tonnes_and_changes(project):
     assert src.url.startswith("https://example.org/news/") and src.published == "2026-05-20"
 
 
+@pytest.mark.slow
 def test_the_command_adds_a_file_and_reports_the_new_latest_month(project):
     before_reports = tree_hash(project / "reports")
     out = cli(project, str(FIX / "customs-2026-04.csv"), "--published", PUBLISHED, "--flow", "export",
@@ -143,6 +144,7 @@ def test_the_command_adds_a_file_and_reports_the_new_latest_month(project):
     assert load_dataset(project / "data", today=TODAY).latest_month == "2026-04"
 
 
+@pytest.mark.slow
 def test_a_comtrade_file_imports_into_hs6_and_changes_no_figure_of_the_rare_earth_line(project):
     """UN Comtrade's 850511 holds all metal permanent magnets: its own series, never GAC's 85051110."""
     from helpers.series import build_monthly_series, derive
@@ -374,6 +376,7 @@ def test_text_from_a_file_is_written_as_one_csv_cell(project):
     (["comtrade-2026-04.csv", "--format", "excel"], "--format"),
     (["bad/conflict-2025-06.csv"], "--prefer"),
 ])
+@pytest.mark.slow
 def test_the_command_fails_with_one_error_line_and_changes_nothing(project, args, words):
     before = tree_hash(project)
     out = cli(project, str(FIX / args[0]), *args[1:])
@@ -384,6 +387,7 @@ def test_the_command_fails_with_one_error_line_and_changes_nothing(project, args
     assert tree_hash(project) == before
 
 
+@pytest.mark.slow
 def test_the_command_records_a_resolution_with_prefer(project):
     before = load_dataset(project / "data", today=TODAY).resolutions
     out = cli(project, str(BAD / "conflict-2025-06.csv"), "--prefer", "new")
@@ -567,6 +571,7 @@ def test_importing_s74s_october_row_as_a_magnet_figure_gets_the_scope_flag(proje
     assert list(res.winning_source_id) == result.source_ids and "--accept-scope-match" in res.iloc[0].note
 
 
+@pytest.mark.slow
 def test_the_scope_flag_on_the_command_line(project, tmp_path):
     path = news_file(tmp_path, "2025-10,2025-10,WLD,tonnes,4343.5,https://example.org/s74-copy,2025-11-25")
     out = cli(project, str(path))
@@ -604,6 +609,7 @@ def next_command(project: Path, kind: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("at,then", [("staging", "import"), ("staged", "load"), ("validated", "import"),
                                      ("committing", "load"), ("moved", "import"), ("recorded", "load")])
+@pytest.mark.slow
 def test_an_import_killed_at_any_stage_leaves_the_data_as_they_were_or_with_one_complete_batch(project, at, then):
     """SIGKILL at a named stage (MAGNET_IMPORT_KILL_AT, helpers.staging.STAGES): before the commit marker
     data/ is untouched but for the staging folder; after it the import had passed every check. The next

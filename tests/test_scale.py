@@ -212,6 +212,7 @@ def test_fixture_reports_build_on_a_local_dask_cluster(tmp_path):
     assert again.returncode == 0 and " 0 built, 2 up to date" in again.stdout
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_is_one_line(tmp_path):
     pytest.importorskip("distributed")
     config = write_report_set(tmp_path, {"beta": {}})

@@ -131,7 +131,7 @@ def test_a_build_killed_at_any_stage_leaves_nothing_behind(published, tmp_path, 
 
 
 def test_leftovers_of_a_killed_build_are_removed_under_the_lock(tmp_path):
-    from pipeline.build import clear_leftovers
+    from pipeline.guard import clear_leftovers
 
     out = tmp_path / "out"
     run = out / ".staging" / "20250101T000000-1"
@@ -234,6 +234,7 @@ def test_as_of_outside_the_data_is_one_line_before_anything_starts(published):
     assert _digests(out) == before and not (out / ".staging").exists()
 
 
+@pytest.mark.slow
 def test_an_output_dir_that_cannot_be_written_is_one_line(tmp_path):
     config = write_report_set(tmp_path, FIXTURE_SET)
     blocker = tmp_path / "a-file"
@@ -246,6 +247,7 @@ def test_an_output_dir_that_cannot_be_written_is_one_line(tmp_path):
     assert f"{blocker}/: not writable" in proc.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders; the Not-a-directory case covers it")
 def test_a_read_only_output_dir_is_one_line(tmp_path):
     config = write_report_set(tmp_path, FIXTURE_SET)
