@@ -283,19 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: stopped by {name}; reports already published stay, the rest were not changed",
                   file=sys.stderr)
             code = 128 + exc.signum
-    if argv is None and Path(sys.argv[0]).name in ("magnet-build", "build.py"):
-        exit_now(code)
     return code
-
-
-def exit_now(code: int) -> None:
-    """End the ``magnet-build`` process at once, once the build is over: its output is flushed,
-    its lock released, its workers and kernel zygote gone. The interpreter's own teardown of
-    pandas, WeasyPrint, nbconvert and the rest (0.3 s) would do nothing a finished build needs."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os._exit(code)
 
 
 def _main(args) -> int:
@@ -303,9 +291,7 @@ def _main(args) -> int:
         if args.jobs is not None and args.jobs < 1:
             raise BuildError(f"--jobs {args.jobs}: needs at least 1 worker")
         spec = ExecutorSpec(args.executor, args.scheduler, args.scheduler_timeout)
-        out_dir = Path(args.output_dir or paths.REPORTS)
-        reports = expand_sweeps(load_report_set(args.config), as_of=args.as_of,
-                                cache=out_dir / ".state" / "sweeps.cache")
+        reports = expand_sweeps(load_report_set(args.config), as_of=args.as_of)
         if args.as_known_on is not None:
             reports = with_known_on(reports, args.as_known_on)
         selected = reports

@@ -7,7 +7,6 @@ import contextlib
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 
 from helpers import paths
@@ -22,60 +21,9 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
-class _FlockLock:
-    """``.build.lock`` held with ``flock(2)``, as filelock's FileLock holds it on Unix (the two exclude
-    each other), without importing filelock: a no-op build takes a tenth of a second, 25 ms of it
-    was that import."""
-
-    def __init__(self, fd: int):
-        self._fd = fd
-
-    def release(self) -> None:
-        import fcntl
-
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
-
-
 def lock_output(out_dir: Path, timeout: float):
-    """Hold ``out_dir/.build.lock`` (waiting up to ``timeout`` seconds for another build)."""
-    try:
-        import fcntl
-    except ImportError:  # not Unix
-        return _file_lock(out_dir, timeout)
-    where = paths.relative(out_dir / ".build.lock")
-    try:
-        fd = os.open(out_dir / ".build.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    except OSError as exc:
-        raise BuildError(f"{where}: not writable ({exc.strerror or type(exc).__name__})") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"waiting for another build to finish ({where})...", file=sys.stderr)
-            deadline = time.monotonic() + timeout
-            while True:
-                time.sleep(0.05)
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise BuildError(f"another build still holds {where} after "
-                                         f"{timeout:.0f} s; try again when it has finished") from None
-    except BuildError:
-        os.close(fd)
-        raise
-    except OSError:  # a file system without flock: filelock's own fallback
-        os.close(fd)
-        return _file_lock(out_dir, timeout)
-    return _FlockLock(fd)
-
-
-def _file_lock(out_dir: Path, timeout: float):
+    """Hold ``out_dir/.build.lock`` (waiting up to ``timeout`` seconds for another build): filelock's
+    FileLock (``flock(2)`` on Unix), released by ``.release()`` or when the process dies."""
     from filelock import FileLock, Timeout
 
     where = paths.relative(out_dir / ".build.lock")
@@ -93,7 +41,6 @@ def _file_lock(out_dir: Path, timeout: float):
     except OSError as exc:
         raise BuildError(f"{where}: not writable ({exc.strerror or type(exc).__name__})") from None
     return lock
-
 
 
 def _processes_mentioning(text: str) -> list[int]:

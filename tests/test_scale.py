@@ -58,34 +58,6 @@ def test_sweep_values_months_and_names_without_placeholder(tmp_path, ds):
     assert out[3].parameters == {"as_of": "2025-11"}
 
 
-def test_sweep_values_are_remembered_by_the_hash_of_their_inputs(tmp_path, ds, monkeypatch):
-    import helpers.data
-    from pipeline import staleness
-
-    reports = _set(tmp_path, [
-        {"name": "d-{greeting}", "notebook": FIXTURE_NB, "parameters": {"as_of": "latest"},
-         "sweep": {"parameter": "greeting", "over": "top_destinations", "n": 3, "month": "2025-09"}}])
-    cache = tmp_path / "state" / "sweeps.cache"
-    first = sweeps.expand_sweeps(reports, cache=cache)
-    assert first == sweeps.expand_sweeps(reports, ds) and len(json.loads(cache.read_text())) == 1
-
-    def no_data(*a, **k):
-        raise AssertionError("the data were loaded")
-
-    monkeypatch.setattr(helpers.data, "load_dataset", no_data)
-    assert sweeps.expand_sweeps(reports, cache=cache) == first  # same inputs: no data loaded
-    monkeypatch.setattr(staleness, "shared_inputs_hash", lambda: "other data")  # a data file or helper changed
-    with pytest.raises(AssertionError, match="the data were loaded"):
-        sweeps.expand_sweeps(reports, cache=cache)
-    monkeypatch.undo()
-    cache.write_text(json.dumps({k: ["XX"] for k in json.loads(cache.read_text())}))  # same key, other values
-    assert [r.name for r in sweeps.expand_sweeps(reports, cache=cache)] == ["d-xx"]  # (the key is what counts)
-    cache.write_text("not json")
-    assert sweeps.expand_sweeps(reports, cache=cache) == first
-    assert sweeps.expand_sweeps(reports, as_of="2025-11", cache=cache) == sweeps.expand_sweeps(
-        reports, ds, as_of="2025-11")
-
-
 @pytest.mark.slow
 def test_a_sweep_over_the_data_rebuilds_nothing_and_lists_no_extra_report_when_nothing_changed(tmp_path):
     config = tmp_path / "set.yaml"
