@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import compare, text
-from .data import TOTAL, Dataset
+from .data import TOTAL, Dataset, published_date
 from .series import Estimate, add_months, build_monthly_series, estimate, month_range
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -41,6 +41,9 @@ class Fact:
     high: float | None = None
     sources: tuple[str, ...] = ()
     unit: str = ""                   #: ``t``, ``%``, ``rank`` or ``""``
+    #: when it became known (``YYYY-MM-DD``): the latest release date of what it rests on ("" when
+    #: it rests on no dated figure). An edition "as known on" a date states no fact known later.
+    published: str = ""
 
     def __str__(self) -> str:
         return self.text
@@ -51,7 +54,7 @@ class Fact:
     def record(self) -> dict:
         """The fact as JSON-able data (what a report keeps to compare editions)."""
         return {"key": self.key, "text": self.text, "status": self.status, "value": self.value, "low": self.low,
-                "high": self.high, "sources": list(self.sources), "unit": self.unit}
+                "high": self.high, "sources": list(self.sources), "unit": self.unit, "published": self.published}
 
 
 def _missing(key: str, what: str = "not reported", unit: str = "") -> Fact:
@@ -63,7 +66,7 @@ def tonnage(e: Estimate | None, key: str) -> Fact:
     if e is None:
         return _missing(key, unit="t")
     return Fact(key=key, text=text.describe_estimate(e), status=e.status, value=e.value, low=e.low, high=e.high,
-                sources=tuple(e.sources), unit="t")
+                sources=tuple(e.sources), unit="t", published=e.published)
 
 
 def pct_change(c: compare.Change | None, key: str) -> Fact:
@@ -71,13 +74,14 @@ def pct_change(c: compare.Change | None, key: str) -> Fact:
     if c is None:
         return _missing(key, "not available", unit="%")
     return Fact(key=key, text=text.describe_change(c), status=c.status, value=c.pct, low=c.low, high=c.high,
-                sources=tuple(dict.fromkeys(c.current.sources + c.base.sources)), unit="%")
+                sources=tuple(dict.fromkeys(c.current.sources + c.base.sources)), unit="%",
+                published=max(c.current.published, c.base.published))
 
 
 def plain(key: str, value_text: str, status: str = "reported", value: float | None = None,
-          sources: tuple[str, ...] = ()) -> Fact:
+          sources: tuple[str, ...] = (), published: str = "") -> Fact:
     """A fact that is words (a name, a list of events), or a count."""
-    return Fact(key=key, text=value_text, status=status, value=value, sources=sources)
+    return Fact(key=key, text=value_text, status=status, value=value, sources=sources, published=published)
 
 
 @dataclass
@@ -201,7 +205,7 @@ def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
         ytd=tonnage(ytd["current"], f"{p} {month[:4]}-01..{month} tonnes"),
         ytd_change=pct_change(ytd["change"], f"{p} {month[:4]}-01..{month} yoy"),
         share=(Fact(key=f"{key} share", text=text.fmt_share(*share), status="derived", value=share[0],
-                    low=share[1], high=share[2], sources=tuple(e.sources), unit="%")
+                    low=share[1], high=share[2], sources=tuple(e.sources), unit="%", published=e.published)
                if share else _missing(f"{key} share", "not known", unit="%")),
         rank=(Fact(key=f"{key} rank", text=f"{text.ordinal(rank[0])} of the {rank[1]} destinations with a "
                    f"known tonnage", status=e.status, value=float(rank[0]), unit="rank")
@@ -228,15 +232,26 @@ def span(dataset: Dataset, first: str, last: str, partner: str = TOTAL) -> dict[
             "name": plain(f"{key} name", text.span_name(first, last))}
 
 
+def _not_yet(dataset: Dataset, key: str) -> Fact:
+    """An event the data as known on a date do not hold yet (it had not happened)."""
+    return _missing(key, f"not yet happened on {dataset.known_on_date}" if dataset.known_on_date else "not on file")
+
+
 def event(dataset: Dataset, event_id: str) -> Fact:
     """One event as a clause: ``4 April 2025: MOFCOM/GAC Announcement No. 18 … (S21)``."""
+    if event_id not in set(dataset.events.event_id):
+        return _not_yet(dataset, f"event {event_id}")
     r = dataset.events.set_index("event_id").loc[event_id]
-    return plain(f"event {event_id}", f"{r.description} ({r.source_id})", sources=(r.source_id,))
+    return plain(f"event {event_id}", f"{r.description} ({r.source_id})", sources=(r.source_id,),
+                 published=published_date(r.date))
 
 
 def event_date(dataset: Dataset, event_id: str) -> Fact:
+    """The day of one event: ``19 June 2025``."""
+    if event_id not in set(dataset.events.event_id):
+        return _not_yet(dataset, f"event {event_id} date")
     r = dataset.events.set_index("event_id").loc[event_id]
-    return plain(f"event {event_id} date", text.day_name(r.date))
+    return plain(f"event {event_id} date", text.day_name(r.date), published=published_date(r.date))
 
 
 def chapter(facts: MonthFacts, focus: MonthFacts | None = None) -> str:
@@ -304,6 +319,28 @@ def year(dataset: Dataset, year: int, through: str | None = None) -> dict[str, F
         "high": plain(f"{key} high", f"{text.fmt_num(hi.tonnes)} t in {text.month_name(hi.month).split()[0]}"),
         "missing": plain(f"{key} missing", ", ".join(missing) or "none"),
     }
+
+
+def months_in_brief(*months: MonthFacts) -> Fact:
+    """A year's first months as sentences: ``2025 opened at 4,567 t in January. February was 3,900 t.``;
+    a month not on file reads ``January 2025 was not published.`` (never "opened at not reported")."""
+    parts, opened = [], False
+    for m in months:
+        month_word = text.month_name(m.month).split()[0]
+        if not m.tonnes:
+            parts.append(f"{m.month_name} was not published, and no published figure gives it.")
+            continue
+        if not opened and m.month.endswith("-01"):
+            parts.append(f"{m.month[:4]} opened at {m.tonnes} in {month_word}.")
+        else:
+            parts.append(f"{month_word if opened else m.month_name} was {m.tonnes}.")
+        opened = True
+        if m.provenance.text:
+            parts.append(m.provenance.text)
+    known = [m.tonnes for m in months if m.tonnes]
+    return Fact(key=" ".join(f"{m.partner} {m.month}" for m in months[:1]) + " brief", text=" ".join(parts),
+                status="reported" if known else "missing", sources=tuple(s for t in known for s in t.sources),
+                published=max((t.published for t in known), default=""))
 
 
 def table(*groups: MonthFacts) -> pd.DataFrame:
