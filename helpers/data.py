@@ -3,7 +3,8 @@
 The data live in ``data/``:
 
 - ``raw/<batch>/`` immutable batches, each with any of ``sources.csv``,
-  ``figures.csv``, ``rankings.csv`` and ``events.csv`` (see ``data/README.md``);
+  ``figures.csv``, ``rankings.csv``, ``events.csv``, ``resolutions.csv``, and the
+  origin register ``origins.csv`` / ``relays.csv`` (see ``data/README.md``);
 - ``reference/partners.csv`` display names and aliases of partner codes;
 - ``claims/*.csv`` the claims of news reports, checked by ``helpers.claims``;
 - ``checksums.sha256`` the sha256 of every file above (``sha256sum -c`` format).
@@ -20,7 +21,7 @@ import datetime as dt
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -73,6 +74,10 @@ VALUE_MEASURES = ("usd_m", "usd_per_kg")
 #: Every measure a figure may have.
 FIGURE_MEASURES = MEASURES + VALUE_MEASURES
 EVENT_KINDS = ("controls", "easing", "tariffs", "release", "other")
+#: What an origin is: an official statistical release or announcement (GAC, MOFCOM), a news
+#: agency's story, a data firm's analysis, an outlet's own calculation from official data, or
+#: an article that is itself the origin (``data/README.md``, *origins*).
+ORIGIN_KINDS = ("release", "agency", "analysis", "calculation", "article")
 
 #: Columns of each table: (required, optional).
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -85,6 +90,8 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "events": (("event_id", "date", "end_date", "kind", "label", "description", "source_id"), ()),
     "partners": (("code", "name"), ("aliases",)),
     "resolutions": (("from_month", "to_month", "partner", "measure", "winning_source_id"), ("series", "note")),
+    "origins": (("origin_id", "publisher", "kind", "released", "title"), ("url", "note")),
+    "relays": (("source_id", "origin_id"), ()),
 }
 
 
@@ -95,6 +102,10 @@ class Dataset:
     ``figures`` has, beyond its file columns, ``value`` as a float, ``half_width``
     (half the rounding unit of the value as written, doubled for approximate
     values), ``row`` and ``file`` (where each value came from).
+
+    ``sources`` has, beyond its file columns, ``origin_id`` (the original release or
+    story the page relays, from ``relays.csv``) and ``origin_released`` (that origin's
+    ``released`` date); ``origins`` is the origin register indexed by ``origin_id``.
     """
 
     sources: pd.DataFrame
@@ -123,6 +134,12 @@ class Dataset:
 
     #: The date this dataset is "as known on" (``YYYY-MM-DD``), or "" for everything on file.
     known_on_date: str = ""
+    #: The origin register (``origins.csv`` of every batch), indexed by ``origin_id``.
+    origins: pd.DataFrame = field(default_factory=lambda: _empty_origins())
+
+    def origin(self, origin_id: str) -> pd.Series:
+        """The register row of one origin."""
+        return self.origins.loc[origin_id]
 
     def known_on(self, date: str | None) -> "Dataset":
         """The data as they were known on ``date`` (``YYYY-MM-DD``): only figures, rankings and
@@ -189,6 +206,19 @@ def _known_on_cached(dataset: Dataset, date: str) -> Dataset:
         # the events that had happened by then (an announcement is public on its day)
         events=ev[ev.date.map(published_date) <= date],
         checksum=f"{dataset.checksum}@{date}", known_on_date=date)
+
+
+def _empty_origins() -> pd.DataFrame:
+    required, optional = TABLES["origins"]
+    return pd.DataFrame(columns=list(required + optional) + ["row", "file"], dtype=str).set_index("origin_id")
+
+
+def origin_of(dataset: "Dataset", source_id: str) -> str:
+    """The id of the origin (original release or story) that the source page ``source_id`` relays."""
+    hit = dataset.sources.origin_id[dataset.sources.source_id == source_id]
+    if hit.empty:
+        raise DataError("data/raw/*/sources.csv", f"unknown source id '{source_id}'")
+    return str(hit.iloc[0])
 
 
 def comtrade_sources(sources: pd.DataFrame) -> set[str]:
@@ -451,6 +481,60 @@ def validate_resolutions(df: pd.DataFrame, source_ids) -> pd.DataFrame:
     return df
 
 
+def validate_origins(df: pd.DataFrame) -> pd.DataFrame:
+    """Check the origin register (ids unique across batches, kind known, released a date, URL http(s) or empty)."""
+    _require(df, ["origin_id", "publisher", "kind", "released", "title"])
+    _fail(df, ~df.origin_id.str.match(r"^[A-Za-z][A-Za-z0-9_.-]*$"), "origin_id",
+          lambda r: f"'{r['origin_id']}' is not an origin id (letters, digits, _ . -; e.g. O12)")
+    _check_known(df, "kind", ORIGIN_KINDS, "origin kind", "allowed: " + listing(ORIGIN_KINDS, "kinds"))
+    _check_date(df, "released")
+    _fail(df, (df.url != "") & ~df.url.str.match(r"^https?://\S+$"), "url",
+          lambda r: f"'{r['url']}' is not an http(s) URL")
+    _check_unique(df, ["origin_id"], "origin id")
+    return df
+
+
+def validate_relays(df: pd.DataFrame, sources: pd.DataFrame, origins: pd.DataFrame) -> pd.DataFrame:
+    """Check which origin each source relays: known ids, one origin per source, and no page
+    published before the origin it relays was released."""
+    _require(df, ["source_id", "origin_id"])
+    _check_known(df, "source_id", sources.source_id, "source id", "not in any sources.csv")
+    _check_known(df, "origin_id", origins.origin_id, "origin id", "not in any origins.csv")
+    dup = df.duplicated(subset=["source_id"], keep="first")
+    if dup.any():
+        bad = df[dup].iloc[0]
+        first = df[df.source_id == bad.source_id].iloc[0]
+        raise DataError(bad["file"], f"{bad.source_id} is given a second origin {bad.origin_id} (first: "
+                        f"{first.origin_id} in {first['file']} row {first['row']}); a page relays one origin",
+                        row=int(bad["row"]), column="source_id")
+    released = dict(zip(origins.origin_id, origins.released))
+    published = dict(zip(sources.source_id, sources.published))
+
+    def too_early(r) -> bool:
+        rel, pub = released[r.origin_id], published[r.source_id]
+        n = min(len(rel), len(pub))   # compare at the precision both dates have
+        return pub[:n] < rel[:n]
+
+    _fail(df, df.apply(too_early, axis=1).astype(bool) if len(df) else df.source_id != df.source_id, "origin_id",
+          lambda r: f"{r.source_id} (published {published[r.source_id]}) cannot relay {r.origin_id}, "
+          f"released later ({released[r.origin_id]})")
+    return df
+
+
+def attach_origins(sources: pd.DataFrame, relays: pd.DataFrame, origins: pd.DataFrame) -> pd.DataFrame:
+    """``sources`` with ``origin_id`` and ``origin_released``. Once any batch has a ``relays.csv``,
+    every source must name its origin (an error names the source's own row)."""
+    sources = sources.copy()
+    of = dict(zip(relays.source_id, relays.origin_id))
+    sources["origin_id"] = sources.source_id.map(lambda s: of.get(s, "")).astype(str)
+    if len(relays):
+        _fail(sources, sources.origin_id == "", "source_id",
+              lambda r: f"{r.source_id} names no origin (add a relays.csv row: {r.source_id},<origin_id>)")
+    released = dict(zip(origins.origin_id, origins.released))
+    sources["origin_released"] = sources.origin_id.map(lambda o: released.get(o, "")).astype(str)
+    return sources
+
+
 # --------------------------------------------------------------------------- checksums
 
 
@@ -568,7 +652,7 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
     data_dir = Path(data_dir)
     batches = sorted(p for p in (data_dir / "raw").iterdir() if p.is_dir())
     tables: dict[str, list[pd.DataFrame]] = {
-        t: [] for t in ("sources", "figures", "rankings", "events", "resolutions")}
+        t: [] for t in ("sources", "figures", "rankings", "events", "resolutions", "origins", "relays")}
     for batch in batches:
         for table in tables:
             path = batch / f"{table}.csv"
@@ -576,6 +660,9 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
                 tables[table].append(read_table(path, table))
     sources = validate_sources(_concat(tables["sources"], "sources"))
     _check_unique(sources, ["source_id"], "source id")
+    origins = validate_origins(_concat(tables["origins"], "origins"))
+    relays = validate_relays(_concat(tables["relays"], "relays"), sources, origins)
+    sources = attach_origins(sources, relays, origins)
     ids = set(sources.source_id)
     figures = _concat(tables["figures"], "figures")
     figures["series"] = legacy_series(figures.series, figures.source_id, sources)
@@ -587,7 +674,8 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
     resolutions["series"] = legacy_series(resolutions.series, resolutions.winning_source_id, sources)
     resolutions = validate_resolutions(resolutions, ids)
     return Dataset(sources=sources, figures=figures, rankings=rankings, events=events,
-                   partners=partners, resolutions=resolutions, checksum=checksum)
+                   partners=partners, resolutions=resolutions, checksum=checksum,
+                   origins=origins.set_index("origin_id"))
 
 
 def migrate_series(data_dir: Path | None = None) -> list[Path]:
@@ -654,7 +742,7 @@ def main(argv: list[str] | None = None) -> int:
     except MagnetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"data OK: {len(ds.sources)} sources, {len(ds.figures)} figures, {len(ds.events)} events, "
+    print(f"data OK: {len(ds.sources)} sources from {len(ds.origins)} origins, {len(ds.figures)} figures, {len(ds.events)} events, "
           f"latest month {ds.latest_month}, checksum {ds.checksum[:12]}")
     return 0
 

@@ -192,7 +192,10 @@ def test_a_new_batch_adds_figures(data_dir):
         "T1,Test outlet,GAC,Test release,https://example.org/t1,2026-02-20,2026-02-21\n", encoding="utf-8")
     (batch / "figures.csv").write_text(
         "from_month,to_month,partner,measure,value,source_id\n2026-01,2026-01,WLD,tonnes,6000,T1\n", encoding="utf-8")
-    record_checksums([batch / "sources.csv", batch / "figures.csv"], data_dir=data_dir)
+    (batch / "origins.csv").write_text(
+        "origin_id,publisher,kind,released,title,url,note\nOT1,GAC,release,2026-02-20,Test release,,\n", encoding="utf-8")
+    (batch / "relays.csv").write_text("source_id,origin_id\nT1,OT1\n", encoding="utf-8")
+    record_checksums([batch / f for f in ("sources.csv", "figures.csv", "origins.csv", "relays.csv")], data_dir=data_dir)
     ds = load_dataset(data_dir, today=TODAY)
     assert ds.latest_month == "2026-01"
 
@@ -263,7 +266,14 @@ def _legacy_copy(data_dir: Path) -> None:
     (old / "figures.csv").write_text(
         "from_month,to_month,partner,measure,value,approx,series,source_id,note\n"
         "2025-06,2025-06,WLD,tonnes,3401.000,,850511,S900,UN Comtrade netWgt 3401000 kg\n", encoding="utf-8")
-    record_checksums(changed + [old / "sources.csv", old / "figures.csv"], data_dir)
+    # the origin register came later: its source names its origin in a batch of its own
+    reg = data_dir / "raw" / "20261201-000000-origins-of-s900"
+    reg.mkdir()
+    (reg / "origins.csv").write_text("origin_id,publisher,kind,released,title,url,note\n"
+                                     "O900,UN Comtrade,release,2026-03-15,UN Comtrade data release,,\n", encoding="utf-8")
+    (reg / "relays.csv").write_text("source_id,origin_id\nS900,O900\n", encoding="utf-8")
+    record_checksums(changed + [old / "sources.csv", old / "figures.csv", reg / "origins.csv", reg / "relays.csv"],
+                     data_dir)
 
 
 def test_every_figure_names_its_scope_and_the_story_is_the_rare_earth_line():
@@ -308,3 +318,72 @@ def test_old_batches_stay_readable_and_migrate_in_place(data_dir):
             assert a.replace(",cn:85051110,", ",850511,").replace(",hs:850511,", ",850511,").replace(
                 ",adamas:magnets+alloys,", ",850511+alloys,") == b
     assert load_dataset(data_dir, today=TODAY).figures.drop(columns="file").equals(legacy.figures.drop(columns="file"))
+
+
+# --------------------------------------------------------------------------- origins
+
+ORIGINS = "raw/2026-12-origins/origins.csv"
+RELAYS = "raw/2026-12-origins/relays.csv"
+
+
+def test_every_source_names_its_origin():
+    from helpers.data import ORIGIN_KINDS, origin_of
+
+    ds = load_dataset(today=TODAY)
+    assert (ds.sources.origin_id != "").all() and ds.sources.origin_id.isin(ds.origins.index).all()
+    assert set(ds.origins.kind) <= set(ORIGIN_KINDS) and ds.origins.index.is_unique
+    # eleven pages of July 2025 are copies of one Reuters story: one origin
+    july = {origin_of(ds, s) for s in ("S7", "S52", "S53", "S54", "S67", "S69", "S70")}
+    assert len(july) == 1
+    reuters = ds.origin(july.pop())
+    assert (reuters.publisher, reuters.kind, reuters.released) == ("Reuters", "agency", "2025-08-20")
+    assert origin_of(ds, "S8") not in {origin_of(ds, "S7"), origin_of(ds, "S43")}  # Ferroalloy Online, SCMP
+    # the article checked by notebook 03 is an origin of its own, and VnNow repeats it
+    assert ds.origin(origin_of(ds, "S29")).kind == "article" and origin_of(ds, "S48") == origin_of(ds, "S29")
+    row = ds.sources.set_index("source_id").loc["S7"]
+    assert row.origin_released == "2025-08-20"
+    with pytest.raises(DataError, match="unknown source id 'S999'"):
+        origin_of(ds, "S999")
+
+
+def test_a_source_without_an_origin_is_an_error_on_its_own_row(data_dir):
+    rewrite(data_dir, RELAYS, "S12,O33\n", "")
+    expect_error(data_dir, "raw/2025-brief/sources.csv", line_of(data_dir, "raw/2025-brief/sources.csv", "S12,"),
+                 "source_id", "S12 names no origin")
+
+
+def test_a_source_relays_one_origin(data_dir):
+    rewrite(data_dir, RELAYS, "S12,O33\n", "S12,O33\nS12,O31\n")
+    expect_error(data_dir, RELAYS, line_of(data_dir, RELAYS, "S12,O31"), "source_id",
+                 "S12 is given a second origin O31")
+
+
+def test_a_relay_names_a_known_origin(data_dir):
+    rewrite(data_dir, RELAYS, "S12,O33\n", "S12,O999\n")
+    expect_error(data_dir, RELAYS, line_of(data_dir, RELAYS, "S12,"), "origin_id", "unknown origin id 'O999'")
+
+
+def test_an_origin_has_a_known_kind_and_a_date(data_dir):
+    rewrite(data_dir, ORIGINS, "O33,AsiaCity News,calculation,2025-10,", "O33,AsiaCity News,blog,2025-10,")
+    expect_error(data_dir, ORIGINS, line_of(data_dir, ORIGINS, "O33,"), "kind", "unknown origin kind 'blog'")
+    rewrite(data_dir, ORIGINS, "O33,AsiaCity News,blog,2025-10,", "O33,AsiaCity News,calculation,Oct 2025,")
+    expect_error(data_dir, ORIGINS, line_of(data_dir, ORIGINS, "O33,"), "released", "is not a date")
+
+
+def test_origin_ids_are_unique_across_batches(data_dir):
+    rewrite(data_dir, ORIGINS, "O46,rohstoff.net", "O45,rohstoff.net")
+    expect_error(data_dir, ORIGINS, line_of(data_dir, ORIGINS, "O45,rohstoff.net"), "origin_id",
+                 "duplicate origin id (origin_id=O45)")
+
+
+def test_a_page_cannot_relay_an_origin_released_after_it(data_dir):
+    rewrite(data_dir, ORIGINS, "O23,Reuters,agency,2025-08-20,", "O23,Reuters,agency,2025-09-20,")
+    expect_error(data_dir, RELAYS, None, "origin_id", "cannot relay O23, released later (2025-09-20)")
+
+
+def test_batches_without_an_origin_register_still_load(data_dir):
+    shutil.rmtree(data_dir / "raw" / "2026-12-origins")
+    lines = [ln for ln in (data_dir / "checksums.sha256").read_text().splitlines() if "2026-12-origins" not in ln]
+    (data_dir / "checksums.sha256").write_text("\n".join(lines) + "\n")
+    ds = load_dataset(data_dir, today=TODAY)
+    assert (ds.sources.origin_id == "").all() and ds.origins.empty

@@ -521,3 +521,26 @@ def test_an_older_source_arriving_after_a_newer_one_is_still_a_conflict(project,
                    encoding="utf-8")
     with pytest.raises(ConflictError, match="a revision must be published later"):
         run(project, old, opts=Options())
+
+
+def test_a_new_page_is_an_origin_of_its_own_or_relays_one_on_file(project, tmp_path):
+    from helpers.data import origin_of
+
+    path = news_file(tmp_path, "2026-01,2026-01,JP,tonnes,240,https://example.org/jp,2026-02-20")
+    result = run(project, path, opts=Options())
+    ds = load_dataset(project / "data", today=TODAY)
+    own = ds.origin(origin_of(ds, result.source_ids[0]))
+    assert own.kind == "article" and own.released == "2026-02-20" and own.url == "https://example.org/jp"
+    assert {"origins.csv", "relays.csv"} <= {p.name for p in result.batch.iterdir()}
+    # a copy of the Reuters story of 20 Aug 2025 (S7's origin) names that origin: no new origin
+    reuters = origin_of(ds, "S7")
+    copy = tmp_path / "copy.csv"
+    copy.write_text("month,partner,measure,value,source_url,published,origin\n"
+                    f"2025-07,DE,tonnes,1116,https://example.org/copy,2025-08-21,{reuters}\n", encoding="utf-8")
+    second = run(project, copy, opts=Options())
+    ds = load_dataset(project / "data", today=TODAY)
+    assert origin_of(ds, second.source_ids[0]) == reuters and len(ds.origins) == len(ds.sources.origin_id.unique())
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("month,partner,measure,value,source_url,published,origin\n"
+                       "2025-07,DE,tonnes,1116,https://example.org/other,2025-08-21,O9999\n", encoding="utf-8")
+    refused(project, unknown, "unknown origin id 'O9999'", row=2, column="origin", opts=Options())

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import paths
-from helpers.data import SERIES, TABLES, load_dataset, record_checksums, validate_figures
+from helpers.data import ORIGIN_KINDS, SERIES, TABLES, load_dataset, record_checksums, validate_figures
 from helpers.errors import DataError, ParameterError
 from helpers.partners import partner_lookup
 
@@ -41,6 +41,40 @@ def _next_source_ids(sources: pd.DataFrame, n: int) -> list[str]:
     numbers = [int(m.group(1)) for s in sources.source_id if (m := re.match(r"^S(\d+)$", s))]
     start = max(numbers, default=0) + 1
     return [f"S{start + i}" for i in range(n)]
+
+
+def _next_origin_ids(origins: pd.DataFrame, n: int) -> list[str]:
+    numbers = [int(m.group(1)) for o in origins.index if (m := re.match(r"^O(\d+)$", str(o)))]
+    start = max(numbers, default=0) + 1
+    return [f"O{start + i}" for i in range(n)]
+
+
+def _origin_rows(parsed, ids: dict, new_keys: list, dataset, opts: Options, name: str) -> tuple[list, list]:
+    """The ``origins.csv`` and ``relays.csv`` rows of the new sources: each relays the origin its row
+    (news format ``origin`` column) or ``--origin`` names, which must be on file, or else is an origin of
+    its own (kind ``--origin-kind``, default ``release`` for official files, ``article`` for news)."""
+    if dataset.origins.empty and len(dataset.sources):   # a data folder without an origin register
+        return [], []
+    kind = opts.origin_kind or ("article" if parsed.format == "news" else "release")
+    if kind not in ORIGIN_KINDS:
+        raise ParameterError("--origin-kind", kind, ", ".join(ORIGIN_KINDS))
+    if opts.origin and opts.origin not in dataset.origins.index:
+        raise ParameterError("--origin", opts.origin, "an origin_id of data/raw/*/origins.csv")
+    own = [k for k in new_keys if not (parsed.sources[k].origin or opts.origin)]
+    fresh = dict(zip(own, _next_origin_ids(dataset.origins, len(own))))
+    origins, relays = [], []
+    for k in new_keys:
+        s = parsed.sources[k]
+        origin = s.origin or opts.origin or fresh[k]
+        if s.origin and s.origin not in dataset.origins.index:
+            raise DataError(name, f"unknown origin id '{s.origin}' (not in any origins.csv; leave the cell "
+                            "empty for a page that is its own origin)", row=s.row, column="origin")
+        if k in fresh:
+            origins.append({"origin_id": origin, "publisher": s.agency or s.outlet, "kind": kind,
+                            "released": s.published, "title": s.title, "url": s.url,
+                            "note": f"added by magnet-import with {ids[k]}"})
+        relays.append({"source_id": ids[k], "origin_id": origin})
+    return origins, relays
 
 
 def _write_csv(path: Path, columns, rows: list[dict]) -> None:
@@ -146,6 +180,7 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
         frame = pd.DataFrame(figure_rows, columns=_columns("figures"), dtype=str).fillna("")
         frame["row"], frame["file"] = [f.row for f in parsed.figures], name
         validate_figures(frame, set(dataset.sources.source_id) | set(ids.values()), today)
+        origin_rows, relay_rows = _origin_rows(parsed, ids, new_keys, dataset, opts, name)
 
         warnings = list(parsed.warnings)
         warnings += check_plausible(parsed, dataset.figures, name, accept_implausible)
@@ -178,6 +213,12 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
             if resolutions:
                 _write_csv(batch / "resolutions.csv", _columns("resolutions"), resolutions)
                 files.append("resolutions.csv")
+            if origin_rows:
+                _write_csv(batch / "origins.csv", _columns("origins"), origin_rows)
+                files.append("origins.csv")
+            if relay_rows:
+                _write_csv(batch / "relays.csv", _columns("relays"), relay_rows)
+                files.append("relays.csv")
             original = _original_name(path)
             (batch / original).write_bytes(raw)
             files.append(original)

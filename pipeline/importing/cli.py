@@ -35,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agency", help="the originating agency (default: UN Comtrade / GAC)")
     p.add_argument("--flow", choices=("export", "import"),
                    help="China Customs files without a flow column: say which flow the query was (export)")
+    p.add_argument("--origin", metavar="ORIGIN_ID",
+                   help="the origin on file (data/raw/*/origins.csv) that the new source(s) relay, e.g. O23 for a "
+                   "copy of a Reuters story already registered (default: each new source is an origin of its own)")
+    p.add_argument("--origin-kind", choices=("release", "agency", "analysis", "calculation", "article"),
+                   help="the kind of the new origin of each new source (default: release for UN Comtrade and "
+                   "China Customs files, article for the news format)")
     p.add_argument("--slug", help="short name for the batch folder (letters, digits, '-')")
     p.add_argument("--prefer", choices=("new", "existing"),
                    help="which figure wins where the file conflicts with one already reported")
@@ -63,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         opts = Options(source_url=args.source_url, published=args.published, title=args.title,
-                       outlet=args.outlet, agency=args.agency, flow=args.flow)
+                       outlet=args.outlet, agency=args.agency, flow=args.flow,
+                       origin=args.origin, origin_kind=args.origin_kind)
         result = import_file(args.file, args.format, opts=opts, slug=args.slug, prefer=args.prefer,
                              accept_implausible=args.accept_implausible, dry_run=args.check)
     except MagnetError as exc:

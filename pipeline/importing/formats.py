@@ -54,7 +54,7 @@ COMTRADE_COMMODITY = "850511"
 CUSTOMS_URL = "http://stats.customs.gov.cn/indexEn"
 
 NEWS_REQUIRED = ("month", "partner", "measure", "value", "source_url", "published")
-NEWS_OPTIONAL = ("to_month", "approx", "outlet", "agency", "title", "note", "series")
+NEWS_OPTIONAL = ("to_month", "approx", "outlet", "agency", "title", "note", "series", "origin")
 
 
 CUSTOMS_MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?(?:[-/.]\d{1,2})?$")
@@ -274,11 +274,15 @@ def parse_news(header, rows, name, resolve, opts: Options, today: dt.date) -> Pa
         src = Source(outlet=safe_text(r.get("outlet", "")) or opts.outlet or host,
                      agency=safe_text(r.get("agency", "")) or opts.agency or "",
                      title=safe_text(r.get("title", "")) or opts.title or f"News release ({host})",
-                     url=url, published=r["published"], row=line)
+                     url=url, published=r["published"], row=line, origin=r.get("origin", "").strip())
+        if src.origin and not re.match(r"^[A-Za-z][A-Za-z0-9_.-]*$", src.origin):
+            raise DataError(name, f"'{src.origin}' is not an origin id (e.g. O23; see data/README.md, origins)",
+                            row=line, column="origin")
         if url in sources:
             first = sources[url]
-            if (first.published, first.outlet, first.title) != (src.published, src.outlet, src.title):
-                raise DataError(name, f"the same source URL with a different published/outlet/title than on "
+            if (first.published, first.outlet, first.title, first.origin) != (src.published, src.outlet, src.title,
+                                                                              src.origin):
+                raise DataError(name, f"the same source URL with a different published/outlet/title/origin than on "
                                 f"row {first.row}", row=line, column="source_url")
         else:
             sources[url] = src

@@ -35,6 +35,7 @@ class Source:
     published: str
     note: str = ""
     row: int | None = None
+    origin: str = ""     #: the id of an origin on file that this page relays ("" = a new origin of its own)
 
 
 @dataclass
@@ -71,3 +72,5 @@ class Options:
     outlet: str | None = None
     agency: str | None = None
     flow: str | None = None
+    origin: str | None = None       #: an origin on file that every new source relays (``--origin O23``)
+    origin_kind: str | None = None  #: the kind of the new origin of each new source (``--origin-kind``)
