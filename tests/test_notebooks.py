@@ -132,21 +132,24 @@ def test_destinations_work_for_other_partners(runs, name, partner):
 
 def test_claims_check_at_june_leaves_the_july_claim_not_checkable_yet(runs):
     text = ok(runs, "03-june-all-data")
-    assert "**10 consistent with the data**, 0 contradicted, 2 not checkable" in text
+    assert "With every figure on file, 9 of its 12 claims were consistent" in text
     assert "Not checkable yet: July 2025" in text
 
 
 def test_claims_check_at_december_confirms_the_july_claim(runs):
     text = ok(runs, "03-december")
-    assert "**11 consistent with the data**, 0 contradicted, 1 not checkable" in text
+    assert "With every figure on file, 11 of its 12 claims were consistent" in text
 
 
-def test_claims_check_by_default_judges_the_article_on_what_was_known_that_day(runs):
+def test_claims_check_by_default_judges_the_article_on_what_was_released_that_day(runs):
     text = ok(runs, "03-defaults")
-    assert "as known on 2025-07-20" in text
-    # the June figures were relayed from 21 July: on the article's day they were not yet on file
-    assert "Not checkable yet: June 2025" in text
-    assert "claim 1 goes from not checkable to ✓" in text
+    # GAC released June on 20 July, the article's day: its June figures are judged, and hold
+    assert ("On 20 July 2025, the day the article was published, 9 of its 12 claims were consistent with "
+            "what had been released; none was contradicted") in text
+    assert "GAC release of 20 July 2025 (S1)" in text and "vnnow.net" in text
+    assert "no URL on file" not in text
+    # the July claim is judged once July is known, in the second table
+    assert "2 verdict(s) change" in text and "+74.9%" in text
 
 
 def test_outlook_sets_july_2025_against_the_scenarios(runs):
