@@ -497,7 +497,7 @@ def result_sentence(checked: pd.DataFrame, day: str = "", article_day: bool = Fa
     unc = checked[checked.verdict == UNCHECKABLE]
     why = unc.why.fillna("")
     counts = {"not about export data": int(why.str.startswith("Not checkable from export data").sum()),
-              "about what was not yet published": int(why.str.startswith("Not checkable yet").sum())}
+              "about a month not yet in the data used": int(why.str.startswith("Not checkable yet").sum())}
     counts["beyond what the data on file can say"] = len(unc) - sum(counts.values())
     reasons = [f"{k} {'is' if k and v == 1 else 'are'} {w}".replace(f"{v} is", f"{v} is")
                for w, v in counts.items() if v for k in [v]]

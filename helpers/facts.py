@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import compare, text
@@ -430,45 +431,68 @@ def largest(dataset: Dataset, month: str) -> Fact:
 # --------------------------------------------------------------------------- the outlook's facts
 
 
+def _scenario_words(spec, start: str) -> str:
+    months, to = (spec, None) if not isinstance(spec, (list, tuple)) else spec
+    if months is None:
+        return f"stays at the {start} level"
+    target = ("the highest month on file" if to == "peak" else "the 2024 level" if to is None
+              else f"{float(to):g} times the 2024 level")
+    return f"reaches {target} {months} month{'s' if months > 1 else ''} after {start}"
+
+
 def scenarios_described(scenarios: dict, start_month: str) -> Fact:
-    """Each scenario in words: ``fast: back to the 2024 level 2 months after June 2025; stalled: …``."""
+    """Each scenario in words: ``fast: reaches the 2024 level 2 months after June 2025; stalled: …``."""
     start = text.month_name(start_month)
-    parts = [f"{name}: " + (f"back to the 2024 level {n} month{'s' if n > 1 else ''} after {start}" if n
-                            else f"stays at the {start} level") for name, n in scenarios.items()]
-    return plain("scenarios", "; ".join(parts) + ".")
+    return plain("scenarios", "; ".join(f"{name}: {_scenario_words(spec, start)}"
+                                        for name, spec in scenarios.items()) + ".")
 
 
-def baseline_described(level: dict, baseline: str, projections: pd.DataFrame) -> Fact:
-    """What "the 2024 level" means for the chosen baseline."""
+def baseline_described(level: dict, baseline: str, projections: pd.DataFrame, known_on: str = "") -> Fact:
+    """What "the 2024 level" means for the chosen baseline (and on which day's data it was computed)."""
+    when = f" as known on {text.day_name(known_on)}" if known_on else ""
     if baseline == "average":
-        words = (f"the average of the {level['months_known']} known months of 2024: "
+        words = (f"the average of the {level['months_known']} months of 2024 known{when or ' today'}: "
                  f"{text.fmt_num(level['tonnes'])} t a month ({level['months_reported']} reported, "
                  f"{level['months_derived']} derived)")
     else:
         per_month = "; ".join(f"{text.month_name(m).split()[0]}: {b}" for m, b in
                               projections.drop_duplicates("month")[["month", "target_basis"]].itertuples(index=False))
-        words = (f"the same calendar month of 2024, where it is known; otherwise the average of the "
+        words = (f"the same calendar month of 2024, where it is known{when}; otherwise the average of the "
                  f"{level['months_known']} known months of 2024 ({text.fmt_num(level['tonnes'])} t). "
                  f"Per month: {per_month}")
-    return plain("baseline", words, value=float(level["tonnes"]))
+    return plain("baseline", words, value=float(level["tonnes"]), published=known_on)
 
 
-def backtest_described(dataset: Dataset, actual: pd.DataFrame, projections: pd.DataFrame, bt: pd.DataFrame,
-                       best: str | None, as_of: str) -> Fact:
-    """The first actual month after ``as_of`` against the scenarios, and the closest scenario."""
-    after = actual[(actual.month > as_of) & (actual.status != "missing")].head(1)
-    if bt.empty or after.empty:
-        return plain("backtest", f"No month after {text.month_name(as_of)} is in the data yet (the latest month is "
-                     f"{text.month_name(dataset.latest_month)}): the scenarios cannot be tested.", status="missing")
-    m = after.iloc[0]
-    mf = month(dataset, m.month)
-    below = list(projections[(projections.month == m.month) & (projections.tonnes < m.tonnes)].scenario)
-    n = projections.scenario.nunique()
-    position = ("above every scenario" if len(below) == n else "below every scenario" if not below
-                else f"above the {', '.join(below)} scenario(s) and below the others")
-    return plain("backtest", f"In {mf.month_name} exports were actually {mf.tonnes}, {mf.mom} on the month "
-                 f"before: {position}. Over the {bt.month.nunique()} month(s) with actual values, the scenario "
-                 f"closest on average was {best}.", value=mf.tonnes.value)
+def outlook_headline(dataset: Dataset, actual: pd.DataFrame, projections: pd.DataFrame, against: pd.DataFrame,
+                     level: dict, as_of: str, start_month: str) -> Fact:
+    """What happened after ``as_of``, plainly, against the 2024 level, the scenarios and the naive benchmark."""
+    after = actual[(actual.month > as_of) & (actual.status != "missing")]
+    start = month(dataset, start_month)
+    if after.empty:
+        return plain("headline", f"No month after {text.month_name(as_of)} is in the data yet (the latest month is "
+                     f"{text.month_name(dataset.latest_month)}): the paths below cannot yet be set against what "
+                     "happened.", status="missing")
+    n, first = len(after), after.iloc[0]
+    avg = float(after.tonnes.mean())
+    rose = "rose" if first.tonnes > start.tonnes.value else "fell"
+    above_level = int((after.tonnes > level["tonnes"]).sum())
+    top = projections.groupby("month").tonnes.max()
+    low = projections.groupby("month").tonnes.min()
+    over = int(sum(t > top.get(m, np.inf) for m, t in zip(after.month, after.tonnes)))
+    under = int(sum(t < low.get(m, -np.inf) for m, t in zip(after.month, after.tonnes)))
+    naive = against[against.method == "naive"]
+    inside = int((naive.position == "inside the 80% interval").sum())
+    above80 = int(naive.position.str.startswith("above").sum())
+    span = text.span_name(after.month.iloc[0], after.month.iloc[-1]) if n > 1 else text.month_name(first.month)
+    words = (f"Exports {rose} from {start.tonnes} in {start.month_name} to {text.fmt_t(first.tonnes)} in "
+             f"{text.month_name(first.month)}"
+             + (f", and averaged {text.fmt_num(avg)} t a month over {span}" if n > 1 else "")
+             + f": above the 2024 level of {text.fmt_num(level['tonnes'])} t in {above_level} of {n} month(s). "
+             + f"The actual months were above every scenario in {over} of {n}, below every scenario in {under}"
+             + (f"; the naive benchmark's 80% interval held {inside} of them ({above80} came in above it)."
+                if len(naive) else "."))
+    return plain("headline", words, status="derived", value=avg,
+                 published=max((e for e in after.get("published", pd.Series(dtype=str)) if e), default=""))
 
 
 def revised(dataset: Dataset) -> Fact:
