@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import compare, text
-from .data import TOTAL, Dataset, published_date
+from .data import TOTAL, Dataset, known_dates, published_date
 from .series import Estimate, add_months, build_monthly_series, estimate, month_range
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -175,6 +175,24 @@ def _events(dataset: Dataset, month: str) -> str:
     return " ".join(f"On {text.day_name(r.date)}: {r.description} ({r.source_id})." for r in sel.itertuples())
 
 
+def _rank_fact(dataset: Dataset, key: str, rank: dict | None, e: Estimate | None) -> Fact:
+    """A destination's rank as words: from the reported ranking, from every contender's tonnage, or not known."""
+    if not rank:
+        return _missing(f"{key} rank", "the rank is not known", unit="rank")
+    srcs = tuple(rank["sources"].split(";"))
+    known = known_dates(dataset.sources)
+    pub = max((known.get(s, "") for s in srcs), default="")
+    if rank["basis"] == "reported":
+        words = (f"number {rank['rank']} of the top {rank['of']}" if rank["rank"] is not None
+                 else f"outside the top {rank['of']}") + f" in the ranking reported by {text.fmt_sources(srcs)}"
+    else:
+        words = (f"the {text.ordinal(rank['rank'])} largest destination (the tonnages on file leave no room for "
+                 "a larger one)" if rank["rank"] > 1 else
+                 "the largest destination (the tonnages on file leave no room for a larger one)")
+    return Fact(key=f"{key} rank", text=words, status="reported" if rank["basis"] == "reported" else "derived",
+                value=None if rank["rank"] is None else float(rank["rank"]), sources=srcs, unit="rank", published=pub)
+
+
 def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
     """The facts of ``month`` for ``partner`` (``WLD`` for all destinations)."""
     p = partner
@@ -183,12 +201,9 @@ def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
     series = build_monthly_series(dataset, p, add_months(month, -36), month)
     ytd = compare.year_to_date(dataset, month, p)
     share = compare.share_of_total(dataset, month, p) if p != TOTAL else None
-    known = compare.partners_in_month(dataset, month)
-    rank = None
-    if p != TOTAL and e is not None and len(known) >= 3:  # a rank among fewer says little
-        hit = known.index[known.partner == p]  # countries only: groups (EU) are never ranked among them
-        if len(hit):
-            rank = (int(hit[0]) + 1, len(known))
+    # a rank only where a ranking was published, or every contender's tonnage is known (never a place among
+    # whichever destinations happened to be published)
+    rank = compare.known_rank(dataset, month, p) if p != TOTAL and e is not None else None
     said: dict[str, list[str]] = {}  # the same remark from several pages is quoted once, citing them all
     for n, src in compare.figure_notes(dataset, month, p):
         said.setdefault(n, []).append(src)
@@ -208,9 +223,7 @@ def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
         share=(Fact(key=f"{key} share", text=text.fmt_share(*share), status="derived", value=share[0],
                     low=share[1], high=share[2], sources=tuple(e.sources), unit="%", published=e.published)
                if share else _missing(f"{key} share", "not known", unit="%")),
-        rank=(Fact(key=f"{key} rank", text=f"{text.ordinal(rank[0])} of the {rank[1]} destinations with a "
-                   f"known tonnage", status=e.status, value=float(rank[0]), unit="rank")
-              if rank else _missing(f"{key} rank", "not known", unit="rank")),
+        rank=_rank_fact(dataset, key, rank, e),
         streak=plain(f"{key} streak", _streak(series, month)),
         record=plain(f"{key} record", _record(series, month)),
         events=plain(f"{month} events", _events(dataset, month)),
@@ -371,7 +384,7 @@ def partner_sentence(m: MonthFacts) -> Fact:
     if m.yoy:
         parts.append(f"{m.yoy} on a year before")
     if m.rank:
-        parts.append(f"{text.ordinal(int(m.rank.value))} among the destinations with a known tonnage")
+        parts.append(m.rank.text)
     return Fact(key=f"{m.partner} {m.month} sentence", text=", ".join(parts) + ".", status=m.tonnes.status,
                 sources=m.tonnes.sources)
 
@@ -424,7 +437,7 @@ def largest(dataset: Dataset, month: str) -> Fact:
     if known.empty:
         return plain(f"{month} largest", "no destination has a figure", status="missing")
     top = known.iloc[0]
-    return plain(f"{month} largest", f"{len(known)} destination(s) have a known figure; the largest is "
+    return plain(f"{month} largest", f"{len(known)} destination(s) have a known figure; the largest of them is "
                  f"{text.in_sentence(top['name'])} ({text.fmt_num(top.tonnes)} t)", value=float(top.tonnes))
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
 from helpers.compare import (change, cross_checks, month_change, monthly_table, partner_ranks,
                              reconcile, reported_ranking, share_of_total, span_change, year_to_date)
+from helpers import facts
 from helpers.data import MAIN_SERIES, load_dataset
 from helpers.series import Estimate, estimate
 
@@ -136,9 +139,39 @@ def test_top_destinations_ranks_known_tonnages_and_keeps_the_rest_of_the_world(d
     assert rest.low <= rest.tonnes <= rest.high
     assert top.share_pct.sum() == pytest.approx(100)
     assert (top.share_low <= top.share_pct).all() and (top.share_pct <= top.share_high).all()
-    # US was 1st of the known partners in August 2025, 4th in September
+    # September 2025 has a reported ranking (US 4th); August has none, and the tonnages on file leave room
+    # for destinations nobody reported: the rank on the month before is not known (never a place among
+    # whichever destinations were published)
     us = top_destinations(ds, "2025-09", 10).set_index("partner").loc["US"]
-    assert us["rank"] == 4 and us.previous_rank == 1 and us.rank_change == -3
+    assert us["rank"] == 4 and math.isnan(us.previous_rank) and math.isnan(us.rank_change)
+
+
+def test_a_rank_and_its_change_only_from_reported_rankings_of_both_months(ds):
+    from helpers.compare import known_rank, top_destinations, top_destinations_view
+
+    assert known_rank(ds, "2025-08", "US") is None  # no ranking published for August 2025
+    view = top_destinations_view(top_destinations(ds, "2025-09", 10)).set_index("Destination")
+    assert (view["Rank on the month before"].drop("Rest of world") == "not known").all()
+    # June and May 2025 both have a reported ranking: Germany 2nd in May, 1st in June
+    june = top_destinations_view(top_destinations(ds, "2025-06", 10)).set_index("Destination")
+    assert june.loc["Germany", "Rank"] == "1" and june.loc["Germany", "Rank on the month before"] == "up 1"
+    assert june.loc["United States", "Rank on the month before"] == "up from outside the top 3"
+    assert june.loc["India", "Rank"] == "outside the top 5"
+    # the text and the table agree: November's reported ranking puts the US 3rd of 5
+    assert facts.month(ds, "2025-11", "US").rank.text.startswith("number 3 of the top 5")
+
+
+def test_a_rank_from_tonnages_only_when_no_unreported_destination_could_be_larger(ds):
+    import dataclasses
+
+    from helpers.compare import known_rank
+
+    no_rankings = dataclasses.replace(ds, rankings=ds.rankings.iloc[0:0])
+    # September 2025 without its ranking: the destinations on file leave thousands of tonnes unaccounted for
+    assert known_rank(no_rankings, "2025-09", "US") is None
+    # a destination larger than everything left unaccounted for is known to rank first
+    big = _with_figures(no_rankings, [("XK", "2025-09", 4000)])
+    assert known_rank(big, "2025-09", "XK") == dict(rank=1, of=None, basis="tonnages", sources="S1")
 
 
 def test_top_destinations_never_count_aggregates(ds):

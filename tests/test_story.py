@@ -122,7 +122,11 @@ def test_a_later_publication_is_a_revision_and_as_known_on_gives_the_earlier_vin
                                        "S900,Test wire,GAC,June revised,https://example.org/r,2025-09-01,2026-11-28\n")
     (batch / "figures.csv").write_text("from_month,to_month,partner,measure,value,approx,series,source_id,note\n"
                                        "2025-06,2025-06,WLD,tonnes,3250,,cn:85051110,S900,\n")
-    record_checksums([batch / "sources.csv", batch / "figures.csv"], data_dir=tmp_path / "data")
+    (batch / "origins.csv").write_text("origin_id,publisher,kind,released,title,url,note\n"
+                                       "O900,GAC,release,2025-09-01,June revised,,\n")
+    (batch / "relays.csv").write_text("source_id,origin_id\nS900,O900\n")
+    record_checksums([batch / f for f in ("sources.csv", "figures.csv", "origins.csv", "relays.csv")],
+                     data_dir=tmp_path / "data")
     revised = load_dataset(tmp_path / "data")
     assert str(facts.month(revised, "2025-06").tonnes) == "3,250 t"                      # the latest vintage
     assert str(facts.month(revised.known_on("2025-08-01"), "2025-06").tonnes) == "3,188 t"  # as it was known
