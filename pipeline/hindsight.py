@@ -13,6 +13,10 @@ could be told on that day. :func:`check` reads the executed notebook and finds
 A month counts as named after the date when it had not begun on that day (July 2025
 may be named on 21 July 2025, August may not); a year when it had not begun. The build
 fails such a report with one line naming the cell, the way a typed number does.
+
+A projection names the months it projects: a cell whose metadata says
+``{"magnet": {"projection": true}}`` (a scenario table, a forecast chart) may name later
+months; the facts it states are still checked by their release dates.
 """
 
 from __future__ import annotations
@@ -130,46 +134,55 @@ def check(nb, known_on: str, default_year: int | None = None) -> list[str]:
     say (by default the year of ``known_on``).
     """
     default_year = default_year or int(known_on[:4])
-    problems, markdown = [], None
-    for i, cell in enumerate(nb.cells):
+    problems: list[str] = []
+    pending = None  # the last Markdown cell, until the cell after it says whether it stated facts
+
+    def words(md, values: dict) -> None:
+        name = _first_line(md)
+        for expr, r in values.items():  # every fact it states, by its release day
+            pub = (r.get("fact") or {}).get("published") or ""
+            if pub and pub > known_on:
+                problems.append(f"the Markdown cell '{name}' states {{eval}}`{expr}` ({r['text'][:40]}), "
+                                f"published {pub}")
+        if _projection(md):
+            return
+        # the hand-written words, months named without a year included; the facts' words by their dates
+        for w in later(inline.EVAL_RE.sub(" ", md.source), known_on, _year_of(md, default_year)):
+            problems.append(f"the Markdown cell '{name}' names {w}")
+        for expr, r in values.items():
+            for w in later(r.get("text", ""), known_on, bare=False):
+                problems.append(f"the Markdown cell '{name}' states {{eval}}`{expr}`, which names {w}")
+
+    for cell in nb.cells:
         if cell.cell_type == "markdown":
-            markdown = (i, cell)
+            if pending is not None:
+                words(pending, {})
+            pending = cell
             continue
         if cell.cell_type != "code":
             continue
-        tags = cell.get("metadata", {}).get("tags", [])
-        if inline.TAG in tags and markdown is not None:  # the facts a Markdown cell states
-            j, md = markdown
+        if inline.TAG in cell.get("metadata", {}).get("tags", []) and pending is not None:
             values = {}
             for o in cell.get("outputs", []):
                 if inline.MIME in o.get("data", {}):
                     data = o["data"][inline.MIME]
                     values.update(json.loads(data) if isinstance(data, str) else data)
-            for expr, r in values.items():
-                pub = ((r.get("fact") or {}).get("published") or "")
-                if pub and pub > known_on:
-                    problems.append(f"the Markdown cell '{_first_line(md)}' states {{eval}}`{expr}` "
-                                    f"({r['text'][:40]}), published {pub}")
-            # the hand-written words, months named without a year included; the facts' words by their dates
-            for w in later(inline.EVAL_RE.sub(" ", md.source), known_on, _year_of(md, default_year)):
-                problems.append(f"the Markdown cell '{_first_line(md)}' names {w}")
-            for expr, r in values.items():
-                for w in later(r.get("text", ""), known_on, bare=False):
-                    problems.append(f"the Markdown cell '{_first_line(md)}' states {{eval}}`{expr}`, which names {w}")
-            markdown = None
+            words(pending, values)
+            pending = None
             continue
-        if markdown is not None:  # a Markdown cell with no facts: its text as written
-            j, md = markdown
-            for w in later(md.source, known_on, _year_of(md, default_year)):
-                problems.append(f"the Markdown cell '{_first_line(md)}' names {w}")
-            markdown = None
-        for w in later(_output_text(cell), known_on, bare=False):
-            problems.append(f"the output of the code cell '{_first_line(cell)}' shows {w}")
-    if markdown is not None:
-        j, md = markdown
-        for w in later(md.source, known_on, _year_of(md, default_year)):
-            problems.append(f"the Markdown cell '{_first_line(md)}' names {w}")
+        if pending is not None:
+            words(pending, {})
+            pending = None
+        if not _projection(cell):
+            for w in later(_output_text(cell), known_on, bare=False):
+                problems.append(f"the output of the code cell '{_first_line(cell)}' shows {w}")
+    if pending is not None:
+        words(pending, {})
     return list(dict.fromkeys(problems))
+
+
+def _projection(cell) -> bool:
+    return bool((cell.get("metadata", {}).get("magnet") or {}).get("projection"))
 
 
 def _first_line(cell) -> str:
