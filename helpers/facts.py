@@ -462,15 +462,15 @@ def scenarios_described(scenarios: dict, start_month: str) -> Fact:
 
 def baseline_described(level: dict, baseline: str, projections: pd.DataFrame, known_on: str = "") -> Fact:
     """What "the 2024 level" means for the chosen baseline (and on which day's data it was computed)."""
-    when = f" as known on {text.day_name(known_on)}" if known_on else ""
+    when = f" on {text.day_name(known_on)}" if known_on else " today"
     if baseline == "average":
-        words = (f"the average of the {level['months_known']} months of 2024 known{when or ' today'}: "
+        words = (f"the average of the {level['months_known']} months of 2024 known{when}: "
                  f"{text.fmt_num(level['tonnes'])} t a month ({level['months_reported']} reported, "
                  f"{level['months_derived']} derived)")
     else:
         per_month = "; ".join(f"{text.month_name(m).split()[0]}: {b}" for m, b in
                               projections.drop_duplicates("month")[["month", "target_basis"]].itertuples(index=False))
-        words = (f"the same calendar month of 2024, where it is known{when}; otherwise the average of the "
+        words = (f"the same calendar month of 2024, where it was known{when}; otherwise the average of the "
                  f"{level['months_known']} known months of 2024 ({text.fmt_num(level['tonnes'])} t). "
                  f"Per month: {per_month}")
     return plain("baseline", words, value=float(level["tonnes"]), published=known_on)
