@@ -448,7 +448,7 @@ def _scenario_words(spec, start: str) -> str:
     months, to = (spec, None) if not isinstance(spec, (list, tuple)) else spec
     if months is None:
         return f"stays at the {start} level"
-    target = ("the highest month on file" if to == "peak" else "the 2024 level" if to is None
+    target = ("the highest month on file that day" if to == "peak" else "the 2024 level" if to is None
               else f"{float(to):g} times the 2024 level")
     return f"reaches {target} {months} month{'s' if months > 1 else ''} after {start}"
 
