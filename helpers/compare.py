@@ -275,13 +275,14 @@ def top_destinations_view(top: pd.DataFrame) -> pd.DataFrame:
     def moved(r) -> str:
         if not r.partner:
             return ""
+        # "outside the top N": a move is known only when the other month's rank is within that top N
         if not math.isnan(r["rank"]) and r.previous_rank_note:
-            return f"up from {r.previous_rank_note}"
+            return f"up from {r.previous_rank_note}" if r["rank"] <= _top_n(r.previous_rank_note) else "not known"
         if r.rank_note and r.previous_rank_note:
             return (f"{r.rank_note} both months" if r.rank_note == r.previous_rank_note
                     else f"{r.previous_rank_note} the month before")
         if r.rank_note and not math.isnan(r.previous_rank):
-            return f"down from number {int(r.previous_rank)}"
+            return f"down from number {int(r.previous_rank)}" if r.previous_rank <= _top_n(r.rank_note) else "not known"
         if math.isnan(r["rank"]) or math.isnan(r.previous_rank):
             return "not known"
         d = int(r.rank_change)
@@ -296,6 +297,11 @@ def top_destinations_view(top: pd.DataFrame) -> pd.DataFrame:
                            for p, lo, hi in zip(top.share_pct, top.share_low, top.share_high)],
         "Rank on the month before": [moved(r) for _, r in top.iterrows()],
     })
+
+
+def _top_n(note: str) -> int:
+    """``outside the top 5`` -> 5."""
+    return int(note.rsplit(" ", 1)[-1])
 
 
 def top_destination_codes(dataset: Dataset, month: str, n: int = 10) -> list[str]:

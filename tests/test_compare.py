@@ -157,6 +157,9 @@ def test_a_rank_and_its_change_only_from_reported_rankings_of_both_months(ds):
     assert june.loc["Germany", "Rank"] == "1" and june.loc["Germany", "Rank on the month before"] == "up 1"
     assert june.loc["United States", "Rank on the month before"] == "up from outside the top 3"
     assert june.loc["India", "Rank"] == "outside the top 5"
+    # outside December's top 3 after 4th of November's top 5: no move is known
+    dec = top_destinations_view(top_destinations(ds, "2025-12", 10)).set_index("Destination")
+    assert dec.loc["Vietnam", "Rank"] == "outside the top 3" and dec.loc["Vietnam", "Rank on the month before"] == "not known"
     # the text and the table agree: November's reported ranking puts the US 3rd of 5
     assert facts.month(ds, "2025-11", "US").rank.text.startswith("number 3 of the top 5")
 
