@@ -323,12 +323,14 @@ def year(dataset: Dataset, year: int, through: str | None = None) -> dict[str, F
     if known.empty:
         return {"known": plain(f"{key} known", "no month", status="missing")}
     lo, hi = known.loc[known.tonnes.idxmin()], known.loc[known.tonnes.idxmax()]
+    pub = max((p for p in known.get("published", pd.Series(dtype=str)) if p), default="")  # known from the last
     return {
-        "known": plain(f"{key} known", f"{len(known)} of the {len(table)} months", value=float(len(known))),
+        "known": plain(f"{key} known", f"{len(known)} of the {len(table)} months", value=float(len(known)),
+                       published=pub),
         "reported": plain(f"{key} reported", str(int((known.status == "reported").sum()))),
         "derived": plain(f"{key} derived", str(int((known.status == "derived").sum()))),
         "average": Fact(key=f"{key} average", text=f"{text.fmt_num(known.tonnes.mean())} t a month",
-                        status="derived", value=float(known.tonnes.mean()), unit="t"),
+                        status="derived", value=float(known.tonnes.mean()), unit="t", published=pub),
         "low": plain(f"{key} low", f"{text.fmt_num(lo.tonnes)} t in {text.month_name(lo.month).split()[0]}"),
         "high": plain(f"{key} high", f"{text.fmt_num(hi.tonnes)} t in {text.month_name(hi.month).split()[0]}"),
         "missing": plain(f"{key} missing", ", ".join(missing) or "none"),
