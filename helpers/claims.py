@@ -146,11 +146,36 @@ def stated_range(text: str, approx: bool) -> tuple[float, float, float]:
     return v, v - hw, v + hw
 
 
-def _describe(e) -> str:
-    """How an estimate is known: 'reported by S1' or 'derived: …'."""
+def _describe(e, dataset: Dataset | None = None) -> str:
+    """How an estimate is known: 'reported by 2 origins: Reuters, 20 Jul 2025 [S49]; …' or 'derived: …'."""
     if e.status == "reported":
+        if dataset is not None:
+            from .provenance import cite_counted
+
+            return "reported by " + cite_counted(dataset, e.sources)
         return "reported by " + ", ".join(e.sources)
     return "derived: " + (e.method or e.formula)
+
+
+def _article_origin(dataset: Dataset, article: str) -> str | None:
+    """The origin of the article under check (its claims' ``source_id``), or None when not on file."""
+    from .data import origin_of
+
+    if not article or article not in set(dataset.sources.source_id):
+        return None
+    return origin_of(dataset, article) or article
+
+
+def _only_the_article(dataset: Dataset, ids, article: str) -> str:
+    """A sentence when every page behind a value relays the article under check itself (so the check
+    confirms the article agrees with itself or its copies), else ""."""
+    from .provenance import cite, origin_set
+
+    mine = _article_origin(dataset, article)
+    if mine is None or not ids or origin_set(dataset, ids) != {mine}:
+        return ""
+    return (f" Its only origin is the article under check ({cite(dataset, ids)}): not independently "
+            "corroborated.")
 
 
 def _within(lo: float, hi: float, slo: float, shi: float) -> str:
@@ -227,8 +252,9 @@ def _check_value(dataset: Dataset, r, as_of: str):
                 f"No reported or derived value of exports{who} in {what}.")
         verdict = OK if not (shi < e.low or slo > e.high) else WRONG
         rng = "" if e.width < 1e-9 else f" (range {fmt_t(e.low)} to {fmt_t(e.high)})"
-        why = (f"Exports{who} in {what}: {fmt_t(e.value)}{rng}, {_describe(e)}; "
+        why = (f"Exports{who} in {what}: {fmt_t(e.value)}{rng}, {_describe(e, dataset)}; "
                f"{stated_text} {_within(e.low, e.high, slo, shi)}.")
+        why += _only_the_article(dataset, e.sources, r.source_id)
         return stated, fmt_t(e.value), verdict, why, primary_sources(dataset, e.sources)
 
     lag = 1 if r.measure == "mom_pct" else 12
@@ -252,8 +278,11 @@ def _check_value(dataset: Dataset, r, as_of: str):
     circular = sorted({i.source_id for e in (cur, base) for i in e.inputs
                        if (i.partner, i.first, i.last, i.measure) == (r.partner, r.from_month, r.to_month, r.measure)})
     if circular:
-        why += (f" That value rests on the change reported by {', '.join(circular)}, so this confirms the "
+        from .provenance import cite
+
+        why += (f" That value rests on the change reported by {cite(dataset, circular)}, so this confirms the "
                 "claim agrees with that source, not with independent data.")
+    why += _only_the_article(dataset, tuple(cur.sources) + tuple(base.sources), r.source_id)
     return stated, fmt_signed_pct(c.pct), verdict, why, (primary_sources(dataset, cur.sources)
                                                          + primary_sources(dataset, base.sources))
 
@@ -275,12 +304,14 @@ def _check_ranking(dataset: Dataset, r, as_of: str):
         computed = ", ".join(rep.name)
         same = rep_codes[: len(stated_codes)] == stated_codes
         verdict = OK if same else WRONG
-        notes.append(f"The ranking on file for {month_name(month)} ({', '.join(sources)}) "
+        from .provenance import cite_counted, origin_set
+
+        notes.append(f"The ranking on file for {month_name(month)} ({cite_counted(dataset, sources)}) "
                      + ("is the same." if same else f"differs: {computed}."))
-        article = _origin(dataset, r.source_id) if r.source_id else ""
-        if r.source_id and all(s == r.source_id or (article and _origin(dataset, s) == article) for s in sources):
-            notes.append(f"That ranking's only origin is the article itself ({r.source_id}"
-                         + (f", {article}" if article else "") + "): it is not independently corroborated.")
+        mine = _article_origin(dataset, r.source_id)
+        if sources == [r.source_id] or (mine is not None and origin_set(dataset, sources) == {mine}):
+            notes.append(f"That ranking's only origin is the article itself ({', '.join(sources)}): "
+                         "it is not independently corroborated.")
     ranked = [c for c in stated_codes if c in known.index]
     if len(ranked) >= 2:
         pairs_ok = all(known.loc[x, "high"] >= known.loc[y, "low"] for x, y in zip(ranked, ranked[1:]))

@@ -375,19 +375,32 @@ def cross_checks(dataset: Dataset) -> pd.DataFrame:
 
     E.g. August 2024 is reported (5,325 t) and also follows from September's
     −8 % m/m: the two should agree within rounding.
+
+    Corroboration is counted by origin (:mod:`helpers.provenance`), not by page: ``origins``
+    is how many independent origins report the value (two copies of one Reuters story count
+    once), ``derived_origins`` how many the derivation rests on, and ``independent`` whether
+    the derivation rests on an origin other than the reported value's (else the check only
+    shows one story agrees with itself).
     """
+    from .provenance import origin_set
+
     k = reported(dataset)   # the same relations, applied once to reported values
     rows = []
     for key, rep in k.estimates.items():
         p, a, b = key
         if a != b:
             continue
+        rep_origins = origin_set(dataset, rep.sources)
         for c in derivations_of(k, key):
+            used = origin_set(dataset, c.sources)
             rows.append(dict(partner=p, month=a, reported=rep.value, sources=";".join(rep.sources),
-                             derived=c.value, derived_low=c.low, derived_high=c.high, method=c.method,
+                             origins=len(rep_origins), derived=c.value, derived_low=c.low, derived_high=c.high,
+                             method=c.method, derived_sources=";".join(c.sources), derived_origins=len(used),
+                             independent=bool(used - rep_origins),
                              consistent=bool(c.low - rep.width <= rep.value <= c.high + rep.width)))
-    return pd.DataFrame(rows, columns=["partner", "month", "reported", "sources", "derived", "derived_low",
-                                       "derived_high", "method", "consistent"])
+    return pd.DataFrame(rows, columns=["partner", "month", "reported", "sources", "origins", "derived", "derived_low",
+                                       "derived_high", "method", "derived_sources", "derived_origins", "independent",
+                                       "consistent"])
 
 
 # --------------------------------------------------------------------------- for the story notebooks
@@ -447,9 +460,11 @@ def provenance_table(dataset: Dataset, partner: str = TOTAL, start: str = "2024-
         return "" if r is None else (f"; revised: first published as {r['first_value']:,g} t ({r['first_sources']}, "
                                      f"{r['first_published']})")
 
+    from .provenance import cite_counted
+
     out["Provenance"] = [("not reported, and not derivable" if s == "missing" else
-                          f"reported ({src.replace(';', ', ')})" if s == "reported" else f"derived: {meth}") + note(m)
-                         for s, src, meth, m in zip(df.status, df.sources, df.method, df.month)]
+                          f"reported by {cite_counted(dataset, src)}" if s == "reported" else f"derived: {meth}")
+                         + note(m) for s, src, meth, m in zip(df.status, df.sources, df.method, df.month)]
     return out
 
 
@@ -478,14 +493,19 @@ def reconciliation_view(rec: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
 
 
 def cross_checks_view(cc: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
-    """:func:`cross_checks`' table for readers."""
+    """:func:`cross_checks`' table for readers: the reported value cited by origin, and whether the
+    derivation rests on another origin ("no: same origin" — one story agreeing with itself)."""
+    from .provenance import cite_counted
+
     return pd.DataFrame({
         "Destination": cc.partner.map(dataset.partner_name),
         "Month": cc.month,
-        "Reported (t)": [f"{v:,.2f}".rstrip("0").rstrip(".") + f" ({s})" for v, s in zip(cc.reported, cc.sources)],
+        "Reported (t)": [f"{v:,.2f}".rstrip("0").rstrip(".") + f" ({cite_counted(dataset, s)})"
+                         for v, s in zip(cc.reported, cc.sources)],
         "Derived (t), range": [f"{v:,.1f} ({lo:,.1f} to {hi:,.1f})"
                                for v, lo, hi in zip(cc.derived, cc.derived_low, cc.derived_high)],
         "Derived from": cc.method,
+        "Independent origin": ["yes" if i else "no: same origin" for i in cc.independent],
         "Agree": cc.consistent.map(_verdict),
     })
 

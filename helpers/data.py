@@ -54,6 +54,9 @@ SERIES: dict[str, Scope] = {s.code: s for s in (
           "UN Comtrade, from China's customs data"),
     Scope("adamas:magnets+alloys", "no tariff line", "rare-earth magnets and magnet alloys",
           "Adamas Intelligence"),
+    Scope("cn:rare-earths", "GAC's commodity total 'rare earths' (HS 2805.30 and 2846)",
+          "rare earths: metals and compounds of the 17 elements (not magnets)",
+          "China's General Administration of Customs (GAC), around the 7th-14th of the following month"),
 )}
 #: The series this project's story follows: GAC's rare-earth permanent magnets. A figure
 #: whose ``series`` is empty belongs to it (news figures are GAC's line unless marked).
@@ -62,6 +65,10 @@ MAIN_SERIES = "cn:85051110"
 HS6_SERIES = "hs:850511"
 #: China's 8-digit line for permanent magnets of metals other than rare earths.
 OTHER_METALS_SERIES = "cn:85051190"
+#: China's monthly exports of rare earths themselves (the minerals: metals and compounds of the 17
+#: elements), the total relayed beside the magnet figures. A different series: a magnet figure
+#: equal to a same-month minerals total is flagged (:func:`scope_matches`).
+MINERALS_SERIES = "cn:rare-earths"
 #: Identifiers written before the series said their scope (batches up to 2026-11). The
 #: project then had one series, so ``850511`` meant the rare-earth line, except in figures
 #: imported from UN Comtrade, which are HS-6 (see :func:`legacy_series`).
@@ -92,6 +99,8 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "resolutions": (("from_month", "to_month", "partner", "measure", "winning_source_id"), ("series", "note")),
     "origins": (("origin_id", "publisher", "kind", "released", "title"), ("url", "note")),
     "relays": (("source_id", "origin_id"), ()),
+    "rescopes": (("from_month", "to_month", "partner", "measure", "source_id", "from_series", "to_series"),
+                 ("note",)),
 }
 
 
@@ -535,6 +544,80 @@ def attach_origins(sources: pd.DataFrame, relays: pd.DataFrame, origins: pd.Data
     return sources
 
 
+def apply_rescopes(figures: pd.DataFrame, rescopes: pd.DataFrame) -> pd.DataFrame:
+    """Move figures a later batch found to be of another series (``rescopes.csv``): raw files stay as
+    they are, the move is itself a checksummed row. Each row must name exactly one figure on file."""
+    if rescopes.empty:
+        return figures
+    _require(rescopes, ["from_month", "to_month", "partner", "measure", "source_id", "from_series", "to_series"])
+    for col in ("from_series", "to_series"):
+        _check_known(rescopes, col, SERIES, "series", "allowed: " + listing(SERIES, "series"))
+    _check_unique(rescopes, ["from_month", "to_month", "partner", "measure", "source_id", "from_series"], "rescope")
+    figures = figures.copy()
+    series = figures.series.where(figures.series != "", MAIN_SERIES)
+    for r in rescopes.itertuples(index=False):
+        hit = ((figures.from_month == r.from_month) & (figures.to_month == r.to_month)
+               & (figures.partner == r.partner) & (figures.measure == r.measure)
+               & (figures.source_id == r.source_id) & (series == r.from_series))
+        if hit.sum() != 1:
+            raise DataError(r.file, f"names no figure on file ({r.measure} of {r.partner} {r.from_month}..{r.to_month}, "
+                            f"{r.from_series}, {r.source_id})", row=int(r.row), column="source_id")
+        figures.loc[hit, "series"] = r.to_series
+    return figures
+
+
+def scope_matches(figures: pd.DataFrame, only=None) -> list[tuple[pd.Series, pd.Series]]:
+    """Magnet-line tonnages (``cn:85051110``) equal, within the finer rounding of the two, to a rare-earth
+    minerals tonnage (``cn:rare-earths``) of the same months and destination: ``[(magnet row, minerals row)]``.
+
+    The usual trap: a page quoting GAC's minerals total ("4,343.5 t in October") as magnets. ``only``
+    restricts the magnet rows checked (a boolean mask), e.g. to the rows of one import.
+    """
+    f = figures[figures.measure == "tonnes"]
+    mag = f[f.series == MAIN_SERIES]
+    if only is not None:
+        mag = mag[only[mag.index]]
+    minerals = f[f.series == MINERALS_SERIES]
+    if mag.empty or minerals.empty:
+        return []
+    by = {k: g for k, g in minerals.groupby(["from_month", "to_month", "partner"])}
+    out = []
+    for _, m in mag.iterrows():
+        g = by.get((m.from_month, m.to_month, m.partner))
+        if g is None:
+            continue
+        hits = [x for _, x in g.iterrows()
+                if abs(float(m.value) - float(x.value)) <= max(float(m.half_width), float(x.half_width))]
+        if hits:
+            x = min(hits, key=lambda h: float(h.half_width)).copy()   # the most precise, citing every page
+            ids = {h.source_id for h in hits}
+            x["source_id"] = ", ".join(sorted(ids, key=lambda i: (len(i), i)))
+            out.append((m, x))
+    return out
+
+
+def scope_match_text(magnet: pd.Series, minerals: pd.Series) -> str:
+    """``matches the rare-earth minerals total of October 2025 (4,343.5 t, S76): check the page's scope``."""
+    month = pd.Timestamp(magnet.from_month + "-01").strftime("%B %Y")
+    if magnet.from_month != magnet.to_month:
+        month = f"{magnet.from_month}..{magnet.to_month}"
+    where = "" if magnet.partner == TOTAL else f" to {magnet.partner}"
+    return (f"{magnet.value:,g} t{where} matches the rare-earth minerals total of {month} "
+            f"({minerals.value:,g} t, {minerals.source_id}): check the page's scope")
+
+
+def check_scope_matches(figures: pd.DataFrame, resolutions: pd.DataFrame) -> None:
+    """Stop on a magnet-line tonnage equal to a same-month minerals tonnage, unless a ``resolutions.csv``
+    row names that page as the winner of that key (the scope was checked and the figure kept)."""
+    accepted = {(r.from_month, r.to_month, r.partner, r.measure, r.winning_source_id)
+                for r in resolutions[resolutions.series == MAIN_SERIES].itertuples(index=False)}
+    for m, x in scope_matches(figures):
+        if (m.from_month, m.to_month, m.partner, m.measure, m.source_id) in accepted:
+            continue
+        raise DataError(m["file"], f"{scope_match_text(m, x)} (a resolutions.csv row naming {m.source_id} for "
+                        "this figure keeps it)", row=int(m["row"]), column="value")
+
+
 # --------------------------------------------------------------------------- checksums
 
 
@@ -627,7 +710,9 @@ def record_checksums(files, data_dir: Path | None = None) -> None:
         f = f if f.is_absolute() else (data_dir / f)
         recorded[f.resolve().relative_to(data_dir.resolve()).as_posix()] = sha256_file(f)
     lines = [f"{h}  {p}" for p, h in sorted(recorded.items())]
-    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from .staging import atomic_write
+
+    atomic_write(manifest, ("\n".join(lines) + "\n").encode("utf-8"))   # never half-written
 
 
 # --------------------------------------------------------------------------- dataset
@@ -643,8 +728,22 @@ def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
 def load_dataset(data_dir: Path | None = None, today: dt.date | None = None) -> Dataset:
     """Read, validate and checksum-verify the data (``raw/``, ``reference/``); return a :class:`Dataset`."""
     data_dir = Path(data_dir or paths.DATA)
+    _recover_interrupted_imports(data_dir)
     checksum = verify_checksums(data_dir, DATASET_FOLDERS)
     return _load_dataset_cached(str(data_dir), checksum, today)
+
+
+def _recover_interrupted_imports(data_dir: Path) -> None:
+    """Finish or roll back an import a killed process left in ``data/`` (:mod:`helpers.staging`) before
+    reading: the data are then as they were, or with the complete new batch. A read-only ``data/`` is
+    left alone (the checksum check then names what is wrong)."""
+    from .staging import recover, staging_folders
+
+    if staging_folders(data_dir):
+        try:
+            recover(data_dir, wait=False)
+        except OSError:
+            pass
 
 
 @lru_cache(maxsize=4)
@@ -652,7 +751,7 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
     data_dir = Path(data_dir)
     batches = sorted(p for p in (data_dir / "raw").iterdir() if p.is_dir())
     tables: dict[str, list[pd.DataFrame]] = {
-        t: [] for t in ("sources", "figures", "rankings", "events", "resolutions", "origins", "relays")}
+        t: [] for t in ("sources", "figures", "rankings", "events", "resolutions", "origins", "relays", "rescopes")}
     for batch in batches:
         for table in tables:
             path = batch / f"{table}.csv"
@@ -666,6 +765,7 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
     ids = set(sources.source_id)
     figures = _concat(tables["figures"], "figures")
     figures["series"] = legacy_series(figures.series, figures.source_id, sources)
+    figures = apply_rescopes(figures, _concat(tables["rescopes"], "rescopes"))
     figures = validate_figures(figures, ids, today)
     rankings = validate_rankings(_concat(tables["rankings"], "rankings"), ids, today)
     events = validate_events(_concat(tables["events"], "events"), ids)
@@ -673,6 +773,7 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
     resolutions = _concat(tables["resolutions"], "resolutions")
     resolutions["series"] = legacy_series(resolutions.series, resolutions.winning_source_id, sources)
     resolutions = validate_resolutions(resolutions, ids)
+    check_scope_matches(figures, resolutions)
     return Dataset(sources=sources, figures=figures, rankings=rankings, events=events,
                    partners=partners, resolutions=resolutions, checksum=checksum,
                    origins=origins.set_index("origin_id"))

@@ -195,10 +195,16 @@ def _reported_cached(dataset: Dataset) -> Knowledge:
     res = dataset.resolutions
     res = res[res.series == MAIN_SERIES][keys + ["winning_source_id"]].drop_duplicates(keys)
     f = f.merge(res, on=keys, how="left", sort=False)
-    # a resolution keeps only the winning source's rows (when that source reported the figure at all)
+    # a resolution keeps the winning source's rows (when that source reported the figure at all) and the
+    # rows that agree with them within rounding (they corroborate it); the losers' rows are dropped
     win = (f.source_id == f.winning_source_id).to_numpy()
-    has_win = pd.Series(win).groupby([f[k].to_numpy() for k in keys]).transform("any").to_numpy()
-    f = f[~has_win | win]
+    groups = [f[k].to_numpy() for k in keys]
+    lo, hi = (f.value - f.half_width).to_numpy(), (f.value + f.half_width).to_numpy()
+    has_win = pd.Series(win).groupby(groups).transform("any").to_numpy()
+    win_lo = pd.Series(np.where(win, lo, -np.inf)).groupby(groups).transform("max").to_numpy()
+    win_hi = pd.Series(np.where(win, hi, np.inf)).groupby(groups).transform("min").to_numpy()
+    agrees = (lo < win_hi) & (hi > win_lo)   # ranges that only touch (5,773 t against 5,774 t) disagree
+    f = f[~has_win | win | agrees]
     f = f.sort_values(keys, kind="mergesort")  # stable: rows of one figure keep their file order
     published = {s: published_date(p) for s, p in zip(dataset.sources.source_id, dataset.sources.published)}
 

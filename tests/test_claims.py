@@ -54,13 +54,16 @@ def test_660_percent_for_46_to_353_tonnes_is_consistent_given_rounding(ds, s29):
 def test_ranking_sourced_only_from_the_article_is_flagged_uncorroborated(ds, s29):
     import dataclasses
 
-    # since the 2026-11-coverage batch a second page (S48, VnNow) also reports June's ranking;
-    # without it the ranking rests on the article alone
+    # a second page (S48, VnNow) also reports June's ranking, but it repeats the article's own wording
+    # and rounding: it relays the article (one origin), so the ranking is still the article's alone
     only_article = dataclasses.replace(ds, rankings=ds.rankings[ds.rankings.source_id != "S48"])
     _, out = verdicts(only_article, s29, "2025-06")
     assert "not independently corroborated" in out.set_index("claim_id").loc["3", "why"]
     _, out = verdicts(ds, s29, "2025-06")
-    assert "(S29, S48) is the same" in out.set_index("claim_id").loc["3", "why"]
+    why = out.set_index("claim_id").loc["3", "why"]
+    assert "(1 origin: The July 2025 news report (credited Ha Thu / Reuters), 20 Jul 2025, and 1 relay [S29, S48]) " \
+           "is the same" in why
+    assert "only origin is the article itself (S29, S48)" in why
 
 
 def test_change_resting_on_the_same_reported_change_is_flagged_circular(ds, s29):
@@ -187,3 +190,19 @@ def test_the_article_is_cited_with_a_link_or_once_as_having_none(ds, s29):
     no_relay = dataclasses.replace(ds, sources=ds.sources[ds.sources.source_id != "S48"])
     words, link, _ = claims.article_line(no_relay, s29)
     assert link == "" and words.count("no URL on file") == 1
+
+
+def test_two_relays_of_one_story_count_one_origin_in_a_claim_verdict(tmp_path):
+    from test_compare import _two_relays_of_one_story
+
+    ds = _two_relays_of_one_story(tmp_path)
+    table = claims.load_claims(write(tmp_path, "1,Korea took 776 t in August 2025.,value,KR,2025-08,2025-08,"
+                                               "tonnes,776,,,\n"
+                                               "2,Korea took 776 t in August 2025.,value,KR,2025-08,2025-08,"
+                                               "tonnes,776,,,T1\n"))
+    out = claims.check_claims(ds, table, "2025-12").set_index("claim_id")
+    assert out.loc["1", "verdict"] == "✓"
+    assert "reported by 1 origin: Test Agency, 21 Oct 2025, and 1 relay [T1, T2]" in out.loc["1", "why"]
+    assert "only origin is the article" not in out.loc["1", "why"]
+    # checked against the story itself (the claims' source is one of its relays): it says so
+    assert "Its only origin is the article under check" in out.loc["2", "why"]

@@ -73,7 +73,7 @@ def test_share_of_total(ds):
     point, low, high = share_of_total(ds, "2025-06", "US")
     assert point == pytest.approx(353 / 3188 * 100)
     assert low < point < high
-    assert share_of_total(ds, "2025-04", "US") is None  # not reported: no share, never zero
+    assert share_of_total(ds, "2025-02", "US") is None  # not reported: no share, never zero
 
 
 def test_partner_ranks(ds):
@@ -89,7 +89,7 @@ def test_reconciliation_residuals(ds):
     h1 = r.loc[("WLD", "2025-01..2025-06")]
     assert h1.monthly_sum == pytest.approx(22320) and h1.residual == pytest.approx(-1)
     assert h1.consistent
-    assert r.loc[("US", "2025-01..2025-12")].missing_months == 4
+    assert r.loc[("US", "2025-01..2025-12")].missing_months == 2   # January and February 2025
     assert r.consistent.dropna().all()
 
 
@@ -139,19 +139,26 @@ def test_top_destinations_ranks_known_tonnages_and_keeps_the_rest_of_the_world(d
     assert rest.low <= rest.tonnes <= rest.high
     assert top.share_pct.sum() == pytest.approx(100)
     assert (top.share_low <= top.share_pct).all() and (top.share_pct <= top.share_high).all()
-    # September 2025 has a reported ranking (US 4th); August has none, and the tonnages on file leave room
-    # for destinations nobody reported: the rank on the month before is not known (never a place among
-    # whichever destinations were published)
+    # September 2025 has a reported ranking (US 4th), and so has August (US 2nd, S90)
     us = top_destinations(ds, "2025-09", 10).set_index("partner").loc["US"]
-    assert us["rank"] == 4 and math.isnan(us.previous_rank) and math.isnan(us.rank_change)
+    assert us["rank"] == 4 and us.previous_rank == 2 and us.rank_change == -2
 
 
 def test_a_rank_and_its_change_only_from_reported_rankings_of_both_months(ds):
     from helpers.compare import known_rank, top_destinations, top_destinations_view
 
-    assert known_rank(ds, "2025-08", "US") is None  # no ranking published for August 2025
-    view = top_destinations_view(top_destinations(ds, "2025-09", 10)).set_index("Destination")
+    # no ranking published for January 2026 or February 2026: February's ranks and moves are not known
+    assert known_rank(ds, "2026-02", "US") is None
+    view = top_destinations_view(top_destinations(ds, "2026-02", 10)).set_index("Destination")
+    assert (view["Rank"].drop("Rest of world") == "not known").all()
     assert (view["Rank on the month before"].drop("Rest of world") == "not known").all()
+    # without August's ranking, September's moves would not be known: never a place among the published
+    import dataclasses
+
+    no_august = dataclasses.replace(ds, rankings=ds.rankings[ds.rankings.month != "2025-08"])
+    assert known_rank(no_august, "2025-08", "US") is None
+    sept = top_destinations_view(top_destinations(no_august, "2025-09", 10)).set_index("Destination")
+    assert sept.loc["United States", "Rank"] == "4" and sept.loc["United States", "Rank on the month before"] == "not known"
     # June and May 2025 both have a reported ranking: Germany 2nd in May, 1st in June
     june = top_destinations_view(top_destinations(ds, "2025-06", 10)).set_index("Destination")
     assert june.loc["Germany", "Rank"] == "1" and june.loc["Germany", "Rank on the month before"] == "up 1"
@@ -215,3 +222,57 @@ def test_a_resolution_settles_which_reported_change_is_shown(ds):
     assert rep[("2025-07", "mom_pct")] == 75
     # unsettled: the most precise report (May 2025, -52.85%)
     assert rep[("2025-05", "mom_pct")] == -52.85
+
+
+def _two_relays_of_one_story(tmp_path):
+    """A copy of the data plus one story (origin OX) relayed by two pages that both report the
+    US tonnage of August 2024, a month that also follows from September's reported change."""
+    import shutil
+
+    from helpers import paths
+    from helpers.data import load_dataset, record_checksums
+
+    data = tmp_path / "data"
+    shutil.copytree(paths.DATA, data)
+    batch = data / "raw" / "2026-12-test-relays"
+    batch.mkdir()
+    (batch / "sources.csv").write_text(
+        "source_id,outlet,agency,title,url,published,accessed\n"
+        "T1,Wire copy one,Test Agency,Story,https://example.org/one,2025-10-21,2026-12-01\n"
+        "T2,Wire copy two,Test Agency,Story,https://example.org/two,2025-10-22,2026-12-01\n", encoding="utf-8")
+    (batch / "figures.csv").write_text(
+        "from_month,to_month,partner,measure,value,source_id\n"
+        "2025-09,2025-09,KR,mom_pct,10,T1\n2025-08,2025-08,KR,tonnes,776,T1\n2025-08,2025-08,KR,tonnes,776,T2\n",
+        encoding="utf-8")
+    (batch / "origins.csv").write_text("origin_id,publisher,kind,released,title,url,note\n"
+                                       "OX,Test Agency,agency,2025-10-21,Story,,\n", encoding="utf-8")
+    (batch / "relays.csv").write_text("source_id,origin_id\nT1,OX\nT2,OX\n", encoding="utf-8")
+    record_checksums([batch / f for f in ("sources.csv", "figures.csv", "origins.csv", "relays.csv")], data_dir=data)
+    return load_dataset(data)
+
+
+def test_two_relays_of_one_story_count_one_origin_in_a_cross_check(tmp_path):
+    from helpers.compare import cross_checks_view
+
+    ds = _two_relays_of_one_story(tmp_path)
+    c = cross_checks(ds)
+    kr = c[(c.partner == "KR") & (c.month == "2025-08")]
+    assert len(kr) and set(kr.sources) == {"T1;T2"}
+    assert set(kr.origins) == {1}                      # two pages, one story
+    # the derivation (September's reported 854 t / 1.10) rests on AsiaCity's figure: another origin
+    assert kr.independent.any() and kr.consistent.all()
+    view = cross_checks_view(c, ds)
+    row = view[(view.Destination == "South Korea") & (view.Month == "2025-08")].iloc[0]
+    assert "1 origin: Test Agency, 21 Oct 2025, and 1 relay [T1, T2]" in row["Reported (t)"]
+    # September's own tonnage (AsiaCity and Tradium: two origins) against September derived from August and
+    # the m/m change of the story: the derivation rests on another origin
+    sep = c[(c.partner == "KR") & (c.month == "2025-09")]
+    assert set(sep.origins) == {2} and sep.independent.all()
+
+
+def test_eleven_pages_of_july_2025_are_four_origins(ds):
+    from helpers.provenance import cite, count_origins
+
+    pages = "S7;S43;S44;S45;S52;S53;S54;S67;S69;S70;S8"
+    assert count_origins(ds, pages) == 4
+    assert "Reuters, 20 Aug 2025, and 6 relays [S7, S52, S53, S54, S67, S69, S70]" in cite(ds, pages)

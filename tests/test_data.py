@@ -57,7 +57,7 @@ def expect_error(data_dir: Path, rel: str, row: int | None, column: str | None, 
 
 def test_the_committed_data_loads_and_verifies():
     ds = load_dataset()
-    assert ds.latest_month == "2025-12"
+    assert ds.latest_month == "2026-03"   # March 2026 (GAC's release of 20 April 2026): the latest any stored page gives
     assert set(ds.figures.source_id) <= set(ds.sources.source_id)
     assert len(ds.checksum) == 64
 
@@ -189,15 +189,15 @@ def test_a_new_batch_adds_figures(data_dir):
     batch.mkdir()
     (batch / "sources.csv").write_text(
         "source_id,outlet,agency,title,url,published,accessed\n"
-        "T1,Test outlet,GAC,Test release,https://example.org/t1,2026-02-20,2026-02-21\n", encoding="utf-8")
+        "T1,Test outlet,GAC,Test release,https://example.org/t1,2026-05-20,2026-05-21\n", encoding="utf-8")
     (batch / "figures.csv").write_text(
-        "from_month,to_month,partner,measure,value,source_id\n2026-01,2026-01,WLD,tonnes,6000,T1\n", encoding="utf-8")
+        "from_month,to_month,partner,measure,value,source_id\n2026-04,2026-04,WLD,tonnes,6000,T1\n", encoding="utf-8")
     (batch / "origins.csv").write_text(
-        "origin_id,publisher,kind,released,title,url,note\nOT1,GAC,release,2026-02-20,Test release,,\n", encoding="utf-8")
+        "origin_id,publisher,kind,released,title,url,note\nOT1,GAC,release,2026-05-20,Test release,,\n", encoding="utf-8")
     (batch / "relays.csv").write_text("source_id,origin_id\nT1,OT1\n", encoding="utf-8")
     record_checksums([batch / f for f in ("sources.csv", "figures.csv", "origins.csv", "relays.csv")], data_dir=data_dir)
     ds = load_dataset(data_dir, today=TODAY)
-    assert ds.latest_month == "2026-01"
+    assert ds.latest_month == "2026-04"
 
 
 def test_conflicting_reports_without_resolution_fail(data_dir):
@@ -278,7 +278,7 @@ def _legacy_copy(data_dir: Path) -> None:
 
 def test_every_figure_names_its_scope_and_the_story_is_the_rare_earth_line():
     ds = load_dataset(today=TODAY)
-    assert set(ds.figures.series) == {"cn:85051110", "adamas:magnets+alloys"}
+    assert set(ds.figures.series) == {"cn:85051110", "adamas:magnets+alloys", "cn:rare-earths"}
     raw = [p for p in paths.RAW.glob("*/figures.csv")]
     for path in raw:   # migrated in place: no legacy identifier is left on file
         assert ",850511," not in path.read_text(encoding="utf-8"), path
@@ -307,7 +307,8 @@ def test_old_batches_stay_readable_and_migrate_in_place(data_dir):
     assert mine.reset_index(drop=True).equals(current.figures.drop(columns="file").reset_index(drop=True))
     assert build_monthly_series(legacy, "WLD").equals(build_monthly_series(current, "WLD"))
 
-    lines = {p: p.read_text(encoding="utf-8").splitlines() for p in (data_dir / "raw").glob("*/figures.csv")}
+    lines = {p: p.read_text(encoding="utf-8").splitlines() for p in (data_dir / "raw").glob("*/figures.csv")
+             if ",850511" in p.read_text(encoding="utf-8")}   # the batches written with legacy identifiers
     changed = migrate_series(data_dir)
     assert len(changed) == len(lines) and migrate_series(data_dir) == []     # idempotent
     verify_checksums(data_dir)                                               # re-recorded
@@ -383,7 +384,50 @@ def test_a_page_cannot_relay_an_origin_released_after_it(data_dir):
 
 def test_batches_without_an_origin_register_still_load(data_dir):
     shutil.rmtree(data_dir / "raw" / "2026-12-origins")
-    lines = [ln for ln in (data_dir / "checksums.sha256").read_text().splitlines() if "2026-12-origins" not in ln]
+    for p in list((data_dir / "raw").glob("*/origins.csv")) + list((data_dir / "raw").glob("*/relays.csv")):
+        p.unlink()
+    lines = [ln for ln in (data_dir / "checksums.sha256").read_text().splitlines()
+             if "2026-12-origins" not in ln and "/origins.csv" not in ln and "/relays.csv" not in ln]
     (data_dir / "checksums.sha256").write_text("\n".join(lines) + "\n")
     ds = load_dataset(data_dir, today=TODAY)
     assert (ds.sources.origin_id == "").all() and ds.origins.empty
+
+
+# --------------------------------------------------------------------------- rare-earth minerals
+
+
+def test_s74s_october_rows_are_rare_earth_minerals_not_magnets():
+    from helpers.data import MAIN_SERIES, MINERALS_SERIES, SERIES, scope_matches
+
+    ds = load_dataset(today=TODAY)
+    assert MINERALS_SERIES == "cn:rare-earths" and MINERALS_SERIES in SERIES
+    s74 = ds.figures[ds.figures.source_id == "S74"]
+    assert set(s74.series) == {MINERALS_SERIES} and len(s74) == 3
+    oct_magnets = ds.figures[(ds.figures.series == MAIN_SERIES) & (ds.figures.from_month == "2025-10")
+                             & (ds.figures.to_month == "2025-10") & (ds.figures.partner == "WLD")
+                             & (ds.figures.measure == "tonnes")]
+    assert set(oct_magnets.value) == {5473}
+    assert scope_matches(ds.figures) == []     # no magnet figure equals a same-month minerals total
+    from helpers.series import build_monthly_series
+    october = build_monthly_series(ds, "WLD").set_index("month").loc["2025-10"]
+    assert october.tonnes == 5473
+    # the resolution written against S74 no longer drops the pages that agree with Reuters' 5,473 t
+    assert set(october.sources.split(";")) == {"S13", "S14", "S59", "S60", "S66"}
+
+
+def test_a_magnet_figure_equal_to_the_same_months_minerals_total_stops_loading(data_dir):
+    """Without the rescope of batch 2026-12-rare-earths, S74's 4,343.5 t would be a magnet figure equal
+    to October 2025's minerals total: loading names its row."""
+    rescopes = data_dir / "raw" / "2026-12-rare-earths" / "rescopes.csv"
+    rescopes.unlink()
+    lines = [ln for ln in (data_dir / "checksums.sha256").read_text().splitlines() if "rescopes.csv" not in ln]
+    (data_dir / "checksums.sha256").write_text("\n".join(lines) + "\n")
+    rel = "raw/2026-11-coverage/figures.csv"
+    expect_error(data_dir, rel, line_of(data_dir, rel, ",4343.5,"), "value",
+                 "matches the rare-earth minerals total of October 2025 (4,343.5 t, S76, S77): check the page's scope")
+
+
+def test_a_rescope_must_name_a_figure_on_file(data_dir):
+    rel = "raw/2026-12-rare-earths/rescopes.csv"
+    rewrite(data_dir, rel, "2025-10,2025-10,WLD,tonnes,S74,", "2025-09,2025-09,WLD,tonnes,S74,")
+    expect_error(data_dir, rel, 2, "source_id", "names no figure on file (tonnes of WLD 2025-09..2025-09")

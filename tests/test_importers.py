@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -27,9 +28,9 @@ from pipeline.importing.reading import tonnes_text
 FIX = Path(__file__).parent / "fixtures" / "imports"
 BAD = FIX / "bad"
 TODAY = dt.date(2026, 11, 28)
-PUBLISHED = "2026-03-15"
-#: The id the importer gives the next new page: the sources on file are S1-S75.
-NEXT_ID = "S76"
+PUBLISHED = "2026-05-15"
+#: The id the importer gives the next new page: the sources on file are S1-S95.
+NEXT_ID = "S96"
 
 
 @pytest.fixture
@@ -90,7 +91,7 @@ def added_figures(project: Path, result) -> list[dict]:
 
 
 def test_comtrade_file_adds_a_month_in_tonnes_with_kg_precision(project):
-    result = run(project, FIX / "comtrade-2026-01.csv")
+    result = run(project, FIX / "comtrade-2026-04.csv")
     ds = load_dataset(project / "data", today=TODAY)
     rows = {r["partner"]: r for r in added_figures(project, result)}
     assert rows["WLD"]["value"] == "5812.345" and rows["US"]["value"] == "601.234"
@@ -102,16 +103,16 @@ def test_comtrade_file_adds_a_month_in_tonnes_with_kg_precision(project):
     assert set(new.series) == {"hs:850511"} and {r["series"] for r in rows.values()} == {"hs:850511"}
     src = ds.source(result.source_ids[0])
     assert src.outlet == "UN Comtrade" and src.published == PUBLISHED and src.accessed == "2026-11-28"
-    assert (result.batch / "original.csv").read_bytes() == (FIX / "comtrade-2026-01.csv").read_bytes()
+    assert (result.batch / "original.csv").read_bytes() == (FIX / "comtrade-2026-04.csv").read_bytes()
     assert result.batch.parent == project / "data" / "raw"
     assert [p.name for p in (project / "data").iterdir() if p.name.startswith(".")] == []
 
 
-@pytest.mark.parametrize("fixture", ["customs-2026-01.csv", "customs-2026-01-gbk.csv"])
+@pytest.mark.parametrize("fixture", ["customs-2026-04.csv", "customs-2026-04-gbk.csv"])
 def test_china_customs_export_utf8_with_bom_or_gbk_adds_a_month(project, fixture):
     result = run(project, FIX / fixture)
     ds = load_dataset(project / "data", today=TODAY)
-    assert ds.latest_month == "2026-01"
+    assert ds.latest_month == "2026-04"
     rows = {r["partner"]: r for r in added_figures(project, result)}
     assert rows["WLD"]["value"] == "5812.345"
     assert rows["KR"]["value"] == "702.110" and "sum of 2 customs regimes" in rows["KR"]["note"]
@@ -120,26 +121,26 @@ def test_china_customs_export_utf8_with_bom_or_gbk_adds_a_month(project, fixture
 
 
 def test_news_release_format_adds_tonnes_and_changes(project):
-    result = run(project, FIX / "news-2026-01.csv", opts=Options())
+    result = run(project, FIX / "news-2026-04.csv", opts=Options())
     ds = load_dataset(project / "data", today=TODAY)
-    assert ds.latest_month == "2026-01"
-    new = ds.figures[ds.figures.from_month == "2026-01"]
+    assert ds.latest_month == "2026-04"
+    new = ds.figures[ds.figures.from_month == "2026-04"]
     assert set(zip(new.partner, new.measure)) == {("WLD", "tonnes"), ("WLD", "mom_pct"), ("WLD", "yoy_pct"),
                                                    ("US", "tonnes")}
     src = ds.source(result.source_ids[0])
-    assert src.url.startswith("https://example.org/news/") and src.published == "2026-02-20"
+    assert src.url.startswith("https://example.org/news/") and src.published == "2026-05-20"
 
 
 def test_the_command_adds_a_file_and_reports_the_new_latest_month(project):
     before_reports = tree_hash(project / "reports")
-    out = cli(project, str(FIX / "customs-2026-01.csv"), "--published", PUBLISHED, "--flow", "export",
+    out = cli(project, str(FIX / "customs-2026-04.csv"), "--published", PUBLISHED, "--flow", "export",
               "--slug", "Customs Jan")
     assert out.returncode == 0, out.stderr
-    assert "latest month is now 2026-01" in out.stdout and "scope comparison" not in out.stdout
+    assert "latest month is now 2026-04" in out.stdout and "scope comparison" not in out.stdout
     batches = sorted(p.name for p in (project / "data" / "raw").iterdir())
     assert batches[-1].endswith("-customs-jan")
     assert tree_hash(project / "reports") == before_reports
-    assert load_dataset(project / "data", today=TODAY).latest_month == "2026-01"
+    assert load_dataset(project / "data", today=TODAY).latest_month == "2026-04"
 
 
 def test_a_comtrade_file_imports_into_hs6_and_changes_no_figure_of_the_rare_earth_line(project):
@@ -148,15 +149,15 @@ def test_a_comtrade_file_imports_into_hs6_and_changes_no_figure_of_the_rare_eart
 
     before = load_dataset(project / "data", today=TODAY)
     # a month on file: June 2025's 3,188 t (S1); the HS-6 world total of June is larger (all metals)
-    comtrade = FIX / "comtrade-2026-01.csv"
+    comtrade = FIX / "comtrade-2026-04.csv"
     june = project / "comtrade-2025-06.csv"
-    june.write_text(comtrade.read_text(encoding="utf-8").replace("202601", "202506").replace(
-        ",2026,1,", ",2025,6,").replace("5812345,5812345", "3401000,3401000"), encoding="utf-8")
+    june.write_text(comtrade.read_text(encoding="utf-8").replace("202604", "202506").replace(
+        ",2026,4,", ",2025,6,").replace("5812345,5812345", "3401000,3401000"), encoding="utf-8")
     for file in (comtrade, june):
         out = cli(project, str(file), "--published", PUBLISHED)
         assert out.returncode == 0, out.stderr
         assert "HS subheading 8505.11" in out.stdout and "scope comparison" in out.stdout
-        assert "latest month is now 2025-12" in out.stdout     # the story's latest month does not move
+        assert "latest month is now 2026-03" in out.stdout     # the story's latest month does not move
     after = load_dataset(project / "data", today=TODAY)
     assert len(after.figures) == len(before.figures) + 10
     assert set(after.figures.series) - set(before.figures.series) == {"hs:850511"}
@@ -169,33 +170,33 @@ def test_a_comtrade_file_imports_into_hs6_and_changes_no_figure_of_the_rare_eart
 
 
 def test_a_second_source_for_the_same_month_corroborates(project):
-    run(project, FIX / "customs-2026-01.csv")
-    run(project, FIX / "news-2026-01.csv", opts=Options())   # 5812 t agrees with 5812.345 t
+    run(project, FIX / "customs-2026-04.csv")
+    run(project, FIX / "news-2026-04.csv", opts=Options())   # 5812 t agrees with 5812.345 t
     ds = load_dataset(project / "data", today=TODAY)
-    assert len(ds.figures[(ds.figures.from_month == "2026-01") & (ds.figures.partner == "WLD")
+    assert len(ds.figures[(ds.figures.from_month == "2026-04") & (ds.figures.partner == "WLD")
                           & (ds.figures.measure == "tonnes")]) == 2
 
 
 def test_a_china_customs_query_of_8505_11_90_goes_into_its_own_series(project):
     """Magnets of other metals (85051190) beside the rare-earth line (85051110) in one query export."""
-    text = (FIX / "customs-2026-01.csv").read_text(encoding="utf-8-sig")
+    text = (FIX / "customs-2026-04.csv").read_text(encoding="utf-8-sig")
     header, *rows = text.splitlines()
     other = [r.replace('"85051110","Permanent magnets of rare earth metals"', '"85051190","Other permanent magnets '
                        'of metal"').replace('"5812345"', '"612345"') for r in rows[:1]]
-    both = project / "customs-both-2026-01.csv"
+    both = project / "customs-both-2026-04.csv"
     both.write_text("\n".join([header, *rows, *other]) + "\n", encoding="utf-8")
     result = run(project, both)
     added = {(r["partner"], r["series"]): r["value"] for r in added_figures(project, result)}
     assert added[("WLD", "cn:85051110")] == "5812.345" and added[("WLD", "cn:85051190")] == "612.345"
     assert result.series == ("cn:85051110", "cn:85051190")
     ds = load_dataset(project / "data", today=TODAY)
-    assert ds.latest_month == "2026-01"
+    assert ds.latest_month == "2026-04"
     from helpers.series import estimate
-    assert estimate(ds, "WLD", "2026-01").value == 5812.345      # the other metals never join the line
+    assert estimate(ds, "WLD", "2026-04").value == 5812.345      # the other metals never join the line
 
 
 def test_a_news_figure_names_its_series_or_is_the_rare_earth_line(project, tmp_path):
-    news = (FIX / "news-2026-01.csv").read_text(encoding="utf-8")
+    news = (FIX / "news-2026-04.csv").read_text(encoding="utf-8")
     header, first, *_ = news.splitlines()
     bad = tmp_path / "news-series.csv"
     bad.write_text(f"{header},series\n{first},850511\n", encoding="utf-8")
@@ -208,8 +209,8 @@ def test_a_news_figure_names_its_series_or_is_the_rare_earth_line(project, tmp_p
 
 
 def test_the_same_file_is_not_imported_twice(project):
-    run(project, FIX / "comtrade-2026-01.csv")
-    refused(project, FIX / "comtrade-2026-01.csv", "already imported")
+    run(project, FIX / "comtrade-2026-04.csv")
+    refused(project, FIX / "comtrade-2026-04.csv", "already imported")
 
 
 def test_a_figure_within_rounding_of_an_existing_one_is_accepted(project):
@@ -291,7 +292,7 @@ def test_future_month(project):
 
 
 def test_duplicate_rows(project):
-    refused(project, BAD / "comtrade-duplicate-rows.csv", "duplicate row: US in 2026-01 already on row 3",
+    refused(project, BAD / "comtrade-duplicate-rows.csv", "duplicate row: US in 2026-04 already on row 3",
             row=4)
 
 
@@ -316,9 +317,9 @@ def test_imports_instead_of_exports(project):
 def test_china_customs_file_needs_to_be_told_it_holds_exports(project):
     before = tree_hash(project)
     with pytest.raises(ParameterError, match="--flow"):
-        run(project, FIX / "customs-2026-01.csv", opts=Options(published=PUBLISHED))
+        run(project, FIX / "customs-2026-04.csv", opts=Options(published=PUBLISHED))
     with pytest.raises(ParameterError, match="only exports"):
-        run(project, FIX / "customs-2026-01.csv", opts=Options(published=PUBLISHED, flow="import"))
+        run(project, FIX / "customs-2026-04.csv", opts=Options(published=PUBLISHED, flow="import"))
     assert tree_hash(project) == before
 
 
@@ -339,20 +340,20 @@ def test_missing_source(project):
 def test_comtrade_file_needs_its_publication_date(project):
     before = tree_hash(project)
     with pytest.raises(ParameterError, match="'--published'"):
-        run(project, FIX / "comtrade-2026-01.csv", opts=Options())
+        run(project, FIX / "comtrade-2026-04.csv", opts=Options())
     assert tree_hash(project) == before
 
 
 @pytest.mark.parametrize("slug", ["../../etc", "/tmp/evil", "a/b", "..", "x\\y"])
 def test_batch_name_cannot_leave_data(project, slug):
-    msg = refused(project, FIX / "comtrade-2026-01.csv", "not a path", kind=ParameterError, slug=slug)
+    msg = refused(project, FIX / "comtrade-2026-04.csv", "not a path", kind=ParameterError, slug=slug)
     assert "'--slug'" in msg
 
 
 def test_text_from_a_file_is_written_as_one_csv_cell(project):
     evil = project / "evil.csv"
     evil.write_text("month,partner,measure,value,source_url,published,title\n"
-                    "2026-01,WLD,tonnes,5812,https://example.org/x,2026-02-20,"
+                    "2026-04,WLD,tonnes,5812,https://example.org/x,2026-05-20,"
                     "\"<script>alert(1)</script>\nsecond line, \"\"quoted\"\"\"\n", encoding="utf-8")
     result = run(project, evil, opts=Options())
     ds = load_dataset(project / "data", today=TODAY)
@@ -368,9 +369,9 @@ def test_text_from_a_file_is_written_as_one_csv_cell(project):
     (["bad/wrong-delimiter.csv", "--format", "news"], "row 1"),
     (["bad/implausible-kg-as-tonnes.csv"], "row 2"),
     (["bad/comtrade-imports.csv", "--published", PUBLISHED], "row 2"),
-    (["comtrade-2026-01.csv", "--published", "2026-13-45"], "'--published'"),
-    (["comtrade-2026-01.csv", "--published", PUBLISHED, "--slug", "../x"], "'--slug'"),
-    (["comtrade-2026-01.csv", "--format", "excel"], "--format"),
+    (["comtrade-2026-04.csv", "--published", "2026-13-45"], "'--published'"),
+    (["comtrade-2026-04.csv", "--published", PUBLISHED, "--slug", "../x"], "'--slug'"),
+    (["comtrade-2026-04.csv", "--format", "excel"], "--format"),
     (["bad/conflict-2025-06.csv"], "--prefer"),
 ])
 def test_the_command_fails_with_one_error_line_and_changes_nothing(project, args, words):
@@ -424,9 +425,9 @@ def test_errors_are_magnet_errors():
 
 def test_comtrade_bulk_file_tab_separated_and_gzipped(project, tmp_path):
     import gzip
-    with open(FIX / "comtrade-2026-01.csv", encoding="utf-8", newline="") as fh:
+    with open(FIX / "comtrade-2026-04.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
-    bulk = tmp_path / "comtrade-bulk-2026-01.txt.gz"
+    bulk = tmp_path / "comtrade-bulk-2026-04.txt.gz"
     bulk.write_bytes(gzip.compress("".join("\t".join(r) + "\n" for r in rows).encode()))
     result = run(project, bulk)
     assert {r["partner"] for r in added_figures(project, result)} == {"WLD", "US", "DE", "KR", "TW"}
@@ -438,18 +439,18 @@ def test_comtrade_bulk_file_tab_separated_and_gzipped(project, tmp_path):
 
 
 def test_a_failure_while_publishing_rolls_everything_back(project, monkeypatch):
-    import pipeline.importing.batch as imp
-    real = imp.record_checksums
+    import helpers.data as data_module
+    real = data_module.record_checksums
 
     def failing(files, data_dir=None):
         real(files, data_dir=data_dir)
         if Path(data_dir).resolve() == (project / "data").resolve():
             raise OSError(28, "No space left on device")   # after the batch moved and the manifest changed
 
-    monkeypatch.setattr(imp, "record_checksums", failing)
+    monkeypatch.setattr(data_module, "record_checksums", failing)   # the commit records through helpers.data
     before = tree_hash(project)
     with pytest.raises(OSError):
-        run(project, FIX / "comtrade-2026-01.csv")
+        run(project, FIX / "comtrade-2026-04.csv")
     assert tree_hash(project) == before
 
 
@@ -462,13 +463,13 @@ def test_a_failure_while_validating_leaves_no_temporary_folder(project, monkeypa
     monkeypatch.setattr(imp, "_validate_combined", invalid)
     before = tree_hash(project)
     with pytest.raises(DataError, match="broken on purpose"):
-        run(project, FIX / "comtrade-2026-01.csv")
+        run(project, FIX / "comtrade-2026-04.csv")
     assert tree_hash(project) == before
 
 
 def test_check_writes_nothing(project):
     before = tree_hash(project)
-    result = run(project, FIX / "news-2026-01.csv", opts=Options(), dry_run=True)
+    result = run(project, FIX / "news-2026-04.csv", opts=Options(), dry_run=True)
     assert result.batch is None and result.figures == 4
     assert tree_hash(project) == before
 
@@ -490,7 +491,7 @@ def test_a_settled_conflict_cannot_be_reopened_by_a_third_value(project, tmp_pat
 
 def test_news_format_cumulative_span_and_a_registered_page_reused(project, tmp_path):
     url = "https://www.kitco.com/news/off-the-wire/2025-08-20/chinas-rare-earth-magnet-exports-hit-six-month-high-july"
-    path = news_file(tmp_path, f"2026-01,2026-01,JP,tonnes,240,https://example.org/jp,2026-02-20",
+    path = news_file(tmp_path, f"2026-04,2026-04,JP,tonnes,240,https://example.org/jp,2026-05-20",
                      f"2025-01,2025-07,DE,tonnes,6900,{url},2025-08-20")
     result = run(project, path, opts=Options())
     assert sorted(result.source_ids) == sorted([NEXT_ID, "S7"])  # the Kitco page is S7 already
@@ -526,11 +527,11 @@ def test_an_older_source_arriving_after_a_newer_one_is_still_a_conflict(project,
 def test_a_new_page_is_an_origin_of_its_own_or_relays_one_on_file(project, tmp_path):
     from helpers.data import origin_of
 
-    path = news_file(tmp_path, "2026-01,2026-01,JP,tonnes,240,https://example.org/jp,2026-02-20")
+    path = news_file(tmp_path, "2026-04,2026-04,JP,tonnes,240,https://example.org/jp,2026-05-20")
     result = run(project, path, opts=Options())
     ds = load_dataset(project / "data", today=TODAY)
     own = ds.origin(origin_of(ds, result.source_ids[0]))
-    assert own.kind == "article" and own.released == "2026-02-20" and own.url == "https://example.org/jp"
+    assert own.kind == "article" and own.released == "2026-05-20" and own.url == "https://example.org/jp"
     assert {"origins.csv", "relays.csv"} <= {p.name for p in result.batch.iterdir()}
     # a copy of the Reuters story of 20 Aug 2025 (S7's origin) names that origin: no new origin
     reuters = origin_of(ds, "S7")
@@ -544,3 +545,98 @@ def test_a_new_page_is_an_origin_of_its_own_or_relays_one_on_file(project, tmp_p
     unknown.write_text("month,partner,measure,value,source_url,published,origin\n"
                        "2025-07,DE,tonnes,1116,https://example.org/other,2025-08-21,O9999\n", encoding="utf-8")
     refused(project, unknown, "unknown origin id 'O9999'", row=2, column="origin", opts=Options())
+
+
+def test_importing_s74s_october_row_as_a_magnet_figure_gets_the_scope_flag(project, tmp_path):
+    """S74's 4,343.5 t is October 2025's rare-earth minerals total: imported as a magnet figure it is
+    refused with the scope flag, and kept only with --accept-scope-match."""
+    path = news_file(tmp_path, "2025-10,2025-10,WLD,tonnes,4343.5,https://example.org/s74-copy,2025-11-25")
+    before = tree_hash(project / "data")
+    msg = refused(project, path, "matches the rare-earth minerals total of October 2025 (4,343.5 t, S74, S76, S77): "
+                  "check the page's scope", row=2, column="value", opts=Options())
+    assert "--accept-scope-match" in msg and tree_hash(project / "data") == before
+    # (October's magnet total is on file, 5,473 t, so that row could not be kept anyway.) A month without a
+    # magnet figure: December 2023's minerals total typed as magnets is kept only with the flag
+    dec = news_file(tmp_path, "2023-12,2023-12,WLD,tonnes,3439,https://example.org/dec-2023,2024-01-20", name="dec.csv")
+    refused(project, dec, "matches the rare-earth minerals total of December 2023 (3,439 t, S40)", row=2,
+            column="value", opts=Options())
+    result = run(project, dec, opts=Options(), accept_scope_match=True)
+    assert any("matches the rare-earth minerals total" in w for w in result.warnings)
+    ds = load_dataset(project / "data", today=TODAY)   # the loader accepts it: a resolution names the page
+    res = ds.resolutions[(ds.resolutions.from_month == "2023-12") & (ds.resolutions.series == "cn:85051110")]
+    assert list(res.winning_source_id) == result.source_ids and "--accept-scope-match" in res.iloc[0].note
+
+
+def test_the_scope_flag_on_the_command_line(project, tmp_path):
+    path = news_file(tmp_path, "2025-10,2025-10,WLD,tonnes,4343.5,https://example.org/s74-copy,2025-11-25")
+    out = cli(project, str(path))
+    assert out.returncode == 1 and "check the page's scope" in out.stderr and len(out.stderr.splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- killed imports
+
+
+def data_files(project: Path) -> dict[str, bytes]:
+    """Every file of the copy's data/ but the staging folders: {relative path: bytes}."""
+    root = project / "data"
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and not p.relative_to(root).parts[0].startswith(".import-")}
+
+
+def staging_left(project: Path) -> list[str]:
+    return sorted(p.name for p in (project / "data").iterdir() if p.name.startswith(".import-"))
+
+
+def killed_import(project: Path, at: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MAGNET_PROJECT_ROOT": str(project), "MAGNET_IMPORT_KILL_AT": at}
+    return subprocess.run([sys.executable, "-m", "pipeline.importing.cli", str(FIX / "news-2026-04.csv")], env=env,
+                          capture_output=True, text=True, cwd=project, timeout=120)
+
+
+def next_command(project: Path, kind: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "MAGNET_IMPORT_KILL_AT"}
+    env["MAGNET_PROJECT_ROOT"] = str(project)
+    cmd = ([sys.executable, "-m", "helpers.data"] if kind == "load" else
+           [sys.executable, "-m", "pipeline.importing.cli", "--check", str(FIX / "customs-2026-04.csv"),
+            "--published", PUBLISHED, "--flow", "export"])
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=project, timeout=120)
+
+
+@pytest.mark.parametrize("at,then", [("staging", "import"), ("staged", "load"), ("validated", "import"),
+                                     ("committing", "load"), ("moved", "import"), ("recorded", "load")])
+def test_an_import_killed_at_any_stage_leaves_the_data_as_they_were_or_with_one_complete_batch(project, at, then):
+    """SIGKILL at a named stage (MAGNET_IMPORT_KILL_AT, helpers.staging.STAGES): before the commit marker
+    data/ is untouched but for the staging folder; after it the import had passed every check. The next
+    command (a load, or another import) removes the staging folder, rolling back or finishing the commit:
+    data/ is then exactly as before, or as before plus one complete batch and its checksums."""
+    from helpers.data import verify_checksums
+
+    before = data_files(project)
+    proc = killed_import(project, at)
+    assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stderr)
+    assert staging_left(project), "a killed import leaves its staging folder"
+    if at in ("staging", "staged", "validated"):          # before the commit marker: nothing else changed
+        assert data_files(project) == before
+
+    out = next_command(project, then)
+    assert out.returncode == 0, out.stderr
+    assert staging_left(project) == []
+    after = data_files(project)
+    verify_checksums(project / "data")                      # every file listed, every listed file there
+    added = sorted(set(after) - set(before))
+    if at in ("staging", "staged", "validated"):
+        assert after == before                              # rolled back: as it was
+    else:                                                   # rolled forward: one complete batch
+        batches = {a.split("/")[1] for a in added}
+        assert len(batches) == 1 and all(a.startswith("raw/") for a in added)
+        assert {a.split("/")[-1] for a in added} >= {"figures.csv", "sources.csv", "origins.csv", "relays.csv",
+                                                    "original.csv"}
+        changed = {k for k in before if before[k] != after[k]}
+        assert changed == {"checksums.sha256"}
+        ds = load_dataset(project / "data", today=TODAY)
+        assert ds.latest_month == "2026-04"
+
+
+def test_staging_folders_are_git_ignored():
+    ignore = (Path(__file__).resolve().parent.parent / ".gitignore").read_text(encoding="utf-8")
+    assert "data/.import-*" in ignore.splitlines()

@@ -1,8 +1,8 @@
 """The monthly refresh end to end: a new month is a data change, not a code change.
 
 On a private copy of the project (data/, notebooks/ and a one-report set): build the
-main report, import January 2026 from a news release with ``magnet-import``, rebuild
-with ``magnet-build`` — the report now tells the story up to January 2026. A refused
+main report, import April 2026 from a news release with ``magnet-import``, rebuild
+with ``magnet-build`` — the report now tells the story up to April 2026. A refused
 import in between leaves the published report byte-identical.
 """
 
@@ -68,7 +68,7 @@ def test_a_new_month_reaches_the_main_report_with_no_code_change(project):
     build(project)
     assert built_as_of(project) == "2025-12"
     html_before = (project / "reports" / "main-latest.html").read_text(encoding="utf-8")
-    assert "January 2026" not in html_before
+    assert "April 2026" not in html_before
 
     # a bad file is refused and changes nothing, published reports included
     reports_before = tree_bytes(project / "reports")
@@ -78,22 +78,22 @@ def test_a_new_month_reaches_the_main_report_with_no_code_change(project):
     assert tree_bytes(project / "reports") == reports_before
     assert tree_bytes(project / "data") == data_before
 
-    added = command(project, "magnet-import", str(FIX / "news-2026-01.csv"))
+    added = command(project, "magnet-import", str(FIX / "news-2026-04.csv"))
     assert added.returncode == 0, added.stderr
-    assert "latest month is now 2026-01" in added.stdout
+    assert "latest month is now 2026-04" in added.stdout
 
     build(project)
-    assert built_as_of(project) == "2026-01"
+    assert built_as_of(project) == "2026-04"
     html = (project / "reports" / "main-latest.html").read_text(encoding="utf-8")
-    assert "January 2026" in html
-    assert "example.org/news/2026-02-20" in html   # the new source is cited
+    assert "April 2026" in html
+    assert "example.org/news/2026-05-20" in html   # the new source is cited
     # the new month has its own chapter, written from its facts by the month template
     text = re.sub(r"<[^>]+>", "", html)
     chapter = text[text.index("The months since"):]
-    assert "January 2026" in chapter and "5,812 t" in chapter and "−2.4%" in chapter
+    assert "April 2026" in chapter and "5,812 t" in chapter and "+11.0%" in chapter
     assert "Exports to the United States were 601 t" in chapter
     # and the edition says so: what's new since the last edition
-    assert "Latest: January 2026" in html and "New month(s): January 2026" in text
+    assert "Latest: April 2026" in html and "New month(s): April 2026" in text
     assert "No anchor" not in (project / "reports" / "main-latest.log").read_text(encoding="utf-8")
 
 
@@ -107,8 +107,8 @@ def test_a_comtrade_month_shows_as_a_scope_comparison_in_the_destinations_report
     before = (project / "reports" / "dest-us.html").read_text(encoding="utf-8")
     assert "no scope comparison to show" in before
     june = project / "comtrade-2025-06.csv"   # June 2025: the world 3,401 t of all metals, the US 400 t
-    june.write_text((FIX / "comtrade-2026-01.csv").read_text(encoding="utf-8").replace("202601", "202506")
-                    .replace(",2026,1,", ",2025,6,").replace("5812345,5812345", "3401000,3401000")
+    june.write_text((FIX / "comtrade-2026-04.csv").read_text(encoding="utf-8").replace("202604", "202506")
+                    .replace(",2026,4,", ",2025,6,").replace("5812345,5812345", "3401000,3401000")
                     .replace("601234,601234", "400000,400000"), encoding="utf-8")
     out = command(project, "magnet-import", str(june), "--published", "2026-03-15")
     assert out.returncode == 0, out.stderr

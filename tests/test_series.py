@@ -46,8 +46,21 @@ def test_reported_values_are_kept_as_reported(ds):
     assert set(s.loc["2025-05", "sources"].split(";")) >= {"S3", "S4", "S1", "S50", "S72"}
 
 
-def test_march_2025_is_derived_from_aprils_month_on_month_change(ds):
+#: The data as known before the pages on GAC's 2026 releases (January-February 2026, published in March 2026;
+#: March 2026, 20 April 2026), whose y/y changes now give January-February and March 2025.
+BEFORE_MARCH_2026 = "2026-02-28"
+
+
+def test_march_2025_is_derived_from_march_2026s_year_on_year_change_within_aprils_range(ds):
     march = build_monthly_series(ds).set_index("month").loc["2025-03"]
+    assert march.status == "derived" and march.tonnes == pytest.approx(5238 / 0.984)
+    assert "5,238 t" in march.method and "−1.6% y/y" in march.method
+    before = build_monthly_series(ds.known_on(BEFORE_MARCH_2026)).set_index("month").loc["2025-03"]
+    assert before.low <= march.low and march.high <= before.high   # narrower, and within April's range
+
+
+def test_march_2025_is_derived_from_aprils_month_on_month_change(ds):
+    march = build_monthly_series(ds.known_on(BEFORE_MARCH_2026)).set_index("month").loc["2025-03"]
     assert march.status == "derived"
     assert march.tonnes == pytest.approx(2627 / 0.49)
     # "−51%" means [−51.5, −50.5); 2,627 t means [2,626.5, 2,627.5): about 5,310 to 5,420 t
@@ -57,10 +70,14 @@ def test_march_2025_is_derived_from_aprils_month_on_month_change(ds):
 
 
 def test_february_2025_follows_from_january_to_may(ds):
-    feb = build_monthly_series(ds).set_index("month").loc["2025-02"]
+    feb = build_monthly_series(ds.known_on(BEFORE_MARCH_2026)).set_index("month").loc["2025-02"]
     assert feb.status == "derived"
     assert feb.tonnes == pytest.approx(19132 - 6357 - 2627 / 0.49 - 2627 - 1238.47)
     assert "19,132 t" in feb.method
+    # now: January-February 2026's +8.2% y/y (S87) gives January-February 2025, narrower
+    now = build_monthly_series(ds).set_index("month").loc["2025-02"]
+    assert now.status == "derived" and now.high - now.low < feb.high - feb.low
+    assert feb.low <= now.tonnes <= feb.high
 
 
 def test_2024_months_follow_from_2025_year_on_year_changes(ds):
@@ -77,7 +94,13 @@ def test_what_cannot_be_derived_stays_missing(ds):
     # December 2024 became derivable with the 2026-11-coverage batch (the 2024 total, S65)
     assert s.loc["2024-12", "status"] == "derived"
     us = build_monthly_series(ds, "US").set_index("month")
-    assert us.loc["2025-04", "status"] == "missing"  # never interpolated between 2024 and May 2025
+    # never interpolated between 2024 and May 2025: with March 2026's US change (S88) and January-February
+    # 2026 (S87), March 2025 and so April 2025 follow from H1 2025 (S51), not from neighbouring months
+    assert us.loc["2025-04", "status"] == "derived" and us.loc["2025-04", "method"].startswith("2025-03..2025-06")
+    assert build_monthly_series(ds.known_on(BEFORE_MARCH_2026), "US").set_index("month").loc["2025-04", "status"] \
+        == "missing"
+    for m in ("2025-01", "2025-02"):
+        assert us.loc[m, "status"] == "missing"
 
 
 def test_h1_2024_comes_from_the_reported_cumulative_change(ds):
@@ -106,8 +129,10 @@ def test_figure_refs_read_as_before_and_carry_their_parts(ds):
     ref = FigureRef("WLD", "2025-01", "2025-06", "tonnes", "S1")
     assert str(ref) == "WLD:2025-01..2025-06:tonnes:S1" and ref.key == ("WLD", "2025-01", "2025-06")
     assert str(FigureRef("US", "2025-06", "2025-06", "mom_pct", "S7")) == "US:2025-06:mom_pct:S7"
-    march = estimate(ds, "WLD", "2025-03")
+    march = estimate(ds.known_on(BEFORE_MARCH_2026), "WLD", "2025-03")
     assert {(i.first, i.measure) for i in march.inputs} == {("2025-04", "tonnes"), ("2025-04", "mom_pct")}
+    march = estimate(ds, "WLD", "2025-03")
+    assert {(i.first, i.measure) for i in march.inputs} == {("2026-03", "tonnes"), ("2026-03", "yoy_pct")}
 
 
 def test_month_only_publication_dates_count_as_the_months_last_day():

@@ -36,7 +36,7 @@ def test_a_derived_month_says_how_from_its_derivation_record(ds):
     mar = facts.month(ds, "2025-03")
     assert mar.tonnes.status == "derived"
     est = __import__("helpers.series", fromlist=["estimate"]).estimate(ds, "WLD", "2025-03")
-    assert est.method in mar.provenance.text and "S2" in mar.provenance.text
+    assert est.method in mar.provenance.text and "S88" in mar.provenance.text   # March 2026's −1.6% y/y
 
 
 def test_a_month_chapter_comes_from_the_template(ds):
@@ -123,7 +123,7 @@ def test_a_later_publication_is_a_revision_and_as_known_on_gives_the_earlier_vin
     (batch / "figures.csv").write_text("from_month,to_month,partner,measure,value,approx,series,source_id,note\n"
                                        "2025-06,2025-06,WLD,tonnes,3250,,cn:85051110,S900,\n")
     (batch / "origins.csv").write_text("origin_id,publisher,kind,released,title,url,note\n"
-                                       "O900,GAC,release,2025-09-01,June revised,,\n")
+                                       "O900,Test wire,agency,2025-09-01,June revised,,\n")
     (batch / "relays.csv").write_text("source_id,origin_id\nS900,O900\n")
     record_checksums([batch / f for f in ("sources.csv", "figures.csv", "origins.csv", "relays.csv")],
                      data_dir=tmp_path / "data")
@@ -134,7 +134,7 @@ def test_a_later_publication_is_a_revision_and_as_known_on_gives_the_earlier_vin
     assert len(table) == 1 and "3,188 t (S1" in table.iloc[0]["First published"]
     assert "3,250 t (S900, 2025-09-01)" in table.iloc[0]["Latest"] and table.iloc[0]["Revision"] == "+62"
     month_table = compare.provenance_table(revised, "WLD", "2025-05", "2025-07").set_index("Month")
-    assert month_table.loc["Jun 2025", "Provenance"].startswith("reported (S900)")
+    assert month_table.loc["Jun 2025", "Provenance"].startswith("reported by 1 origin: Test wire, 1 Sep 2025 [S900]")
     assert "revised: first published as 3,188 t (S1" in month_table.loc["Jun 2025", "Provenance"]
     assert "revised" not in month_table.loc["May 2025", "Provenance"]
     assert "revised" not in compare.provenance_table(revised.known_on("2025-08-01"), "WLD", "2025-06", "2025-06"

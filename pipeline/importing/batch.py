@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import paths
-from helpers.data import ORIGIN_KINDS, SERIES, TABLES, load_dataset, record_checksums, validate_figures
+from helpers import paths, staging
+from helpers.data import (MAIN_SERIES, ORIGIN_KINDS, SERIES, TABLES, load_dataset, record_checksums, scope_match_text,
+                          scope_matches, validate_figures)
 from helpers.errors import DataError, ParameterError
 from helpers.partners import partner_lookup
 
@@ -77,6 +78,29 @@ def _origin_rows(parsed, ids: dict, new_keys: list, dataset, opts: Options, name
     return origins, relays
 
 
+def _scope_matches(checked: pd.DataFrame, dataset, name: str, accept: bool) -> tuple[list[dict], list[str]]:
+    """Magnet-line tonnages of the file equal to a same-month rare-earth minerals total (on file or in the
+    file), or minerals totals of the file equal to a magnet figure on file: refused, or with ``accept``
+    kept with a warning and a ``resolutions.csv`` row naming the magnet figure's page (the scope was checked)."""
+    both = pd.concat([dataset.figures.assign(_new=False), checked.assign(_new=True)], ignore_index=True)
+    rows, warnings = [], []
+    for m, x in scope_matches(both):
+        if not (m["_new"] or x["_new"]):
+            continue
+        new = m if m["_new"] else x
+        text = scope_match_text(m, x)
+        if not m["_new"]:
+            text += f" (the magnet figure is on file: {m['file']} row {m['row']})"
+        if not accept:
+            raise DataError(name, text + "; pass --accept-scope-match if the page's figure is magnets",
+                            row=int(new["row"]), column="value")
+        warnings.append(f"{name} row {new['row']}: {text}; kept (--accept-scope-match)")
+        rows.append({"from_month": m.from_month, "to_month": m.to_month, "partner": m.partner, "measure": m.measure,
+                     "winning_source_id": m.source_id, "series": MAIN_SERIES,
+                     "note": f"scope checked and kept with --accept-scope-match: {text}"})
+    return rows, warnings
+
+
 def _write_csv(path: Path, columns, rows: list[dict]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -91,10 +115,7 @@ def _original_name(path: Path) -> str:
 
 
 def _lock(data_dir: Path):
-    from filelock import FileLock
-
-    key = hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:16]
-    return FileLock(os.path.join(tempfile.gettempdir(), f"magnet-import-{key}.lock"), timeout=60)
+    return staging.lock(data_dir)
 
 
 def _validate_combined(data_dir: Path, batch: Path, new_files: list[str], name: str, row_of: dict[int, int],
@@ -123,7 +144,7 @@ def _validate_combined(data_dir: Path, batch: Path, new_files: list[str], name: 
 
 def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, opts: Options | None = None,
                 slug: str | None = None, prefer: str | None = None, accept_implausible: bool = False,
-                dry_run: bool = False, today: dt.date | None = None, now: dt.datetime | None = None,
+                accept_scope_match: bool = False, dry_run: bool = False, today: dt.date | None = None, now: dt.datetime | None = None,
                 name: str | None = None) -> ImportResult:
     """Add one upstream file to ``data_dir`` as a new raw batch, or change nothing.
 
@@ -151,6 +172,7 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
         raise ParameterError("FILE", str(path), "a file, not a folder")
 
     with _lock(data_dir):
+        staging.recover_locked(data_dir)   # an import killed earlier: finished or rolled back first
         dataset = load_dataset(data_dir, today=today)
         lookup = partner_lookup(dataset.partners)
         parsed = read_file(path, fmt, lookup, opts, today, name=name)
@@ -179,13 +201,18 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
         # the new rows must pass the loader's own checks, named by the upstream row
         frame = pd.DataFrame(figure_rows, columns=_columns("figures"), dtype=str).fillna("")
         frame["row"], frame["file"] = [f.row for f in parsed.figures], name
-        validate_figures(frame, set(dataset.sources.source_id) | set(ids.values()), today)
+        checked = validate_figures(frame, set(dataset.sources.source_id) | set(ids.values()), today)
+        scope_rows, scope_warnings = _scope_matches(checked, dataset, name, accept_scope_match)
         origin_rows, relay_rows = _origin_rows(parsed, ids, new_keys, dataset, opts, name)
 
         warnings = list(parsed.warnings)
         warnings += check_plausible(parsed, dataset.figures, name, accept_implausible)
         resolutions, revisions = find_conflicts(parsed, ids, dataset, name, prefer)
-        warnings += revisions
+        warnings += revisions + scope_warnings
+        keys = {(r["from_month"], r["to_month"], r["partner"], r["measure"], r.get("series") or MAIN_SERIES)
+                for r in resolutions}
+        resolutions += [r for r in scope_rows
+                        if (r["from_month"], r["to_month"], r["partner"], r["measure"], r["series"]) not in keys]
 
         months = sorted({f.to_month for f in parsed.figures})
         scopes = tuple(s for s in SERIES if any(f.series == s for f in parsed.figures))
@@ -198,15 +225,16 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
             return ImportResult(None, list(ids.values()), len(figure_rows), len(resolutions), months, warnings,
                                 series=scopes)
 
-        tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=data_dir))
-        manifest = data_dir / "checksums.sha256"
-        manifest_before = manifest.read_bytes()
-        moved = False
+        # built in a staging folder inside data/ (same file system: the commit moves are renames); a
+        # process killed before the commit marker leaves only that folder, removed by the next import or
+        # load; killed after it, the next one finishes the commit (helpers.staging)
+        tmp = Path(tempfile.mkdtemp(prefix=staging.STAGING_PREFIX, dir=data_dir))
         try:
             batch = tmp / batch_name
             batch.mkdir()
             files = ["figures.csv"]
             _write_csv(batch / "figures.csv", _columns("figures"), figure_rows)
+            staging.stage("staging")
             if source_rows:
                 _write_csv(batch / "sources.csv", _columns("sources"), source_rows)
                 files.append("sources.csv")
@@ -222,17 +250,24 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
             original = _original_name(path)
             (batch / original).write_bytes(raw)
             files.append(original)
+            staging.stage("staged")
             _validate_combined(data_dir, batch, files, name, row_of, today)
-            os.replace(batch, target)
-            moved = True
-            record_checksums([target / f for f in files], data_dir=data_dir)
-            latest = load_dataset(data_dir, today=today).latest_month
+            staging.stage("validated")
         except BaseException:
-            if moved:
-                shutil.rmtree(target, ignore_errors=True)
-                manifest.write_bytes(manifest_before)
-            raise
-        finally:
             shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        manifest = data_dir / "checksums.sha256"
+        manifest_before = manifest.read_bytes()
+        try:
+            target = staging.commit(tmp, batch_name, files, data_dir)
+        except BaseException:   # an error (not a kill) while committing: undo it, leave nothing
+            (tmp / staging.MARKER).unlink(missing_ok=True)
+            moved = data_dir / "raw" / batch_name
+            if moved.exists() and not (tmp / batch_name).exists():
+                shutil.rmtree(moved, ignore_errors=True)
+            staging.atomic_write(manifest, manifest_before)
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        latest = load_dataset(data_dir, today=today).latest_month
         return ImportResult(target, list(ids.values()), len(figure_rows), len(resolutions), months, warnings,
                             latest, scopes)

@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which figure wins where the file conflicts with one already reported")
     p.add_argument("--accept-implausible", action="store_true",
                    help="accept values far from the partner's history (> 5x or < 1/20 of its median month)")
+    p.add_argument("--accept-scope-match", action="store_true",
+                   help="accept a rare-earth magnet tonnage equal to the same month's rare-earth minerals total "
+                   "(series cn:rare-earths) once the page's scope is checked: magnets, not minerals")
     p.add_argument("--check", action="store_true", help="check the file against the data; write nothing")
     return p
 
@@ -72,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
                        outlet=args.outlet, agency=args.agency, flow=args.flow,
                        origin=args.origin, origin_kind=args.origin_kind)
         result = import_file(args.file, args.format, opts=opts, slug=args.slug, prefer=args.prefer,
-                             accept_implausible=args.accept_implausible, dry_run=args.check)
+                             accept_implausible=args.accept_implausible,
+                             accept_scope_match=args.accept_scope_match, dry_run=args.check)
     except MagnetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
