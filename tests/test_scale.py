@@ -231,7 +231,7 @@ def test_a_generated_history_imports_and_leaves_the_project_series_unchanged(tmp
     from pipeline.scale import comtrade_file, customs_file, project_copy
 
     root = project_copy(tmp_path / "project")
-    today = dt.date(2026, 1, 31)
+    today = dt.date(2026, 5, 31)   # after the latest month on file (March 2026, published 20 April 2026)
     path = comtrade_file(tmp_path / "comtrade.csv", partners=40, months=12)
     result = import_file(path, "comtrade", data_dir=root / "data", opts=Options(published="2025-01-15"),
                          accept_implausible=True, today=today)
