@@ -20,10 +20,11 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import compare, text
-from .data import TOTAL, Dataset
+from .data import TOTAL, Dataset, known_dates, published_date
 from .series import Estimate, add_months, build_monthly_series, estimate, month_range
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -41,6 +42,9 @@ class Fact:
     high: float | None = None
     sources: tuple[str, ...] = ()
     unit: str = ""                   #: ``t``, ``%``, ``rank`` or ``""``
+    #: when it became known (``YYYY-MM-DD``): the latest release date of what it rests on ("" when
+    #: it rests on no dated figure). An edition "as known on" a date states no fact known later.
+    published: str = ""
 
     def __str__(self) -> str:
         return self.text
@@ -55,7 +59,7 @@ class Fact:
     def record(self) -> dict:
         """The fact as JSON-able data (what a report keeps to compare editions)."""
         return {"key": self.key, "text": self.text, "status": self.status, "value": self.value, "low": self.low,
-                "high": self.high, "sources": list(self.sources), "unit": self.unit}
+                "high": self.high, "sources": list(self.sources), "unit": self.unit, "published": self.published}
 
 
 def _missing(key: str, what: str = "not reported", unit: str = "") -> Fact:
@@ -67,7 +71,7 @@ def tonnage(e: Estimate | None, key: str) -> Fact:
     if e is None:
         return _missing(key, unit="t")
     return Fact(key=key, text=text.describe_estimate(e), status=e.status, value=e.value, low=e.low, high=e.high,
-                sources=tuple(e.sources), unit="t")
+                sources=tuple(e.sources), unit="t", published=e.published)
 
 
 def pct_change(c: compare.Change | None, key: str) -> Fact:
@@ -75,13 +79,14 @@ def pct_change(c: compare.Change | None, key: str) -> Fact:
     if c is None:
         return _missing(key, "not available", unit="%")
     return Fact(key=key, text=text.describe_change(c), status=c.status, value=c.pct, low=c.low, high=c.high,
-                sources=tuple(dict.fromkeys(c.current.sources + c.base.sources)), unit="%")
+                sources=tuple(dict.fromkeys(c.current.sources + c.base.sources)), unit="%",
+                published=max(c.current.published, c.base.published))
 
 
 def plain(key: str, value_text: str, status: str = "reported", value: float | None = None,
-          sources: tuple[str, ...] = ()) -> Fact:
+          sources: tuple[str, ...] = (), published: str = "") -> Fact:
     """A fact that is words (a name, a list of events), or a count."""
-    return Fact(key=key, text=value_text, status=status, value=value, sources=sources)
+    return Fact(key=key, text=value_text, status=status, value=value, sources=sources, published=published)
 
 
 @dataclass
@@ -174,6 +179,24 @@ def _events(dataset: Dataset, month: str) -> str:
     return " ".join(f"On {text.day_name(r.date)}: {r.description} ({r.source_id})." for r in sel.itertuples())
 
 
+def _rank_fact(dataset: Dataset, key: str, rank: dict | None, e: Estimate | None) -> Fact:
+    """A destination's rank as words: from the reported ranking, from every contender's tonnage, or not known."""
+    if not rank:
+        return _missing(f"{key} rank", "the rank is not known", unit="rank")
+    srcs = tuple(rank["sources"].split(";"))
+    known = known_dates(dataset.sources)
+    pub = max((known.get(s, "") for s in srcs), default="")
+    if rank["basis"] == "reported":
+        words = (f"number {rank['rank']} of the top {rank['of']}" if rank["rank"] is not None
+                 else f"outside the top {rank['of']}") + f" in the ranking reported by {text.fmt_sources(srcs)}"
+    else:
+        words = (f"the {text.ordinal(rank['rank'])} largest destination (the tonnages on file leave no room for "
+                 "a larger one)" if rank["rank"] > 1 else
+                 "the largest destination (the tonnages on file leave no room for a larger one)")
+    return Fact(key=f"{key} rank", text=words, status="reported" if rank["basis"] == "reported" else "derived",
+                value=None if rank["rank"] is None else float(rank["rank"]), sources=srcs, unit="rank", published=pub)
+
+
 def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
     """The facts of ``month`` for ``partner`` (``WLD`` for all destinations)."""
     p = partner
@@ -182,12 +205,9 @@ def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
     series = build_monthly_series(dataset, p, add_months(month, -36), month)
     ytd = compare.year_to_date(dataset, month, p)
     share = compare.share_of_total(dataset, month, p) if p != TOTAL else None
-    known = compare.partners_in_month(dataset, month)
-    rank = None
-    if p != TOTAL and e is not None and len(known) >= 3:  # a rank among fewer says little
-        hit = known.index[known.partner == p]  # countries only: groups (EU) are never ranked among them
-        if len(hit):
-            rank = (int(hit[0]) + 1, len(known))
+    # a rank only where a ranking was published, or every contender's tonnage is known (never a place among
+    # whichever destinations happened to be published)
+    rank = compare.known_rank(dataset, month, p) if p != TOTAL and e is not None else None
     said: dict[str, list[str]] = {}  # the same remark from several pages is quoted once, citing them all
     for n, src in compare.figure_notes(dataset, month, p):
         said.setdefault(n, []).append(src)
@@ -205,11 +225,9 @@ def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
         ytd=tonnage(ytd["current"], f"{p} {month[:4]}-01..{month} tonnes"),
         ytd_change=pct_change(ytd["change"], f"{p} {month[:4]}-01..{month} yoy"),
         share=(Fact(key=f"{key} share", text=text.fmt_share(*share), status="derived", value=share[0],
-                    low=share[1], high=share[2], sources=tuple(e.sources), unit="%")
+                    low=share[1], high=share[2], sources=tuple(e.sources), unit="%", published=e.published)
                if share else _missing(f"{key} share", "not known", unit="%")),
-        rank=(Fact(key=f"{key} rank", text=f"{text.ordinal(rank[0])} of the {rank[1]} destinations with a "
-                   f"known tonnage", status=e.status, value=float(rank[0]), unit="rank")
-              if rank else _missing(f"{key} rank", "not known", unit="rank")),
+        rank=_rank_fact(dataset, key, rank, e),
         streak=plain(f"{key} streak", _streak(series, month)),
         record=plain(f"{key} record", _record(series, month)),
         events=plain(f"{month} events", _events(dataset, month)),
@@ -232,15 +250,26 @@ def span(dataset: Dataset, first: str, last: str, partner: str = TOTAL) -> dict[
             "name": plain(f"{key} name", text.span_name(first, last))}
 
 
+def _not_yet(dataset: Dataset, key: str) -> Fact:
+    """An event the data as known on a date do not hold yet (it had not happened)."""
+    return _missing(key, f"not yet happened on {dataset.known_on_date}" if dataset.known_on_date else "not on file")
+
+
 def event(dataset: Dataset, event_id: str) -> Fact:
     """One event as a clause: ``4 April 2025: MOFCOM/GAC Announcement No. 18 … (S21)``."""
+    if event_id not in set(dataset.events.event_id):
+        return _not_yet(dataset, f"event {event_id}")
     r = dataset.events.set_index("event_id").loc[event_id]
-    return plain(f"event {event_id}", f"{r.description} ({r.source_id})", sources=(r.source_id,))
+    return plain(f"event {event_id}", f"{r.description} ({r.source_id})", sources=(r.source_id,),
+                 published=published_date(r.date))
 
 
 def event_date(dataset: Dataset, event_id: str) -> Fact:
+    """The day of one event: ``19 June 2025``."""
+    if event_id not in set(dataset.events.event_id):
+        return _not_yet(dataset, f"event {event_id} date")
     r = dataset.events.set_index("event_id").loc[event_id]
-    return plain(f"event {event_id} date", text.day_name(r.date))
+    return plain(f"event {event_id} date", text.day_name(r.date), published=published_date(r.date))
 
 
 def chapter(facts: MonthFacts, focus: MonthFacts | None = None) -> str:
@@ -298,16 +327,40 @@ def year(dataset: Dataset, year: int, through: str | None = None) -> dict[str, F
     if known.empty:
         return {"known": plain(f"{key} known", "no month", status="missing")}
     lo, hi = known.loc[known.tonnes.idxmin()], known.loc[known.tonnes.idxmax()]
+    pub = max((p for p in known.get("published", pd.Series(dtype=str)) if p), default="")  # known from the last
     return {
-        "known": plain(f"{key} known", f"{len(known)} of the {len(table)} months", value=float(len(known))),
+        "known": plain(f"{key} known", f"{len(known)} of the {len(table)} months", value=float(len(known)),
+                       published=pub),
         "reported": plain(f"{key} reported", str(int((known.status == "reported").sum()))),
         "derived": plain(f"{key} derived", str(int((known.status == "derived").sum()))),
         "average": Fact(key=f"{key} average", text=f"{text.fmt_num(known.tonnes.mean())} t a month",
-                        status="derived", value=float(known.tonnes.mean()), unit="t"),
+                        status="derived", value=float(known.tonnes.mean()), unit="t", published=pub),
         "low": plain(f"{key} low", f"{text.fmt_num(lo.tonnes)} t in {text.month_name(lo.month).split()[0]}"),
         "high": plain(f"{key} high", f"{text.fmt_num(hi.tonnes)} t in {text.month_name(hi.month).split()[0]}"),
         "missing": plain(f"{key} missing", ", ".join(missing) or "none"),
     }
+
+
+def months_in_brief(*months: MonthFacts) -> Fact:
+    """A year's first months as sentences: ``2025 opened at 4,567 t in January. February was 3,900 t.``;
+    a month not on file reads ``January 2025 was not published.`` (never "opened at not reported")."""
+    parts, opened = [], False
+    for m in months:
+        month_word = text.month_name(m.month).split()[0]
+        if not m.tonnes:
+            parts.append(f"{m.month_name} was not published, and no published figure gives it.")
+            continue
+        if not opened and m.month.endswith("-01"):
+            parts.append(f"{m.month[:4]} opened at {m.tonnes} in {month_word}.")
+        else:
+            parts.append(f"{month_word if opened else m.month_name} was {m.tonnes}.")
+        opened = True
+        if m.provenance.text:
+            parts.append(m.provenance.text)
+    known = [m.tonnes for m in months if m.tonnes]
+    return Fact(key=" ".join(f"{m.partner} {m.month}" for m in months[:1]) + " brief", text=" ".join(parts),
+                status="reported" if known else "missing", sources=tuple(s for t in known for s in t.sources),
+                published=max((t.published for t in known), default=""))
 
 
 def table(*groups: MonthFacts) -> pd.DataFrame:
@@ -337,7 +390,7 @@ def partner_sentence(m: MonthFacts) -> Fact:
     if m.yoy:
         parts.append(f"{m.yoy} on a year before")
     if m.rank:
-        parts.append(f"{text.ordinal(int(m.rank.value))} among the destinations with a known tonnage")
+        parts.append(m.rank.text)
     return Fact(key=f"{m.partner} {m.month} sentence", text=", ".join(parts) + ".", status=m.tonnes.status,
                 sources=m.tonnes.sources)
 
@@ -390,52 +443,75 @@ def largest(dataset: Dataset, month: str) -> Fact:
     if known.empty:
         return plain(f"{month} largest", "no destination has a figure", status="missing")
     top = known.iloc[0]
-    return plain(f"{month} largest", f"{len(known)} destination(s) have a known figure; the largest is "
+    return plain(f"{month} largest", f"{len(known)} destination(s) have a known figure; the largest of them is "
                  f"{text.in_sentence(top['name'])} ({text.fmt_num(top.tonnes)} t)", value=float(top.tonnes))
 
 
 # --------------------------------------------------------------------------- the outlook's facts
 
 
+def _scenario_words(spec, start: str) -> str:
+    months, to = (spec, None) if not isinstance(spec, (list, tuple)) else spec
+    if months is None:
+        return f"stays at the {start} level"
+    target = ("the highest month on file that day" if to == "peak" else "the 2024 level" if to is None
+              else f"{float(to):g} times the 2024 level")
+    return f"reaches {target} {months} month{'s' if months > 1 else ''} after {start}"
+
+
 def scenarios_described(scenarios: dict, start_month: str) -> Fact:
-    """Each scenario in words: ``fast: back to the 2024 level 2 months after June 2025; stalled: …``."""
+    """Each scenario in words: ``fast: reaches the 2024 level 2 months after June 2025; stalled: …``."""
     start = text.month_name(start_month)
-    parts = [f"{name}: " + (f"back to the 2024 level {n} month{'s' if n > 1 else ''} after {start}" if n
-                            else f"stays at the {start} level") for name, n in scenarios.items()]
-    return plain("scenarios", "; ".join(parts) + ".")
+    return plain("scenarios", "; ".join(f"{name}: {_scenario_words(spec, start)}"
+                                        for name, spec in scenarios.items()) + ".")
 
 
-def baseline_described(level: dict, baseline: str, projections: pd.DataFrame) -> Fact:
-    """What "the 2024 level" means for the chosen baseline."""
+def baseline_described(level: dict, baseline: str, projections: pd.DataFrame, known_on: str = "") -> Fact:
+    """What "the 2024 level" means for the chosen baseline (and on which day's data it was computed)."""
+    when = f" on {text.day_name(known_on)}" if known_on else " today"
     if baseline == "average":
-        words = (f"the average of the {level['months_known']} known months of 2024: "
+        words = (f"the average of the {level['months_known']} months of 2024 known{when}: "
                  f"{text.fmt_num(level['tonnes'])} t a month ({level['months_reported']} reported, "
                  f"{level['months_derived']} derived)")
     else:
         per_month = "; ".join(f"{text.month_name(m).split()[0]}: {b}" for m, b in
                               projections.drop_duplicates("month")[["month", "target_basis"]].itertuples(index=False))
-        words = (f"the same calendar month of 2024, where it is known; otherwise the average of the "
+        words = (f"the same calendar month of 2024, where it was known{when}; otherwise the average of the "
                  f"{level['months_known']} known months of 2024 ({text.fmt_num(level['tonnes'])} t). "
                  f"Per month: {per_month}")
-    return plain("baseline", words, value=float(level["tonnes"]))
+    return plain("baseline", words, value=float(level["tonnes"]), published=known_on)
 
 
-def backtest_described(dataset: Dataset, actual: pd.DataFrame, projections: pd.DataFrame, bt: pd.DataFrame,
-                       best: str | None, as_of: str) -> Fact:
-    """The first actual month after ``as_of`` against the scenarios, and the closest scenario."""
-    after = actual[(actual.month > as_of) & (actual.status != "missing")].head(1)
-    if bt.empty or after.empty:
-        return plain("backtest", f"No month after {text.month_name(as_of)} is in the data yet (the latest month is "
-                     f"{text.month_name(dataset.latest_month)}): the scenarios cannot be tested.", status="missing")
-    m = after.iloc[0]
-    mf = month(dataset, m.month)
-    below = list(projections[(projections.month == m.month) & (projections.tonnes < m.tonnes)].scenario)
-    n = projections.scenario.nunique()
-    position = ("above every scenario" if len(below) == n else "below every scenario" if not below
-                else f"above the {', '.join(below)} scenario(s) and below the others")
-    return plain("backtest", f"In {mf.month_name} exports were actually {mf.tonnes}, {mf.mom} on the month "
-                 f"before: {position}. Over the {bt.month.nunique()} month(s) with actual values, the scenario "
-                 f"closest on average was {best}.", value=mf.tonnes.value)
+def outlook_headline(dataset: Dataset, actual: pd.DataFrame, projections: pd.DataFrame, against: pd.DataFrame,
+                     level: dict, as_of: str, start_month: str) -> Fact:
+    """What happened after ``as_of``, plainly, against the 2024 level, the scenarios and the naive benchmark."""
+    after = actual[(actual.month > as_of) & (actual.status != "missing")]
+    start = month(dataset, start_month)
+    if after.empty:
+        return plain("headline", f"No month after {text.month_name(as_of)} is in the data yet (the latest month is "
+                     f"{text.month_name(dataset.latest_month)}): the paths below cannot yet be set against what "
+                     "happened.", status="missing")
+    n, first = len(after), after.iloc[0]
+    avg = float(after.tonnes.mean())
+    rose = "rose" if first.tonnes > start.tonnes.value else "fell"
+    above_level = int((after.tonnes > level["tonnes"]).sum())
+    top = projections.groupby("month").tonnes.max()
+    low = projections.groupby("month").tonnes.min()
+    over = int(sum(t > top.get(m, np.inf) for m, t in zip(after.month, after.tonnes)))
+    under = int(sum(t < low.get(m, -np.inf) for m, t in zip(after.month, after.tonnes)))
+    naive = against[against.method == "naive"]
+    inside = int((naive.position == "inside the 80% interval").sum())
+    above80 = int(naive.position.str.startswith("above").sum())
+    span = text.span_name(after.month.iloc[0], after.month.iloc[-1]) if n > 1 else text.month_name(first.month)
+    words = (f"Exports {rose} from {start.tonnes} in {start.month_name} to {text.fmt_t(first.tonnes)} in "
+             f"{text.month_name(first.month)}"
+             + (f", and averaged {text.fmt_num(avg)} t a month over {span}" if n > 1 else "")
+             + f": above the 2024 level of {text.fmt_num(level['tonnes'])} t in {above_level} of {n} month(s). "
+             + f"The actual months were above every scenario in {over} of {n}, below every scenario in {under}"
+             + (f"; the naive benchmark's 80% interval held {inside} of them ({above80} came in above it)."
+                if len(naive) else "."))
+    return plain("headline", words, status="derived", value=avg,
+                 published=max((e for e in after.get("published", pd.Series(dtype=str)) if e), default=""))
 
 
 def revised(dataset: Dataset) -> Fact:

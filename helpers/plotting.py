@@ -300,12 +300,26 @@ def plot_top_destinations(top: pd.DataFrame, month_label: str, highlight: str | 
     return fig
 
 
-def plot_scenarios(actual: pd.DataFrame, projections: pd.DataFrame, as_of: str) -> plt.Figure:
+def plot_scenarios(actual: pd.DataFrame, projections: pd.DataFrame, as_of: str,
+                   bench: pd.DataFrame | None = None) -> plt.Figure:
     """Actual monthly totals, and each scenario's projection from ``as_of`` onwards.
 
-    ``actual``: month, tonnes, low, high, status; ``projections``: scenario, month, tonnes.
+    ``actual``: month, tonnes, low, high, status; ``projections``: scenario, month, tonnes;
+    ``bench`` (optional, :func:`helpers.outlook.benchmarks`): the naive benchmark's median with
+    its 80% and 95% intervals as shaded bands, and the drift benchmark's median.
     """
     fig, ax = plt.subplots()
+    if bench is not None and len(bench):
+        naive = bench[bench.method == "naive"]
+        x = [month_mid(m) for m in naive.month]
+        ax.fill_between(x, naive.low95, naive.high95, color=PALETTE["total"], alpha=0.08, lw=0,
+                        label="Naive benchmark: 95% interval")
+        ax.fill_between(x, naive.low80, naive.high80, color=PALETTE["total"], alpha=0.18, lw=0,
+                        label="Naive benchmark: 80% interval")
+        for method, ls in (("naive", "-"), ("drift", (0, (1, 1)))):
+            b = bench[bench.method == method]
+            ax.plot([month_mid(m) for m in b.month], b.tonnes, color="grey", ls=ls, lw=1.5,
+                    label=f"Benchmark: {method}")
     known = actual[actual.status != "missing"]
     before = actual[actual.month <= as_of]  # missing months stay NaN: the line breaks there
     after = known[known.month > as_of]
@@ -332,10 +346,15 @@ def plot_scenarios(actual: pd.DataFrame, projections: pd.DataFrame, as_of: str) 
     ax.set_title(f"Scenarios from {as_of}", loc="left")
     fig.tight_layout()
     names = list(dict.fromkeys(projections.scenario))
+    if bench is not None and len(bench):  # the bands are wide: keep the story's scale readable
+        ax.set_ylim(0, max(float(actual.tonnes.max()), float(projections.tonnes.max()),
+                           float(bench[bench.method == "naive"].high80.max())) * 1.05)
     fig.alt_text = (f"Line chart of monthly exports in tonnes: actual values to {as_of} (hollow markers: derived; "
                     "gaps: not reported)"
                     + (f", actual values after it for {len(after)} month(s)" if len(after) else "")
-                    + f", and {len(names)} projected scenario(s): {', '.join(map(str, names))}.")
+                    + f", {len(names)} projected scenario(s): {', '.join(map(str, names))}"
+                    + (", and the naive and drift benchmarks with the naive benchmark's 80% and 95% intervals"
+                       if bench is not None and len(bench) else "") + ".")
     return fig
 
 

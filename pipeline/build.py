@@ -190,7 +190,7 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
                 checks.as_of(as_of, dataset)
             if todo:
                 # unknown parameter names: the set itself is wrong, nothing runs
-                params = {r.name: resolve_parameters(r, dataset.latest_month, as_of) for r in todo}
+                params = {r.name: resolve_parameters(r, _latest_known(r, dataset), as_of) for r in todo}
                 params, bad = checks.report_errors(todo, params, dataset)
                 for name, line in bad.items():
                     failed.append(line + f" (log: {_failed_log(out_dir, name, line)})")
@@ -313,6 +313,12 @@ def stop_on_signals():
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)
+
+
+def _latest_known(report: Report, dataset) -> str:
+    """The month ``latest`` stands for in a report: the latest month known on its ``as_known_on`` date, if any."""
+    date = str(report.parameters.get("as_known_on") or "")
+    return dataset.known_on(date).latest_month if DATE_RE.match(date) and len(date) == 10 else dataset.latest_month
 
 
 def with_known_on(reports: list[Report], date: str) -> list[Report]:

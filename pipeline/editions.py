@@ -41,7 +41,9 @@ def edition_label(parameters: dict, uses_latest: bool, partner_name=None, defaul
     if claims:
         parts.append(f"claims of {Path(str(claims)).stem}")
     known_on = parameters.get("as_known_on")
-    if known_on:
+    if known_on == "article":
+        parts.append("as known on the article's day")
+    elif known_on:
         parts.append(f"as known on {known_on}")
     return " · ".join(parts)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from helpers import paths
 
-from . import editions, inline, provenance
+from . import editions, hindsight, inline, provenance
 from .kernels import ipc_kernel_manager
 from .render import ANSI_RE, notebook_title, one_line, render_html, render_pdf
 
@@ -99,6 +99,16 @@ def build_one(job: dict) -> dict:
             return result
         t1 = time.perf_counter()
         stated = nb.metadata.get("magnet", {}).pop("stated", {})
+        known_on = hindsight.known_on_date(job["parameters"])
+        found = hindsight.check(nb, known_on, stated) if known_on else []
+        if found:  # an edition as known on a date states nothing published after it
+            log.error("report %s, as known on %s, states what was published later:
+%s", name, known_on,
+                      "
+".join(found))
+            result["error"] = (f"report '{name}' is as known on {known_on} but {found[0]}"
+                               + (f" (and {len(found) - 1} more: see {name}.log)" if len(found) > 1 else ""))
+            return result
         typed = [(cell.source.splitlines()[0][:50], n) for cell in nb.cells if cell.cell_type == "markdown"
                  for n in inline.typed_numbers(cell.source)]
         if typed:

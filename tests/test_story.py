@@ -179,3 +179,13 @@ def test_a_later_publication_is_a_revision_and_as_known_on_gives_the_earlier_vin
     assert "revised" not in month_table.loc["May 2025", "Provenance"]
     assert "revised" not in compare.provenance_table(revised.known_on("2025-08-01"), "WLD", "2025-06", "2025-06"
                                                      ).iloc[0]["Provenance"]
+
+
+def test_a_month_not_on_file_reads_as_a_sentence(ds):
+    known = ds.known_on("2025-07-21")  # January and February 2025 were not yet known then
+    brief = facts.months_in_brief(*(facts.month(known, f"2025-0{m}") for m in (1, 2, 3)))
+    assert brief.text.startswith("January 2025 was not published, and no published figure gives it. "
+                                 "February 2025 was not published")
+    assert "March 2025 was 5,361 t" in brief.text and "opened at not reported" not in brief.text
+    full = facts.months_in_brief(*(facts.month(ds, f"2025-0{m}") for m in (1, 2, 3)))
+    assert full.text.startswith("2025 opened at 6,357 t in January. February was ")
