@@ -102,10 +102,8 @@ def build_one(job: dict) -> dict:
         known_on = hindsight.known_on_date(job["parameters"])
         found = hindsight.check(nb, known_on, stated) if known_on else []
         if found:  # an edition as known on a date states nothing published after it
-            log.error("report %s, as known on %s, states what was published later:
-%s", name, known_on,
-                      "
-".join(found))
+            log.error("report %s, as known on %s, states what was published later:\n%s", name, known_on,
+                      "\n".join(found))
             result["error"] = (f"report '{name}' is as known on {known_on} but {found[0]}"
                                + (f" (and {len(found) - 1} more: see {name}.log)" if len(found) > 1 else ""))
             return result
