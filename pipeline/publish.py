@@ -32,11 +32,29 @@ def write_atomic(path: Path, text: str) -> None:
 
 def publish(name: str, staging: Path, out_dir: Path, state: dict) -> None:
     """Move a complete report from staging over the published one, then record its state."""
+    publish_data_dir(name, staging, out_dir)   # before the HTML that links to it
     for ext in PUBLISHED:
         os.replace(staging / f"{name}.{ext}", out_dir / f"{name}.{ext}")
     (out_dir / ".state").mkdir(exist_ok=True)
     write_atomic(out_dir / ".state" / f"{name}.json", json.dumps(state, indent=1, sort_keys=True))
     (out_dir / ".state" / f"{name}.failed.log").unlink(missing_ok=True)
+
+
+def publish_data_dir(name: str, staging: Path, out_dir: Path) -> None:
+    """Swap the report's CSV folder (``NAME.data/``) in: the new one renamed over, the old one removed."""
+    import shutil
+
+    from .render import data_dir_name
+
+    new, target = staging / data_dir_name(name), out_dir / data_dir_name(name)
+    if not new.is_dir():
+        shutil.rmtree(target, ignore_errors=True)
+        return
+    old = out_dir / f".{data_dir_name(name)}.{os.getpid()}.old"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def published_names(out_dir: Path) -> list[str]:
@@ -116,6 +134,9 @@ def prune(reports: list[Report], out_dir: Path) -> list[str]:
     for name in gone:
         for ext in reversed(PUBLISHED):  # HTML first: what people open goes before what it links
             (out_dir / f"{name}.{ext}").unlink(missing_ok=True)
+        import shutil
+
+        shutil.rmtree(out_dir / f"{name}.data", ignore_errors=True)
         (out_dir / ".state" / f"{name}.json").unlink(missing_ok=True)
         (out_dir / ".state" / f"{name}.failed.log").unlink(missing_ok=True)
     return gone
