@@ -35,6 +35,7 @@ import seaborn as sns  # noqa: E402
 
 from .compare import cumulative_by_month, monthly_table  # noqa: E402
 from .data import TOTAL, Dataset  # noqa: E402
+from .series import estimate  # noqa: E402
 from .text import fmt_sources, fmt_t, fmt_tonnes, in_sentence, month_name, span_name  # noqa: E402
 
 #: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
@@ -345,9 +346,13 @@ def plot_cumulative(dataset: Dataset, year: int = 2025, base_year: int = 2024, e
         if known.empty:
             continue
         ax.plot(known.month_num, known.tonnes, color=color, marker=marker, lw=2, label=f"{label}", zorder=3)
+        known = known.assign(sources="", method="")
         for r in known.itertuples():   # each point its own mark, titled, over the line's own marker
             pt, = ax.plot([r.month_num], [r.tonnes], ls="none", marker=marker, color=color,
                           mfc="white" if r.status == "derived" else color, zorder=5)
+            e = estimate(dataset, TOTAL, f"{label}-01", r.month)   # its provenance: sources and method
+            r = r._replace(sources=";".join(e.sources) if e else "", method=(e.method if e else "")) \
+                if hasattr(r, "_replace") else r
             mark(fig, pt, _value_title(f"Since January {label}", r.month, r), _row(f"cumulative {label}", r.month, r))
         der = known[known.status == "derived"]
         ax.errorbar(der.month_num, der.tonnes, yerr=[der.tonnes - der.low, der.high - der.tonnes], fmt=marker,
@@ -423,9 +428,18 @@ def plot_partner_vs_total(dataset: Dataset, partner: str, start: str = "2024-01"
     return fig
 
 
-def plot_top_destinations(top: pd.DataFrame, month_label: str, highlight: str | None = None) -> plt.Figure:
+def plot_top_destinations(top: pd.DataFrame, month_label: str, highlight: str | None = None,
+                          dataset: Dataset | None = None, month: str | None = None) -> plt.Figure:
     """Horizontal bars of :func:`helpers.compare.top_destinations`: the largest destinations of a
-    month, largest on top, then the rest of the world; derived values hatched with their range."""
+    month, largest on top, then the rest of the world; derived values hatched with their range.
+    With ``dataset`` and ``month``, each bar's title and CSV row name its sources."""
+    if dataset is not None and month and "sources" not in top:
+        def sources_of(p: str) -> str:
+            e = estimate(dataset, p, month)
+            return ";".join(e.sources) if e else ""
+        listed = [p for p in top.partner if p]
+        rest = ";".join(dict.fromkeys(s for p in [TOTAL] + listed for s in sources_of(p).split(";") if s))
+        top = top.assign(sources=[sources_of(p) if p else rest for p in top.partner])
     n = len(top)
     fig, ax = plt.subplots(figsize=(9, 0.42 * n + 1.3))
     y = list(range(n))[::-1]

@@ -391,10 +391,12 @@ def cite_sources(body: str, sources: list[dict]) -> tuple[str, list[dict]]:
     parts = re.split(r"(<svg\b.*?</svg>|<script\b.*?</script>)", body, flags=re.S)
     cited_ids = []
     for i, part in enumerate(parts):
-        if i % 2 == 0:
-            for sid in SOURCE_ID_RE.findall(re.sub(r"<[^>]+>", " ", part)):
-                if sid in known and sid not in cited_ids:
-                    cited_ids.append(sid)
+        # the text a reader sees: the page's, and the tooltips of the charts' marks
+        seen = (re.sub(r"<[^>]+>", " ", part) if i % 2 == 0 else
+                " ".join(re.findall(r"<title>([^<]*)</title>", part)) if part.startswith("<svg") else "")
+        for sid in SOURCE_ID_RE.findall(seen):
+            if sid in known and sid not in cited_ids:
+                cited_ids.append(sid)
     cited = sorted((known[s] for s in cited_ids), key=_origin_key)
     number = {s["source_id"]: n for n, s in enumerate(cited, 1)}
 
@@ -414,6 +416,10 @@ def cite_sources(body: str, sources: list[dict]) -> tuple[str, list[dict]]:
         if i % 2 == 0:
             # only text between tags, never attributes (ids such as source-S3 stay)
             parts[i] = re.sub(r">([^<]+)<", lambda m: ">" + in_text(m.group(1)) + "<", part)
+        elif part.startswith("<svg"):   # a tooltip names the sources by their number in the list
+            parts[i] = re.sub(r"<title>([^<]*)</title>", lambda m: "<title>" + SOURCE_ID_RE.sub(
+                lambda s: f"[{number[s.group(0)]}]" if s.group(0) in number else s.group(0), m.group(1)) + "</title>",
+                part)
     return "".join(parts), [dict(s, number=number[s["source_id"]]) for s in cited]
 
 

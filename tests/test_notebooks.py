@@ -143,7 +143,7 @@ def test_claims_check_at_december_confirms_the_july_claim(runs):
 
 def test_claims_check_by_default_judges_the_article_on_what_was_known_that_day(runs):
     text = ok(runs, "03-defaults")
-    assert "as known on 2025-07-20" in text
+    assert "as known on 20 July 2025" in text
     # the June figures were relayed from 21 July: on the article's day they were not yet on file
     assert "Not checkable yet: June 2025" in text
     assert "claim 1 goes from not checkable to ✓" in text

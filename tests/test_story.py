@@ -36,7 +36,11 @@ def test_a_derived_month_says_how_from_its_derivation_record(ds):
     mar = facts.month(ds, "2025-03")
     assert mar.tonnes.status == "derived"
     est = __import__("helpers.series", fromlist=["estimate"]).estimate(ds, "WLD", "2025-03")
-    assert est.method in mar.provenance.text and "S2" in mar.provenance.text
+    # said once, in words; the formula, its inputs as published and the range are the method note
+    assert mar.tonnes.text == "about 5,360 t, worked out from April 2025 and the change on the month before reported then"
+    assert mar.provenance.text == ""
+    assert "April 2025 (2,627 t) ÷ (1 −51% m/m)" in mar.tonnes.note and "S2" in mar.tonnes.note
+    assert "between 5,306 t and 5,418 t" in mar.tonnes.note
 
 
 def test_a_month_chapter_comes_from_the_template(ds):
@@ -85,10 +89,11 @@ def test_whats_new_lists_new_months_and_revisions():
                                   "status": "reported", "sources": ["S41"]},
            "WLD 2025-07 tonnes": {"text": "5,577 t", "value": 5577, "status": "reported", "sources": ["S7"]}}
     news = editions.whats_new(old, new, "Latest: July 2025")
-    assert "New month(s): July 2025." in news["lines"]
+    assert "New month: July 2025." in news["lines"]
     assert any("3,188 t (S1) → 3,190 t (S40)" in x for x in news["lines"])
     assert any("is now reported" in x for x in news["lines"])
-    assert news["summary"].startswith("Since the previous edition (Latest: June 2025): 1 new month(s), 1 value(s) revised")
+    assert news["summary"].startswith("Since the previous edition (Latest: June 2025): 1 new month, 1 value revised")
+    assert any(x.startswith("Revised: exports (all destinations), June 2025: 3,188 t") for x in news["lines"])
     assert editions.whats_new(None, new, "x")["summary"] == "First edition."
 
 

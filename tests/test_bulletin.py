@@ -1,0 +1,185 @@
+"""Reports a stakeholder would choose to read: the house rules for numbers and words on every built
+report's prose, the headline and main points on page 1, SVG charts whose every mark is titled, the
+data behind every figure and table, and sources cited by compact markers."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+
+import pytest
+
+from pipeline import proofread, render
+
+# --------------------------------------------------------------------------- the rules themselves
+
+
+def _report(*sentences: str, edition: str = "June 2025 edition") -> str:
+    body = "".join(f"<p>{html.escape(s)}</p>" for s in sentences)
+    return (f'<h1>T</h1><p class="report-edition">{edition}</p>'
+            f'<div class="jp-Cell jp-MarkdownCell report-prose">{body}</div>')
+
+
+@pytest.mark.parametrize("sentence, rule", [
+    ("May was the trough: 1,238.47 t.", "tonnage in a sentence is whole tonnes"),
+    ("Everything is computed from the data on file; as_of sets the last month shown.", "no parameter name"),
+    ("It follows from 2025-01..2025-05 (19,132 t) − 2025-01 (6,357 t).", "dates as readers write them"),
+    ("March follows from April ÷ (1 −51% m/m).", "no formula in a sentence"),
+    ("The backtest error was -12.5% in July.", "minus sign, not hyphen"),
+    ("The change on May was +667.4% (range +658.1% to +676.9%).", "no range on a percentage"),
+    ("February was 3,548 t (derived; 3,490 t to 3,605 t).", "a derived value said once, in words"),
+    ("The sources noted “'from 1,238 tons in May'”.", "plain quotation, never nested"),
+    ("Exports to the United States rose to 353 t ; the change on May was large.", "no space before punctuation"),
+    ("On 4 April 2025: MOFCOM/GAC Announcement No. 18.", "an event is a sentence with a verb"),
+    ("Over the 6 month(s) with actual values, fast was closest.", "no '(s)' plurals"),
+    ("The claims are listed in data/claims/S29-2025-07-20.csv.", "no file path"),
+    ("The ranking was reported by S65.", "no id in running text"),
+    ("Exports rose +157.41% on May.", "change to one decimal"),
+])
+def test_each_house_rule_fails_a_sentence_that_breaks_it(sentence, rule):
+    found = [v.rule for v in proofread.violations(_report(sentence))]
+    assert rule in found, found
+
+
+def test_year_to_date_is_refused_only_in_a_december_edition():
+    assert not proofread.violations(_report("Year to date: 22,319 t."))
+    found = [v.rule for v in proofread.violations(_report("Year to date: 57,392 t.", edition="Latest: December 2025"))]
+    assert found == ["no 'year to date' in a December edition"]
+
+
+def test_a_good_bulletin_sentence_passes():
+    good = ("China's rare-earth magnet exports were 5,952 t in December 2025, down 3.2% on November 2025; "
+            "2025 as a whole closed 1.3% below 2024. February was about 3,550 t, worked out from the "
+            "January–May 2025 total. The change on May was about +667.4%.")
+    assert proofread.violations(_report(good)) == []
+
+
+def test_a_section_with_a_chart_must_say_what_it_shows():
+    section = ('<div class="jp-Cell jp-MarkdownCell report-prose"><h2 id="a">Trade</h2></div>'
+               '<figure class="report-figure"><svg></svg><figcaption>Figure 1.</figcaption></figure>')
+    assert [v.rule for v in proofread.violations(_report("Intro.") + section)] == [
+        "a section with a chart says what it shows"]
+    said = section.replace("</h2></div>", "</h2><p>Figure 1 shows exports by month.</p></div>")
+    assert proofread.violations(_report("Intro.") + said) == []
+
+
+# --------------------------------------------------------------------------- every built report
+
+
+def _pages(built):
+    return {name: (built.out / f"{name}.html").read_text(encoding="utf-8") for name in built.names}
+
+
+def test_every_built_report_keeps_the_house_rules(built_default_reports):
+    problems = [f"{name}: {v}" for name, body in _pages(built_default_reports).items()
+                for v in proofread.violations(body)]
+    assert problems == []
+
+
+def test_every_report_opens_with_its_headline_and_main_points_on_page_one(built_default_reports):
+    from pypdf import PdfReader
+
+    for name, body in _pages(built_default_reports).items():
+        head = re.search(r'report-headline"[^>]*>\s*<p><strong>(.*?)</strong></p>', body, re.S)
+        assert head, f"{name}: no headline"
+        points = re.search(r'<section[^>]*class="report-points".*?</section>', body, re.S)
+        assert points and 3 <= points.group(0).count("<li>") <= 5, name
+        # headline, then main points, then what's new, then the question and the contents
+        assert body.index("report-headline") < body.index("report-points") < body.index('class="report-toc"')
+        first = " ".join(PdfReader(built_default_reports.out / f"{name}.pdf").pages[0].extract_text().split())
+        words = html.unescape(re.sub(r"<[^>]+>", "", head.group(1))).split()
+        assert " ".join(words[:8]) in first, f"{name}: the headline is not on page 1"
+        assert "Main points" in first, f"{name}: the main points are not on page 1"
+
+
+def test_a_destination_report_names_its_destination_in_its_title(built_default_reports):
+    pages = _pages(built_default_reports)
+    assert "<h1" in pages["destinations-de"] and re.search(r"<h1[^>]*>[^<]*Germany", pages["destinations-de"])
+    assert not re.search(r"by default the United States", pages["destinations-de"])
+
+
+def _title_of(row: dict, titles: list[str]) -> str | None:
+    """The mark title that states a CSV row's month and value (whole tonnes, or a share to one decimal)."""
+    from helpers.text import month_name
+
+    value = float(row["value"])
+    shown = f"{round(value):,} t" if row["unit"] == "t" else f"{value:.1f}%"
+    when = month_name(row["month"]) if re.fullmatch(r"\d{4}-\d{2}", row["month"]) else row["month"]
+    return next((t for t in titles if shown.replace("-", "\u2212") in t and when in t), None)
+
+
+def _figures(body: str) -> list[str]:
+    return re.findall(r'<figure class="report-figure">.*?</figure>\s*(?:<p class="data-link">.*?</p>)?', body, re.S)
+
+
+def test_figures_are_svg_with_a_titled_mark_per_value_and_a_csv_of_those_values(built_default_reports):
+    out = built_default_reports.out
+    for name, body in _pages(built_default_reports).items():
+        assert "image/png" not in body, name
+        for i, fig in enumerate(_figures(body), 1):
+            assert "<svg" in fig and 'role="img"' in fig, (name, i)
+            titles = [t for t in re.findall(r'class="mark"[^>]*>\s*<title>([^<]*)</title>', fig) if not t.startswith("Event ")]
+            link = re.search(r'<a href="([^"]+\.csv)"', fig)
+            assert link, f"{name}: figure {i} has no Data (CSV) link"
+            rows = list(csv.DictReader(io.StringIO((out / link.group(1)).read_text(encoding="utf-8"))))
+            assert len(rows) == len(titles) > 0, (name, i, len(rows), len(titles))
+            titles = [html.unescape(t) for t in titles]
+            for row in rows:   # each value drawn has its own titled mark, naming its month and value
+                assert _title_of(row, titles), (name, i, row)
+
+
+def test_every_table_has_its_data_beside_the_report(built_default_reports):
+    out = built_default_reports.out
+    for name, body in _pages(built_default_reports).items():
+        links = re.findall(r'<p class="data-link"><a href="([^"]+)"', body)
+        tables = len(re.findall(r'<table class="dataframe', body))
+        assert len(links) >= tables + len(_figures(body)) - len(_figures(body)), name
+        for href in links:
+            assert (out / href).is_file() and (out / href).read_text(encoding="utf-8").count("\n") >= 2, href
+
+
+def test_pdf_charts_are_vector_not_pictures(built_default_reports):
+    from pypdf import PdfReader
+
+    for name in built_default_reports.names:
+        reader = PdfReader(built_default_reports.out / f"{name}.pdf")
+        assert sum(len(p.images) for p in reader.pages) == 0, f"{name}: a raster image in the PDF"
+
+
+def test_sources_are_numbered_markers_to_a_list_of_cited_sources_only(built_default_reports):
+    from helpers.data import load_dataset
+
+    registered = len(load_dataset().sources)
+    for name, body in _pages(built_default_reports).items():
+        listed = re.findall(r'<li id="source-(S\d+)" value="(\d+)"', body)
+        assert 0 < len(listed) < registered, name
+        assert [int(n) for _, n in listed] == list(range(1, len(listed) + 1)), name
+        for sid, n in listed:   # each listed source is cited in the report by its number
+            assert (re.search(rf'href="#source-{sid}"[^>]*>\[?{n}', body)           # a marker in the text
+                    or re.search(rf"<title>[^<]*\[{n}\][^<]*</title>", body)), (name, sid)   # or a chart's tooltip
+        prose = " ".join(proofread.prose(body))
+        assert not re.search(r"\bS\d+\b", prose), name
+
+
+def test_derived_values_link_to_their_method_note(built_default_reports):
+    body = _pages(built_default_reports)["main-latest"]
+    link = re.search(r'<a href="#(method-[^"]+)" class="method-link">about 3,550 t, worked out from the '
+                     r"January–May 2025 total</a>", body)
+    assert link
+    note = re.search(rf'<li id="{link.group(1)}">(.*?)</li>', body, re.S).group(1)
+    assert "January–May 2025 (19,132 t)" in note and "1,238.47 t" in note and "between 3,490 t and 3,605 t" in note
+
+
+def test_tables_use_the_true_minus_sign(built_default_reports):
+    for name, body in _pages(built_default_reports).items():
+        assert not re.search(r"<td[^>]*>\s*-\d", body), name
+
+
+def test_table_minus_and_data_link_rewrites():
+    body, files = render.extract_data('<table><tr><td>-5.0</td></tr></table>'
+                                      '<script class="magnet-data" data-kind="table" type="text/csv">\na,b\n1,2\n</script>',
+                                      "r")
+    assert files == {"table-1.csv": "a,b\n1,2\n"} and 'href="r.data/table-1.csv"' in body
+    assert render.TABLE_MINUS_RE.sub(lambda m: m.group(1) + "\u2212", body).count("\u22125.0") == 1
