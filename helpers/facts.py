@@ -610,7 +610,7 @@ def claims_points(counts: dict, total: int, as_of_name: str, later: int, article
 def outlook_points(start: MonthFacts, level: dict, projections: pd.DataFrame, backtest: Fact) -> dict:
     """The outlook's headline and main points: where it starts, the 2024 level, what came."""
     names = list(dict.fromkeys(projections.scenario))
-    head = (backtest.text.split(":")[0] if backtest else
+    head = (backtest.text.split(". ")[0].replace(": ", ", which put them ") if backtest else
             f"Exports start from {start.tonnes} in {start.month_name}; no later month is in the data yet")
     points = [f"The scenarios start from {start.month_name}: {start.tonnes}.",
               f"The 2024 level they return to is {text.fmt_tonnes(level['tonnes'])} a month.",

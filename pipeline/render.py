@@ -8,6 +8,7 @@ built; it loads nothing from outside. WeasyPrint prints it to PDF.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 from pathlib import Path
@@ -375,12 +376,16 @@ def extract_data(body: str, name: str) -> tuple[str, dict[str, str]]:
 
 
 def _origin_key(s: dict) -> tuple:
-    """Originals before relays: a source whose outlet is its own agency (or an official body) first,
-    then relays grouped by the agency they relay."""
+    """Originals before relays: sources grouped by the original release or story they relay (their
+    ``origin_id``, once the origin register is on file), the earliest page of each first; without it,
+    by the agency they carry, the agency's own page before the pages that relay it."""
+    if s.get("origin_id"):
+        oid = str(s["origin_id"])
+        return (int(oid[1:]) if oid[1:].isdigit() else 0, oid, 0, str(s.get("published", "")))
     agency = str(s.get("agency") or "")
     outlet = str(s.get("outlet") or "")
     original = not agency or agency.lower() in outlet.lower() or outlet.lower() in agency.lower()
-    return (agency.replace(" (relayed)", "").lower(), 0 if original else 1)
+    return (10**9, agency.replace(" (relayed)", "").lower(), 0 if original else 1, str(s.get("published", "")))
 
 
 def cite_sources(body: str, sources: list[dict]) -> tuple[str, list[dict]]:
@@ -501,4 +506,50 @@ def render_report(nb, meta: dict, sources: list[dict], staging: Path, stated: di
         folder.mkdir(parents=True)
         for fname, text in files.items():
             (folder / fname).write_text(text, encoding="utf-8")
+        (folder / "index.html").write_text(data_index_html(meta, body, files), encoding="utf-8")
+    (Path(staging) / f"{meta['name']}.card.json").write_text(
+        json.dumps(report_card(nb, meta, body, stated), ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     return body
+
+
+#: Who each notebook's reports are for (the index says it under each entry); a notebook may say it
+#: itself in its metadata (``{"magnet": {"audience": "..."}}``).
+AUDIENCE_DEFAULT = "Anyone following China's rare-earth magnet exports."
+
+
+def report_card(nb, meta: dict, body: str, stated: dict | None) -> dict:
+    """What the index and the feed show of a report: its headline, main points, audience, month."""
+    head = re.search(r'report-headline"[^>]*>\s*<p>(.*?)</p>', body, re.S)
+    points = re.search(r'<section[^>]*class="report-points"[^>]*>(.*?)</section>', body, re.S)
+
+    def plain(fragment: str) -> str:
+        fragment = re.sub(r'<sup class="cites">.*?</sup>', "", fragment, flags=re.S)
+        return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split()).replace(" .", ".")
+
+    try:
+        as_of = json.loads((meta.get("parameters") or {}).get("as_of", '""'))
+    except (TypeError, ValueError):
+        as_of = ""
+    return {"title": meta.get("title", meta["name"]), "edition": meta.get("edition", ""),
+            "headline": plain(head.group(1)) if head else "",
+            "points": [plain(li) for li in re.findall(r"<li>(.*?)</li>", points.group(1), re.S)] if points else [],
+            "audience": ((nb.metadata.get("magnet") or {}).get("audience") or AUDIENCE_DEFAULT),
+            "as_of": as_of if isinstance(as_of, str) else "", "built": meta.get("built", ""),
+            "news": (meta.get("news") or {}).get("summary", "")}
+
+
+def data_index_html(meta: dict, body: str, files: dict[str, str]) -> str:
+    """A page in the report's data folder listing its CSVs, each with what it holds."""
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", body, re.S)
+    rows = []
+    for fname in files:
+        kind, n = fname[:-4].split("-")
+        what = (html.unescape(re.sub(r"<[^>]+>", "", captions[int(n) - 1])) if kind == "figure" and int(n) <= len(captions)
+                else f"Table {n} of the report, as shown, with its provenance")
+        rows.append(f'<li><a href="{fname}">{fname}</a>: {html.escape(what)}</li>')
+    title = html.escape(f"Data behind “{meta.get('title', meta['name'])}”")
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head><body><main>'
+            f"<h1>{title}</h1><p>Each file holds exactly the values a figure draws or a table shows, with where each "
+            f"comes from (sources are the ids of the data package's source list).</p><ul>{''.join(rows)}</ul>"
+            f'<p><a href="../{html.escape(meta["name"])}.html">Back to the report</a> · '
+            f'<a href="../data/datapackage.json">the whole dataset</a></p></main></body></html>')

@@ -183,3 +183,87 @@ def test_table_minus_and_data_link_rewrites():
                                       "r")
     assert files == {"table-1.csv": "a,b\n1,2\n"} and 'href="r.data/table-1.csv"' in body
     assert render.TABLE_MINUS_RE.sub(lambda m: m.group(1) + "\u2212", body).count("\u22125.0") == 1
+
+
+# --------------------------------------------------------------------------- the index, the feed, the dataset
+
+
+def test_the_index_is_a_readers_menu_newest_first(built_default_reports):
+    out = built_default_reports.out
+    index = (out / "index.html").read_text(encoding="utf-8")
+    entries = re.findall(r'<li class="report"><h2><a href="([^"]+)\.html">', index)
+    assert sorted(entries) == sorted(built_default_reports.names)
+    # newest first: the month each edition covers, never going forward
+    months = [__import__("json").loads((out / f"{n}.card.json").read_text())["as_of"] for n in entries]
+    assert months == sorted(months, reverse=True) and entries[0] in ("main-latest", "destinations-us", "destinations-de")
+    for name in entries:
+        card = __import__("json").loads((out / f"{name}.card.json").read_text())
+        assert card["headline"] and card["headline"] in html.unescape(index), name
+        assert card["audience"] and "For: " in index
+        for href in (f"{name}.html", f"{name}.pdf", f"{name}.data/index.html"):
+            assert f'href="{href}"' in index and (out / href).is_file(), href
+    # parameters, commits and checksums are on the technical page, not in the menu
+    assert "commit" not in index and "checksum" not in index and "Parameters" not in index
+    technical = (out / "technical.html").read_text(encoding="utf-8")
+    assert all(f'href="{n}.log"' in technical and f'href="{n}.ipynb"' in technical for n in entries)
+    assert "commit" in technical and "data checksum" in technical
+    assert 'href="data/datapackage.json"' in index and 'href="feed.xml"' in index
+
+
+def test_the_feed_is_atom_with_one_entry_per_edition(built_default_reports):
+    import xml.etree.ElementTree as ET
+
+    out = built_default_reports.out
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ET.parse(out / "feed.xml").getroot()
+    assert root.tag == f"{atom}feed" and root.find(f"{atom}id").text and root.find(f"{atom}updated").text
+    entries = root.findall(f"{atom}entry")
+    assert len(entries) == len(built_default_reports.names)
+    ids = [e.find(f"{atom}id").text for e in entries]
+    assert len(set(ids)) == len(ids) and all(" " not in i for i in ids)
+    links = sorted(e.find(f"{atom}link").get("href") for e in entries)
+    assert links == sorted(f"{n}.html" for n in built_default_reports.names)
+    for e in entries:
+        name = e.find(f"{atom}link").get("href")[:-5]
+        headline = __import__("json").loads((out / f"{name}.card.json").read_text())["headline"]
+        summary = e.find(f"{atom}summary").text
+        assert summary.startswith(headline) and "edition" in summary   # the headline, then what's new
+
+
+def test_a_new_edition_adds_a_feed_entry_and_a_rebuild_does_not(tmp_path):
+    from pipeline import publish
+
+    out = tmp_path / "out"
+    (out / ".state").mkdir(parents=True)
+    entry = {"name": "r", "title": "T", "edition": "Latest: June 2025", "built": "2025-07-21 10:00 UTC",
+             "data_checksum": "abc123", "headline": "Exports rose.", "news": "First edition."}
+    publish.write_feed([entry], out)
+    publish.write_feed([entry], out)   # the same edition again: no new entry
+    publish.write_feed([dict(entry, edition="Latest: July 2025", built="2025-08-20 10:00 UTC", data_checksum="def456",
+                             headline="Exports rose again.", news="Since the previous edition: 1 new month.")], out)
+    text = (out / "feed.xml").read_text(encoding="utf-8")
+    assert text.count("<entry>") == 2 and text.index("Exports rose again.") < text.index("Exports rose. First edition.")
+    assert publish.recorded_names(out) == []   # the feed's history is not taken for a report
+
+
+def test_the_data_package_validates_and_holds_the_dataset(built_default_reports):
+    import json
+
+    from frictionless import validate
+
+    from helpers.data import load_dataset
+
+    pkg = built_default_reports.out / "data" / "datapackage.json"
+    report = validate(str(pkg))
+    assert report.valid, report.flatten(["resource", "type", "note"])[:10]
+    desc = json.loads(pkg.read_text(encoding="utf-8"))
+    ds = load_dataset()
+    assert desc["licenses"][0]["name"] == "CC-BY-4.0" and len(desc["sources"]) == len(ds.sources)
+    names = {r["name"]: r for r in desc["resources"]}
+    assert set(names) == {"figures", "monthly", "sources", "events"}
+    assert names["monthly"]["scope"]["tariff"] == "China's tariff line 8505.11.10"
+    figures = list(csv.DictReader(open(built_default_reports.out / "data" / "figures.csv", encoding="utf-8")))
+    assert len(figures) == len(ds.figures)
+    monthly = list(csv.DictReader(open(built_default_reports.out / "data" / "monthly.csv", encoding="utf-8")))
+    feb = next(r for r in monthly if r["partner"] == "WLD" and r["month"] == "2025-02")
+    assert feb["status"] == "derived" and float(feb["low"]) < float(feb["tonnes"]) < float(feb["high"])

@@ -148,3 +148,11 @@ def test_scenario_chart_breaks_at_missing_months_and_marks_derived(ds):
     assert pd.isna(line.get_ydata()[0])  # not drawn across the unknown month
     assert "Derived (range shown)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     plt.close(fig)
+
+
+def test_chart_colours_meet_wcag_contrast_on_white():
+    # data marks: 3:1 against the background (WCAG 2.1, 1.4.11); text drawn in the chart: 4.5:1
+    for c in [plotting.PALETTE[k] for k in ("total", "focus", "base", "other")] + plotting.SCENARIO_COLORS:
+        assert plotting.contrast(c) >= 3.0, c
+    for c in (plotting.PALETTE["event"], plotting.PALETTE["missing"], "#595959"):
+        assert plotting.contrast(c) >= 4.5, c
