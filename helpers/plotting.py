@@ -233,7 +233,9 @@ def event_key_html(dataset: Dataset, start: str, end: str) -> str:
     return ('<section class="event-key" aria-label="Events marked on the charts"><h3>Events marked on the charts</h3>'
             '<table class="event-key-table"><thead><tr><th scope="col">No.</th><th scope="col">Date</th>'
             f'<th scope="col">Event</th><th scope="col">Source</th></tr></thead><tbody>{rows}</tbody></table>'
-            + (f"<p>Shaded periods:</p><ul>{shades}</ul>" if shades else "") + "</section>")
+            + (f"<p>Shaded periods:</p><ul>{shades}</ul>" if shades else "")
+            + data_block(ev[["number", "date", "label", "description", "source_id"]].to_csv(
+                index=False, lineterminator="\n"), "table") + "</section>")
 
 
 def event_legend(dataset: Dataset, start: str, end: str) -> str:
