@@ -343,7 +343,7 @@ def partner_sentence(m: MonthFacts) -> Fact:
     if not m.tonnes:
         return plain(f"{m.partner} {m.month} sentence",
                      f"No figure for exports to {m.name} in {m.month_name} is on file.", status="missing")
-    parts = [f"Exports to {m.name} were {m.tonnes} in {m.month_name}"]
+    parts = [f"Exports to {m.name} in {m.month_name} were {m.tonnes}"]
     if m.share:
         parts.append(f"{m.share} of the month's exports")
     if m.mom:

@@ -96,10 +96,10 @@ def derivation_words(e) -> str:
     base, op, which, at = m.groups()
     if op == "−":
         return f"worked out from the {_period(base)} total"
-    change = "the change on the month before" if which == "mom" else "the change on a year before"
+    change = "the month before" if which == "mom" else "a year before"
     if op == "/":
-        return f"worked out from {_period(base)} and {change} reported then"
-    return f"worked out from {_period(base)} and {change} reported for {_period(at)}"
+        return f"worked out from {_period(base)} and its reported change on {change}"
+    return f"worked out from {_period(base)} and the change on {change} reported for {_period(at)}"
 
 
 def describe_estimate(e) -> str:

@@ -191,7 +191,7 @@ def insert_edition(body: str, edition: str, news: dict | None) -> str:
             more = f"<li>and {len(news['lines']) - 30} more</li>" if len(news["lines"]) > 30 else ""
             block += (f'<aside class="report-news"><h2 id="whats-new">What\'s new since the previous edition '
                       f'({html.escape(news["since"])})</h2><ul>{items}{more}</ul></aside>')
-        else:
+        elif news.get("summary") and news.get("since"):   # a first edition has nothing new to say
             block += f'<aside class="report-news"><p>{html.escape(news.get("summary", ""))}</p></aside>'
     end = body.find("</h1>")
     if end < 0 or not block:

@@ -97,7 +97,7 @@ def ok(runs, name) -> str:
 
 def test_main_report_at_june_2025_shows_the_summary_and_nothing_after_june(runs):
     text = ok(runs, "01-defaults")
-    assert "June 2025 at a glance" in text and "**3,188 t**" in text and "−18.9%" in text
+    assert "exports were 3,188 t in June 2025" in text and "**3,188 t**" in text and "−18.9%" in text
     assert "lowest since February 2020" in text and "seven medium and heavy rare earths" in text
     assert "not yet in the data as of this edition" in text
     assert "### July" not in text
@@ -110,12 +110,12 @@ def test_main_report_at_december_tells_what_came_after(runs):
         assert heading in text
     assert "57,392 t" in text and "Germany" in text
     # the focus destination's own sentences tell Germany's story, not the United States'
-    assert "Exports to Germany were 764 t" in text
+    assert "Exports to Germany in June 2025 were about 764 t" in text
 
 
 def test_main_report_with_a_partner_given_by_name(runs):
     text = ok(runs, "01-september-japan-by-name")
-    assert "September 2025 at a glance" in text and "Japan" in text and "### October" not in text
+    assert "in September 2025" in text and "Japan" in text and "### October" not in text
 
 
 def test_destinations_show_missing_months_as_not_reported_never_zero(runs):
@@ -151,8 +151,8 @@ def test_claims_check_by_default_judges_the_article_on_what_was_known_that_day(r
 
 def test_outlook_sets_july_2025_against_the_scenarios(runs):
     text = ok(runs, "04-defaults")
-    # SMM's precise 5,577.13 t (S45) sets July's value; Reuters' 5,577 t (S7) agrees within rounding
-    assert "In July 2025 exports were actually 5,577.13 t" in text and "above every scenario" in text
+    # SMM's precise 5,577.13 t (S45) sets July's value, said in whole tonnes; Reuters' 5,577 t (S7) agrees
+    assert "In July 2025 exports were actually 5,577 t" in text and "above every scenario" in text
 
 
 def test_outlook_with_other_scenarios_and_baseline(runs):

@@ -37,7 +37,7 @@ def test_a_derived_month_says_how_from_its_derivation_record(ds):
     assert mar.tonnes.status == "derived"
     est = __import__("helpers.series", fromlist=["estimate"]).estimate(ds, "WLD", "2025-03")
     # said once, in words; the formula, its inputs as published and the range are the method note
-    assert mar.tonnes.text == "about 5,360 t, worked out from April 2025 and the change on the month before reported then"
+    assert mar.tonnes.text == "about 5,360 t, worked out from April 2025 and its reported change on the month before"
     assert mar.provenance.text == ""
     assert "April 2025 (2,627 t) ÷ (1 −51% m/m)" in mar.tonnes.note and "S2" in mar.tonnes.note
     assert "between 5,306 t and 5,418 t" in mar.tonnes.note
