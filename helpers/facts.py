@@ -162,6 +162,17 @@ def _provenance(e: Estimate | None) -> str:
     return ""
 
 
+#: A figure's note that is the curator's (a cross-reference, a disagreement, a scope or unit label), not
+#: something the source said: never quoted as the source's remark.
+CURATOR_NOTE_RE = __import__("re").compile(
+    r"resolutions\.csv|\bS\d+\b|not recorded|disagrees|\bsee\b|^HS\s?\d|^NdFeB|\d[\d.,]*\s*t\b", __import__("re").I)
+
+
+def is_remark(note: str) -> bool:
+    """True when a figure's note is the source's own remark ("lowest since February 2020")."""
+    return bool(note.strip()) and not CURATOR_NOTE_RE.search(note)
+
+
 def _events(dataset: Dataset, month: str) -> str:
     ev = dataset.events
     dates = pd.to_datetime(ev.date)
@@ -188,7 +199,8 @@ def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
             rank = (int(hit[0]) + 1, len(known))
     said: dict[str, list[str]] = {}  # the same remark from several pages is quoted once, citing them all
     for n, src in compare.figure_notes(dataset, month, p):
-        said.setdefault(n, []).append(src)
+        if is_remark(n):
+            said.setdefault(n, []).append(src)
     # a quotation is a plain quotation: the source's own quotes are not nested inside ours
     notes = [f"“{n.strip(chr(39) + chr(34) + '‘’“” ')}” ({text.fmt_sources(srcs)})" for n, srcs in said.items()]
     notes = _and(notes) if notes else ""

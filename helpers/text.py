@@ -92,6 +92,8 @@ def derivation_words(e) -> str:
     """How a derived tonnage was worked out, in words: ``worked out from the January–May 2025 total``."""
     m = _FORMULA_RE.search(getattr(e, "formula", "") or "")
     if not m:
+        if str(getattr(e, "method", "")).startswith("sum of"):
+            return "the sum of its months"
         return "worked out from the reported figures"
     base, op, which, at = m.groups()
     if op == "−":
@@ -118,8 +120,10 @@ def method_note(e) -> str:
     """A derived tonnage's method note: its formula with the inputs as published, its range and sources."""
     if e is None or e.status != "derived":
         return ""
-    method = re.sub(r"\b(\d{4}-\d{2})\.\.(\d{4}-\d{2})\b", lambda m: span_name(m.group(1), m.group(2)),
-                    e.method or e.formula)
+    method = e.method or e.formula
+    if method.startswith("sum of "):   # "sum of 2025-01, 2025-02": the months by name, with their values
+        method = "the sum of " + ", ".join(method[len("sum of "):].split(", "))
+    method = re.sub(r"\b(\d{4}-\d{2})\.\.(\d{4}-\d{2})\b", lambda m: span_name(m.group(1), m.group(2)), method)
     method = re.sub(r"\b\d{4}-\d{2}\b", lambda m: month_name(m.group(0)), method)
     rng = ("" if round(e.low) == round(e.high) else
            f"; the rounding of the inputs puts it between {fmt_tonnes(e.low)} and {fmt_tonnes(e.high)}")

@@ -267,3 +267,31 @@ def test_the_data_package_validates_and_holds_the_dataset(built_default_reports)
     monthly = list(csv.DictReader(open(built_default_reports.out / "data" / "monthly.csv", encoding="utf-8")))
     feb = next(r for r in monthly if r["partner"] == "WLD" and r["month"] == "2025-02")
     assert feb["status"] == "derived" and float(feb["low"]) < float(feb["tonnes"]) < float(feb["high"])
+
+
+def test_every_generated_month_chapter_keeps_the_house_rules():
+    """The month template writes every chapter after the hand-written ones (new data, no code)."""
+    from nbconvert.filters import markdown2html
+
+    from helpers import facts
+    from helpers.data import load_dataset
+    from helpers.series import month_range
+
+    ds = load_dataset()
+    sources = [{"source_id": s, "outlet": "", "agency": ""} for s in ds.sources.source_id]
+    problems = []
+    for m in month_range("2024-01", ds.latest_month):
+        md = facts.chapter(facts.month(ds, m), facts.month(ds, m, "DE"))
+        body, _ = render.cite_sources('<div class="jp-Cell jp-MarkdownCell report-prose">' + markdown2html(md)
+                                      + "</div>", sources)
+        problems += [f"{m}: {v}" for v in proofread.violations(body)]
+    assert problems == []
+
+
+def test_a_curators_note_is_never_quoted_as_the_sources_remark():
+    from helpers import facts
+
+    assert facts.is_remark("lowest since February 2020")
+    for note in ("Reuters (S10) says 5,774 t; see resolutions.csv", "HS 85051110", "about 6,146 t",
+                 "4,343.5 t: disagrees with GAC"):
+        assert not facts.is_remark(note), note
