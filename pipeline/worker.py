@@ -19,7 +19,7 @@ from helpers import paths
 
 from . import editions, hindsight, inline, provenance
 from .kernels import ipc_kernel_manager
-from .render import ANSI_RE, notebook_title, one_line, render_html, render_pdf
+from .render import ANSI_RE, notebook_title, one_line, render_pdf, render_report
 
 
 @contextlib.contextmanager
@@ -102,10 +102,8 @@ def build_one(job: dict) -> dict:
         known_on = hindsight.known_on_date(job["parameters"])
         found = hindsight.check(nb, known_on, stated) if known_on else []
         if found:  # an edition as known on a date states nothing published after it
-            log.error("report %s, as known on %s, states what was published later:
-%s", name, known_on,
-                      "
-".join(found))
+            log.error("report %s, as known on %s, states what was published later:\n%s", name, known_on,
+                      "\n".join(found))
             result["error"] = (f"report '{name}' is as known on {known_on} but {found[0]}"
                                + (f" (and {len(found) - 1} more: see {name}.log)" if len(found) > 1 else ""))
             return result
@@ -134,7 +132,7 @@ def build_one(job: dict) -> dict:
         inline.rendered_markdown(nb)
         title = notebook_title(nb, name)
         meta = dict(job["meta"], name=name, title=title, news=news)
-        body = render_html(nb, meta, job["sources"])
+        body = render_report(nb, meta, job["sources"], staging, stated)
         (staging / f"{name}.html").write_text(body, encoding="utf-8")
         t2 = time.perf_counter()
         render_pdf(body, staging / f"{name}.pdf")

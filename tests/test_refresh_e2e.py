@@ -93,7 +93,7 @@ def test_a_new_month_reaches_the_main_report_with_no_code_change(project):
     assert "April 2026" in chapter and "5,812 t" in chapter and "+11.0%" in chapter
     assert "Exports to the United States were 601 t" in chapter
     # and the edition says so: what's new since the last edition
-    assert "Latest: April 2026" in html and "New month(s): April 2026" in text
+    assert "Latest: April 2026" in html and "New month: April 2026" in text
     assert "No anchor" not in (project / "reports" / "main-latest.log").read_text(encoding="utf-8")
 
 
