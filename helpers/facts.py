@@ -243,7 +243,7 @@ def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
         ytd=tonnage(ytd["current"], f"{p} {month[:4]}-01..{month} tonnes"),
         ytd_change=pct_change(ytd["change"], f"{p} {month[:4]}-01..{month} yoy"),
         ytd_name=plain(f"{p} {month[:4]}-01..{month} name", f"{month[:4]} as a whole" if month.endswith("-12")
-                       else text.span_name(f"{month[:4]}-01", month)),
+                       else text.period_name(f"{month[:4]}-01", month)),
         share=(Fact(key=f"{key} share", text=text.fmt_share(*share), status="derived", value=share[0],
                     low=share[1], high=share[2], sources=tuple(e.sources), unit="%", published=e.published)
                if share else _missing(f"{key} share", "not known", unit="%")),
@@ -262,7 +262,7 @@ def span(dataset: Dataset, first: str, last: str, partner: str = TOTAL) -> dict[
     c = compare.span_change(dataset, first, last, partner)
     whole_year = first.endswith("-01") and last.endswith("-12") and first[:4] == last[:4]
     base_name = (str(int(first[:4]) - 1) if whole_year
-                 else text.span_name(add_months(first, -12), add_months(last, -12)))
+                 else text.period_name(add_months(first, -12), add_months(last, -12)))
     base_t = (text.fmt_tonnes(c.base.value) if c and c.base.status == "reported" else text.about(c.base) if c else "")
     comparison = (f"{text.describe_change(c)} on {base_name} ({base_t})" if c else
                   f"the total for {base_name} is not known, so there is no comparison")
@@ -270,7 +270,7 @@ def span(dataset: Dataset, first: str, last: str, partner: str = TOTAL) -> dict[
             "change": pct_change(c, f"{key} yoy"),
             "comparison": plain(f"{key} comparison", comparison, status="derived" if c else "missing"),
             "previous": tonnage(c.base if c else None, f"{partner} {add_months(first, -12)}..{add_months(last, -12)} tonnes"),
-            "name": plain(f"{key} name", text.span_name(first, last))}
+            "name": plain(f"{key} name", text.period_name(first, last))}
 
 
 def _not_yet(dataset: Dataset, key: str) -> Fact:
@@ -568,7 +568,7 @@ def scope(dataset: Dataset, partners, start: str, end: str) -> Fact:
     if cmp.empty:
         return plain("scope", f"{head} No figure of the wider {hs6.tariff} ({hs6.goods}, as UN "
                      f"Comtrade publishes China's exports) or of {other.tariff} ({other.goods}) is on file for "
-                     f"{text.span_name(start, end)}, so there is no scope comparison to show.", status="missing")
+                     f"{text.period_name(start, end)}, so there is no scope comparison to show.", status="missing")
     first = cmp[cmp.partner == list(partners)[0]]   # the report's own destination, when it has a wider scope
     last = (first if len(first) else cmp).iloc[-1]
     name = text.in_sentence(dataset.partner_name(last.partner))
@@ -600,7 +600,7 @@ def change_words(f: Fact, base: str, compare_words: bool = False) -> str:
     return f"{word} {about}{abs(f.value):.1f}% on {base}" if word != "unchanged" else f"unchanged on {base}"
 
 
-def _low_point(dataset: Dataset, month: str, partner: str = TOTAL) -> Fact:
+def low_point(dataset: Dataset, month: str, partner: str = TOTAL) -> Fact:
     """The lowest known month of the twelve up to ``month``."""
     t = compare.monthly_table(dataset, partner, add_months(month, -11), month)
     known = t[t.status != "missing"]
@@ -646,7 +646,7 @@ def main_points(dataset: Dataset, month_: str, focus_partner: str | None = None)
             points.append(s + ".")
         else:
             points.append(f"No figure for exports to {f.name} in {f.month_name} is on file.")
-    low = _low_point(dataset, month_)
+    low = low_point(dataset, month_)
     if low:
         points.append(low.text)
     rank = destinations(dataset, month_)

@@ -22,8 +22,8 @@ from __future__ import annotations
 import csv
 import html
 import io
+import itertools
 import re
-import xml.etree.ElementTree as ET
 
 import matplotlib
 
@@ -81,9 +81,6 @@ def use_house_style() -> None:
     })
 
 
-SVG_NS = "http://www.w3.org/2000/svg"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 #: The CSV columns of a figure's data (the values drawn and their provenance).
 DATA_COLUMNS = ("series", "month", "value", "unit", "low", "high", "status", "sources", "method")
 
@@ -309,7 +306,7 @@ def _alt_series(df: pd.DataFrame, what: str) -> str:
     def months(n: int) -> str:
         return f"{n} month" if n == 1 else f"{n} months"
 
-    return (f"{what}, {span_name(df.month.iloc[0], df.month.iloc[-1])}, in tonnes. Lowest {month_name(lo.month)} at "
+    return (f"{what}, {span_name(df.month.iloc[0], df.month.iloc[-1], long=True)}, in tonnes. Lowest {month_name(lo.month)} at "
             f"{fmt_tonnes(lo.tonnes)}, highest {month_name(hi.month)} at {fmt_tonnes(hi.tonnes)}, last shown "
             f"{month_name(last.month)} at {fmt_tonnes(last.tonnes)}. {months(n_der)} derived from reported changes and "
             f"totals (hatched, with their range); {months(n_mis)} not reported (marked n/r).")
@@ -560,27 +557,32 @@ def plot_scenarios(actual: pd.DataFrame, projections: pd.DataFrame, as_of: str,
     return fig
 
 
+_FIGURE_NUMBERS = itertools.count(1)
+
+
 def figure_svg(fig: plt.Figure, alt: str) -> str:
     """The figure as inline SVG: text kept as text, every mark's ``<title>`` inserted (native tooltips),
     the whole labelled by its alt text (``role="img"``)."""
     buf = io.StringIO()
     with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "magnet", "svg.id": "fig"}):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
-    root = ET.fromstring(buf.getvalue())
     titles = dict(fig.__dict__.get("marks", []))
     titles.update({t.get_gid(): txt for t, txt in fig.__dict__.get("missing_marks", [])})
     n = 0
-    for el in root.iter(f"{{{SVG_NS}}}g"):
-        gid = el.get("id")
-        if gid in titles:
-            t = ET.Element(f"{{{SVG_NS}}}title")
-            t.text = titles[gid]
-            el.insert(0, t)
-            el.set("class", "mark" if gid.startswith(("mark-", "event-")) else "mark-missing")
-            n += 1
+
+    def titled(m):   # matplotlib writes each artist with a gid as <g id="GID">: its title goes first inside
+        nonlocal n
+        gid = html.unescape(m.group(1))
+        if gid not in titles:
+            return m.group(0)
+        n += 1
+        cls = "mark" if gid.startswith(("mark-", "event-")) else "mark-missing"
+        return f'<g id="{m.group(1)}" class="{cls}">\n   <title>{html.escape(titles[gid], quote=False)}</title>'
+
+    text = re.sub(r'<g id="([^"]+)">', titled, buf.getvalue())
+    text = text[text.index("<svg"):]   # no XML declaration or doctype inside an HTML page
     # ids unique in the page (several figures in one report): prefix them with the figure's own number
-    prefix = f"f{id(fig) % 100000}-"
-    text = ET.tostring(root, encoding="unicode")
+    prefix = f"f{next(_FIGURE_NUMBERS)}-"   # the figure's number in this kernel: the same in every build
     text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', text)
     text = re.sub(r'(url\(#|href="#)([^)"]+)', lambda m: f"{m.group(1)}{prefix}{m.group(2)}", text)
     label = html.escape(alt, quote=True)

@@ -60,9 +60,9 @@ def month_name(month: str) -> str:
     return pd.Timestamp(month + "-01").strftime("%B %Y")
 
 
-def span_name(first: str, last: str, long: bool = True) -> str:
-    """A month or span as readers write it: ``June 2025``, ``January–June 2025``,
-    ``November 2024–March 2025`` (``long=False``: ``Jan–Jun 2025``, for tables and axes)."""
+def span_name(first: str, last: str, long: bool = False) -> str:
+    """A month or span: ``June 2025``, ``Jan–Jun 2025`` (tables and axes), ``November 2024–March 2025``;
+    ``long=True`` (:func:`period_name`): ``January–June 2025``, as sentences write it."""
     if first == last:
         return month_name(first)
     if first[:4] == last[:4]:
@@ -123,7 +123,7 @@ def method_note(e) -> str:
     method = e.method or e.formula
     if method.startswith("sum of "):   # "sum of 2025-01, 2025-02": the months by name, with their values
         method = "the sum of " + ", ".join(method[len("sum of "):].split(", "))
-    method = re.sub(r"\b(\d{4}-\d{2})\.\.(\d{4}-\d{2})\b", lambda m: span_name(m.group(1), m.group(2)), method)
+    method = re.sub(r"\b(\d{4}-\d{2})\.\.(\d{4}-\d{2})\b", lambda m: period_name(m.group(1), m.group(2)), method)
     method = re.sub(r"\b\d{4}-\d{2}\b", lambda m: month_name(m.group(0)), method)
     rng = ("" if round(e.low) == round(e.high) else
            f"; the rounding of the inputs puts it between {fmt_tonnes(e.low)} and {fmt_tonnes(e.high)}")
@@ -184,9 +184,14 @@ def date_name(date: str) -> str:
     return day_name(date) if len(str(date)) == 10 else month_name(str(date)[:7])
 
 
+def period_name(first: str, last: str) -> str:
+    """A month or span as a sentence writes it: ``June 2025``, ``January–June 2025``."""
+    return span_name(first, last, long=True)
+
+
 def readable_dates(text: str) -> str:
     """ISO dates and months inside a sentence from data, as readers write them."""
-    text = re.sub(r"\b(\d{4}-\d{2})\.\.(\d{4}-\d{2})\b", lambda m: span_name(m.group(1), m.group(2)), text)
+    text = re.sub(r"\b(\d{4}-\d{2})\.\.(\d{4}-\d{2})\b", lambda m: period_name(m.group(1), m.group(2)), text)
     text = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", lambda m: day_name(m.group(0)), text)
     return re.sub(r"\b\d{4}-\d{2}\b", lambda m: month_name(m.group(0)), text)
 
