@@ -333,8 +333,10 @@ def render_pdf(body: str, target: Path) -> None:
 
     fetcher = URLFetcher(allowed_protocols={"data", "file"})
     body = charts_as_images(body)
-    HTML(string=body, base_url=str(target.parent) + "/", url_fetcher=fetcher).write_pdf(
-        str(target), font_config=_font_config(body))
+    # no base URL: the report carries its styles, fonts and charts inside it, and its links to the data
+    # beside it ("NAME.data/figure-1.csv") stay relative, so they work wherever the PDF is published and
+    # the PDF does not depend on the folder it was printed in
+    HTML(string=body, base_url=None, url_fetcher=fetcher).write_pdf(str(target), font_config=_font_config(body))
 
 
 

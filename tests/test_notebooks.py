@@ -102,7 +102,7 @@ def test_main_report_at_june_2025_shows_the_summary_and_nothing_after_june(runs)
     assert "### July" not in text
     assert "one-year arrangement" not in text  # the Busan meeting (October) is not told
     # no hindsight and no instructions to a reader who cannot re-run anything
-    assert "October expansion" not in text and "Re-run" not in text and "as_of" not in text.split("## At a glance")[1]
+    assert "October expansion" not in text and "Re-run" not in text and "as_of" not in text.split("**The question:**")[1]
     assert "2025 opened at 6,357 t in January" in text
 
 
