@@ -498,7 +498,8 @@ def _dates_in_words(text: str) -> str:
 
 
 def table_html(table: pd.DataFrame, classes: str) -> str:
-    """A table as HTML, every cell escaped and the ``Link`` column as links (offline-safe: plain ``<a>``)."""
+    """A table as HTML, every cell escaped and the ``Link`` column as links (offline-safe: plain ``<a>``), with
+    its data (:func:`helpers.plotting.data_block`)."""
     import html
 
     def cell(col, v):
@@ -510,7 +511,10 @@ def table_html(table: pd.DataFrame, classes: str) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
     body = "".join("<tr>" + "".join(f"<td>{cell(c, v)}</td>" for c, v in zip(table.columns, row)) + "</tr>"
                    for row in table.itertuples(index=False))
-    return f'<table class="dataframe {classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    from .plotting import data_block  # the table's data beside it, as every table of a report has
+
+    return (f'<table class="dataframe {classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+            + data_block(table.to_csv(index=False, lineterminator="\n"), "table"))
 
 
 def _host(url: str) -> str:

@@ -45,6 +45,9 @@ class Fact:
     #: when it became known (``YYYY-MM-DD``): the latest release date of what it rests on ("" when
     #: it rests on no dated figure). An edition "as known on" a date states no fact known later.
     published: str = ""
+    note: str = ""                   #: a derived value's method note: formula, inputs as published, range, sources
+    #: facts stated inside this one's text (a sentence about several months): each keeps its method note
+    parts: tuple["Fact", ...] = ()
 
     def __str__(self) -> str:
         return self.text
@@ -59,7 +62,8 @@ class Fact:
     def record(self) -> dict:
         """The fact as JSON-able data (what a report keeps to compare editions)."""
         return {"key": self.key, "text": self.text, "status": self.status, "value": self.value, "low": self.low,
-                "high": self.high, "sources": list(self.sources), "unit": self.unit, "published": self.published}
+                "high": self.high, "sources": list(self.sources), "unit": self.unit, "published": self.published,
+                "note": self.note, **({"parts": [f.record() for f in self.parts]} if self.parts else {})}
 
 
 def _missing(key: str, what: str = "not reported", unit: str = "") -> Fact:
@@ -67,11 +71,12 @@ def _missing(key: str, what: str = "not reported", unit: str = "") -> Fact:
 
 
 def tonnage(e: Estimate | None, key: str) -> Fact:
-    """A tonnage: ``3,188 t`` (reported) or ``5,361 t (derived; 5,306 t to 5,418 t)``."""
+    """A tonnage in whole tonnes: ``3,188 t`` (reported) or ``about 5,360 t, worked out from April 2025 and
+    the change on the month before reported then`` (derived; its method note holds the formula and range)."""
     if e is None:
         return _missing(key, unit="t")
     return Fact(key=key, text=text.describe_estimate(e), status=e.status, value=e.value, low=e.low, high=e.high,
-                sources=tuple(e.sources), unit="t", published=e.published)
+                sources=tuple(e.sources), unit="t", published=e.published, note=text.method_note(e))
 
 
 def pct_change(c: compare.Change | None, key: str) -> Fact:
@@ -102,6 +107,7 @@ class MonthFacts:
     yoy: Fact                        #: change on the same month a year before
     ytd: Fact                        #: January to this month
     ytd_change: Fact                 #: year to date against the same months a year before
+    ytd_name: Fact                   #: "January–June 2025", or "2025 as a whole" in December (never "year to date")
     share: Fact                      #: share of exports to all destinations (not for WLD)
     rank: Fact                       #: rank among destinations with a known tonnage that month
     streak: Fact                     #: "the third monthly rise in a row", or ""
@@ -162,12 +168,20 @@ def _record(series: pd.DataFrame, month: str) -> str:
 
 
 def _provenance(e: Estimate | None) -> str:
-    """The derivation record of a derived tonnage, as a sentence."""
-    if e is None or e.status != "derived":
-        return ""
-    return (f"It was not published on its own: it follows from {e.method or e.formula} "
-            f"(sources {', '.join(e.sources)}), which puts it between {text.fmt_num(e.low)} t and "
-            f"{text.fmt_num(e.high)} t.")
+    """Empty: a derived tonnage says how it was worked out once, in its own text (house rule: a derived
+    value is said once, in words); its formula, inputs and range are its method note (``Fact.note``)."""
+    return ""
+
+
+#: A figure's note that is the curator's (a cross-reference, a disagreement, a scope or unit label), not
+#: something the source said: never quoted as the source's remark.
+CURATOR_NOTE_RE = __import__("re").compile(
+    r"resolutions\.csv|\bS\d+\b|not recorded|disagrees|\bsee\b|^HS\s?\d|^NdFeB|\d[\d.,]*\s*t\b", __import__("re").I)
+
+
+def is_remark(note: str) -> bool:
+    """True when a figure's note is the source's own remark ("lowest since February 2020")."""
+    return bool(note.strip()) and not CURATOR_NOTE_RE.search(note)
 
 
 def _events(dataset: Dataset, month: str) -> str:
@@ -176,7 +190,8 @@ def _events(dataset: Dataset, month: str) -> str:
     sel = ev[(dates.dt.strftime("%Y-%m") == month)].sort_values("date")
     if sel.empty:
         return ""
-    return " ".join(f"On {text.day_name(r.date)}: {r.description} ({r.source_id})." for r in sel.itertuples())
+    return " ".join(f"The timeline records for {text.day_name(r.date)}: {text.readable_dates(r.description)} "
+                    f"({r.source_id})." for r in sel.itertuples())
 
 
 def _rank_fact(dataset: Dataset, key: str, rank: dict | None, e: Estimate | None) -> Fact:
@@ -210,8 +225,11 @@ def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
     rank = compare.known_rank(dataset, month, p) if p != TOTAL and e is not None else None
     said: dict[str, list[str]] = {}  # the same remark from several pages is quoted once, citing them all
     for n, src in compare.figure_notes(dataset, month, p):
-        said.setdefault(n, []).append(src)
-    notes = "; ".join(f"“{n}” ({text.fmt_sources(srcs)})" for n, srcs in said.items())
+        if is_remark(n):
+            said.setdefault(n, []).append(src)
+    # a quotation is a plain quotation: the source's own quotes are not nested inside ours
+    notes = [f"“{n.strip(chr(39) + chr(34) + '‘’“” ')}” ({text.fmt_sources(srcs)})" for n, srcs in said.items()]
+    notes = _and(notes) if notes else ""
     name = "all destinations" if p == TOTAL else text.in_sentence(dataset.partner_name(p))
     return MonthFacts(
         partner=p, month=month,
@@ -224,6 +242,8 @@ def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
         yoy=pct_change(compare.month_change(dataset, month, p, 12), f"{key} yoy"),
         ytd=tonnage(ytd["current"], f"{p} {month[:4]}-01..{month} tonnes"),
         ytd_change=pct_change(ytd["change"], f"{p} {month[:4]}-01..{month} yoy"),
+        ytd_name=plain(f"{p} {month[:4]}-01..{month} name", f"{month[:4]} as a whole" if month.endswith("-12")
+                       else text.period_name(f"{month[:4]}-01", month)),
         share=(Fact(key=f"{key} share", text=text.fmt_share(*share), status="derived", value=share[0],
                     low=share[1], high=share[2], sources=tuple(e.sources), unit="%", published=e.published)
                if share else _missing(f"{key} share", "not known", unit="%")),
@@ -240,14 +260,17 @@ def span(dataset: Dataset, first: str, last: str, partner: str = TOTAL) -> dict[
     """A cumulative span (e.g. H1) and its change on the same span a year before."""
     key = f"{partner} {first}..{last}"
     c = compare.span_change(dataset, first, last, partner)
-    base_name = text.span_name(add_months(first, -12), add_months(last, -12))
-    comparison = (f"against {text.describe_estimate(c.base)} in {base_name}: {text.describe_change(c)}" if c else
+    whole_year = first.endswith("-01") and last.endswith("-12") and first[:4] == last[:4]
+    base_name = (str(int(first[:4]) - 1) if whole_year
+                 else text.period_name(add_months(first, -12), add_months(last, -12)))
+    base_t = (text.fmt_tonnes(c.base.value) if c and c.base.status == "reported" else text.about(c.base) if c else "")
+    comparison = (f"{text.describe_change(c)} on {base_name} ({base_t})" if c else
                   f"the total for {base_name} is not known, so there is no comparison")
     return {"tonnes": tonnage(estimate(dataset, partner, first, last), f"{key} tonnes"),
             "change": pct_change(c, f"{key} yoy"),
             "comparison": plain(f"{key} comparison", comparison, status="derived" if c else "missing"),
             "previous": tonnage(c.base if c else None, f"{partner} {add_months(first, -12)}..{add_months(last, -12)} tonnes"),
-            "name": plain(f"{key} name", text.span_name(first, last))}
+            "name": plain(f"{key} name", text.period_name(first, last))}
 
 
 def _not_yet(dataset: Dataset, key: str) -> Fact:
@@ -256,11 +279,13 @@ def _not_yet(dataset: Dataset, key: str) -> Fact:
 
 
 def event(dataset: Dataset, event_id: str) -> Fact:
-    """One event as a clause: ``4 April 2025: MOFCOM/GAC Announcement No. 18 … (S21)``."""
+    """One event as a noun phrase with its source marker, dates as readers write them:
+    ``MOFCOM/GAC Announcement No. 18: export licences required … (S21)``; the notebook's sentence
+    around it gives it its verb. An event after the data's date has not happened yet."""
     if event_id not in set(dataset.events.event_id):
         return _not_yet(dataset, f"event {event_id}")
     r = dataset.events.set_index("event_id").loc[event_id]
-    return plain(f"event {event_id}", f"{r.description} ({r.source_id})", sources=(r.source_id,),
+    return plain(f"event {event_id}", f"{text.readable_dates(r.description)} ({r.source_id})", sources=(r.source_id,),
                  published=published_date(r.date))
 
 
@@ -309,12 +334,19 @@ def destinations(dataset: Dataset, month: str, top: int = 5) -> Fact:
     """The month's top destinations: the reported ranking, else the destinations with a figure (not a ranking)."""
     s = compare.month_summary(dataset, month, top=top)
     if s["top_destinations"]:
-        return plain(f"{month} ranking", f"Top destinations (ranking reported by {text.fmt_sources(s['ranking_source'])}): "
-                     + ", ".join(s["top_destinations"]), sources=tuple(s["ranking_source"].split(";")))
-    known = [f"{text.in_sentence(n)} ({text.fmt_num(t)} t)" for n, t, _ in s["known_destinations"]]
+        names = [text.in_sentence(n) for n in s["top_destinations"]]
+        return plain(f"{month} ranking", "The largest destinations, in the order the source ranked them, were "
+                     f"{_and(names)} ({text.fmt_sources(s['ranking_source'])})",
+                     sources=tuple(s["ranking_source"].split(";")))
+    known = [f"{text.in_sentence(n)} ({text.fmt_tonnes(t)})" for n, t, _ in s["known_destinations"]]
     if not known:
-        return plain(f"{month} ranking", "No ranking and no destination reported", status="missing")
-    return plain(f"{month} ranking", "No ranking reported; figures on file for " + ", ".join(known))
+        return plain(f"{month} ranking", "No source ranked the destinations or reported one", status="missing")
+    return plain(f"{month} ranking", "No source ranked the destinations; figures are on file for " + _and(known))
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def year(dataset: Dataset, year: int, through: str | None = None) -> dict[str, Fact]:
@@ -360,7 +392,7 @@ def months_in_brief(*months: MonthFacts) -> Fact:
     known = [m.tonnes for m in months if m.tonnes]
     return Fact(key=" ".join(f"{m.partner} {m.month}" for m in months[:1]) + " brief", text=" ".join(parts),
                 status="reported" if known else "missing", sources=tuple(s for t in known for s in t.sources),
-                published=max((t.published for t in known), default=""))
+                published=max((t.published for t in known), default=""), parts=tuple(known))
 
 
 def table(*groups: MonthFacts) -> pd.DataFrame:
@@ -382,7 +414,7 @@ def partner_sentence(m: MonthFacts) -> Fact:
     if not m.tonnes:
         return plain(f"{m.partner} {m.month} sentence",
                      f"No figure for exports to {m.name} in {m.month_name} is on file.", status="missing")
-    parts = [f"Exports to {m.name} were {m.tonnes} in {m.month_name}"]
+    parts = [f"Exports to {m.name} in {m.month_name} were {m.tonnes}"]
     if m.share:
         parts.append(f"{m.share} of the month's exports")
     if m.mom:
@@ -430,10 +462,10 @@ def rank_history(dataset: Dataset, partner: str, end: str) -> Fact:
     if ranks.empty:
         return plain(f"{partner} ranks", "No ranking of destinations was reported up to this edition.",
                      status="missing")
-    parts = [f"{text.month_name(r.month)}: " + (f"number {int(r.rank)} of the top {r.of}" if pd.notna(r.rank)
-                                                else f"not in the top {r.of}") + f" ({text.fmt_sources(r.source_id)})"
+    parts = [f"in {text.month_name(r.month)} " + (f"{text.ordinal(int(r.rank))} of the top {r.of}" if pd.notna(r.rank)
+                                                 else f"outside the top {r.of}") + f" ({text.fmt_sources(r.source_id)})"
              for r in ranks.itertuples()]
-    return plain(f"{partner} ranks", "; ".join(parts) + ".")
+    return plain(f"{partner} ranks", "In the rankings the sources reported it stood " + "; ".join(parts) + ".")
 
 
 def largest(dataset: Dataset, month: str) -> Fact:
@@ -443,8 +475,9 @@ def largest(dataset: Dataset, month: str) -> Fact:
     if known.empty:
         return plain(f"{month} largest", "no destination has a figure", status="missing")
     top = known.iloc[0]
-    return plain(f"{month} largest", f"{len(known)} destination(s) have a known figure; the largest of them is "
-                 f"{text.in_sentence(top['name'])} ({text.fmt_num(top.tonnes)} t)", value=float(top.tonnes))
+    return plain(f"{month} largest", f"{text.plural(len(known), 'destination has', 'destinations have')} a known "
+                 f"figure; the largest is {text.in_sentence(top['name'])} ({text.fmt_tonnes(top.tonnes)})",
+                 value=float(top.tonnes))
 
 
 # --------------------------------------------------------------------------- the outlook's facts
@@ -503,10 +536,10 @@ def outlook_headline(dataset: Dataset, actual: pd.DataFrame, projections: pd.Dat
     inside = int((naive.position == "inside the 80% interval").sum())
     above80 = int(naive.position.str.startswith("above").sum())
     span = text.span_name(after.month.iloc[0], after.month.iloc[-1]) if n > 1 else text.month_name(first.month)
-    words = (f"Exports {rose} from {start.tonnes} in {start.month_name} to {text.fmt_t(first.tonnes)} in "
+    words = (f"Exports {rose} from {start.tonnes} in {start.month_name} to {text.fmt_tonnes(first.tonnes)} in "
              f"{text.month_name(first.month)}"
              + (f", and averaged {text.fmt_num(avg)} t a month over {span}" if n > 1 else "")
-             + f": above the 2024 level of {text.fmt_num(level['tonnes'])} t in {above_level} of {n} month(s). "
+             + f": above the 2024 level of {text.fmt_num(level['tonnes'])} t in {above_level} of {text.plural(n, 'month')}. "
              + f"The actual months were above every scenario in {over} of {n}, below every scenario in {under}"
              + (f"; the naive benchmark's 80% interval held {inside} of them ({above80} came in above it)."
                 if len(naive) else "."))
@@ -520,7 +553,7 @@ def revised(dataset: Dataset) -> Fact:
     if not n:
         return plain("revisions", "No figure on file has been revised by a later publication.", status="missing",
                      value=0.0)
-    return plain("revisions", f"{n} figure(s) on file were revised by a later publication; the latest vintage "
+    return plain("revisions", f"{text.plural(n, 'figure')} on file {'was' if n == 1 else 'were'} revised by a later publication; the latest vintage "
                  "is used throughout this report, and each revision is listed below.", value=float(n))
 
 
@@ -535,19 +568,164 @@ def scope(dataset: Dataset, partners, start: str, end: str) -> Fact:
     if cmp.empty:
         return plain("scope", f"{head} No figure of the wider {hs6.tariff} ({hs6.goods}, as UN "
                      f"Comtrade publishes China's exports) or of {other.tariff} ({other.goods}) is on file for "
-                     f"{text.span_name(start, end)}, so there is no scope comparison to show.", status="missing")
+                     f"{text.period_name(start, end)}, so there is no scope comparison to show.", status="missing")
     first = cmp[cmp.partner == list(partners)[0]]   # the report's own destination, when it has a wider scope
     last = (first if len(first) else cmp).iloc[-1]
     name = text.in_sentence(dataset.partner_name(last.partner))
     what = (f"In {text.month_name(last.month)}, exports to {name} were "
-            + (f"{text.fmt_t(last.hs6.value)} of all metal magnets ({last.hs6.source_id}) against " if last.hs6 is not None
+            + (f"{text.fmt_tonnes(last.hs6.value)} of all metal magnets ({last.hs6.source_id}) against " if last.hs6 is not None
                else "")
             + ("an unknown tonnage of rare-earth magnets" if last.rare_earth is None
-               else f"{text.fmt_t(last.rare_earth.value)} of rare-earth magnets")
+               else f"{text.fmt_tonnes(last.rare_earth.value)} of rare-earth magnets")
             + ("" if math.isnan(last.other_high) else
-               f": other metal magnets {'were ' + text.fmt_t(last.other.value) if last.other is not None else 'at most ' + text.fmt_t(math.ceil(last.other_high))}")
+               f": other metal magnets {'were ' + text.fmt_tonnes(last.other.value) if last.other is not None else 'at most ' + text.fmt_tonnes(math.ceil(last.other_high))}")
             + ".")
     sources = tuple(sorted({r.source_id for r in list(cmp.hs6) + list(cmp.other) if r is not None}))
-    return plain("scope", f"{head} For {len(cmp)} destination-month(s) a wider scope is on file too; the table "
+    return plain("scope", f"{head} For {text.plural(len(cmp), 'destination-month')} a wider scope is on file too; the table "
                  "sets them side by side. The difference is magnets of other metals: a comparison of scopes, "
                  f"never a check of the rare-earth figures. {what}", sources=sources)
+
+
+# --------------------------------------------------------------------------- headline and main points
+
+
+def change_words(f: Fact, base: str, compare_words: bool = False) -> str:
+    """A change as a headline says it: ``down 3.2% on November 2025``, ``up about 667.4% on May 2025``."""
+    if not f or f.value is None:
+        return ""
+    about = "about " if f.text.startswith("about ") else ""
+    word = "up" if f.value > 0 else "down" if f.value < 0 else "unchanged"
+    if compare_words and word != "unchanged":
+        return f"{about}{abs(f.value):.1f}% {'above' if f.value > 0 else 'below'} {base}"
+    return f"{word} {about}{abs(f.value):.1f}% on {base}" if word != "unchanged" else f"unchanged on {base}"
+
+
+def low_point(dataset: Dataset, month: str, partner: str = TOTAL) -> Fact:
+    """The lowest known month of the twelve up to ``month``."""
+    t = compare.monthly_table(dataset, partner, add_months(month, -11), month)
+    known = t[t.status != "missing"]
+    if len(known) < 3:
+        return plain(f"{partner} {month} low point", "", status="missing")
+    lo = known.loc[known.tonnes.idxmin()]
+    hi = known.loc[known.tonnes.idxmax()]
+    return plain(f"{partner} {month} low point",
+                 f"Over the twelve months to {text.month_name(month)} the low point was {text.month_name(lo.month)} "
+                 f"({text.fmt_tonnes(lo.tonnes)}) and the high point {text.month_name(hi.month)} "
+                 f"({text.fmt_tonnes(hi.tonnes)}).", value=float(lo.tonnes))
+
+
+def main_points(dataset: Dataset, month_: str, focus_partner: str | None = None) -> dict:
+    """The edition's headline and three to five main points, each a sentence written from facts:
+    ``{"headline": Fact, "points": [Fact, ...]}`` (as statistical bulletins open)."""
+    m = month(dataset, month_)
+    year = int(month_[:4])
+    whole_year = month_.endswith("-12")
+    head = (f"China's rare-earth magnet exports were {m.tonnes} in {m.month_name}"
+            + (f", {change_words(m.mom, m.previous_month_name.text)}" if m.mom else ""))
+    if whole_year and m.ytd_change:
+        head += f"; {year} as a whole closed {change_words(m.ytd_change, str(year - 1), compare_words=True)}"
+    elif m.yoy:
+        head += f" and {change_words(m.yoy, m.year_before_name.text)}"
+    points = []
+    line = f"{m.month_name}: {m.tonnes}"
+    if m.mom or m.yoy:
+        line += ", " + " and ".join(x for x in (m.mom and f"{m.mom} on {m.previous_month_name}",
+                                                 m.yoy and f"{m.yoy} on {m.year_before_name}") if x)
+    points.append(line + ".")
+    if m.ytd:
+        label = f"{year} as a whole" if whole_year else m.ytd_name.text
+        base = str(year - 1) if whole_year else f"the same months of {year - 1}"
+        points.append(f"{label[0].upper() + label[1:]}: {m.ytd}" + (f", {m.ytd_change} on {base}" if m.ytd_change else "")
+                      + ".")
+    if focus_partner and focus_partner != TOTAL:
+        f = month(dataset, month_, focus_partner)
+        if f.tonnes:
+            s = f"Exports to {f.name}: {f.tonnes} in {f.month_name}" + (f", {f.share} of the month's total" if f.share else "")
+            if f.ytd and f.ytd_change:
+                s += f"; {f.ytd} over {f.ytd_name}, {f.ytd_change} on {year - 1 if whole_year else 'a year before'}"
+            points.append(s + ".")
+        else:
+            points.append(f"No figure for exports to {f.name} in {f.month_name} is on file.")
+    low = low_point(dataset, month_)
+    if low:
+        points.append(low.text)
+    rank = destinations(dataset, month_)
+    if rank:
+        points.append(rank.text + ".")
+    sources = tuple(dict.fromkeys(m.tonnes.sources + m.mom.sources))
+    return {"headline": plain(f"{month_} headline", head + ".", status=m.tonnes.status, sources=sources),
+            "points": [plain(f"{month_} point {i + 1}", p) for i, p in enumerate(points[:5])]}
+
+
+def destination_points(dataset: Dataset, partner: str, start: str, month_: str) -> dict:
+    """A destination edition's headline and main points (``{"headline": Fact, "points": [Fact, ...]}``)."""
+    here = month(dataset, month_, partner)
+    hist = partner_history(dataset, partner, start, month_)
+    name = here.name.text
+    if here.tonnes:
+        head = (f"China's rare-earth magnet exports to {name} were {here.tonnes} in {here.month_name}"
+                + (f", {here.share} of all its magnet exports" if here.share else "")
+                + (f", {change_words(here.yoy, here.year_before_name.text)}" if here.yoy else ""))
+    else:
+        head = (f"No figure for China's rare-earth magnet exports to {name} in {here.month_name} is on file; "
+                f"the latest known month is {hist['latest_month']}")
+    points = [partner_sentence(here).text]
+    if hist["known"]:
+        points.append(f"Exports to {name} are known for {hist['known']} from {text.month_name(start)} to "
+                      f"{here.month_name}; the highest was {hist['peak']} and the lowest {hist['low']}.")
+    big = largest(dataset, month_)
+    if big:
+        points.append(f"In {here.month_name}, {big}.")
+    ranks = compare.partner_ranks(dataset, partner)
+    ranks = ranks[(ranks.month <= month_) & ranks["rank"].notna()]
+    if len(ranks):
+        r = ranks.iloc[-1]
+        points.append(f"In the latest ranking a source reported, for {text.month_name(r.month)}, {name} stood "
+                      f"{text.ordinal(int(r['rank']))} of the top {r['of']} ({text.fmt_sources(r.source_id)}).")
+    return {"headline": plain(f"{partner} {month_} headline", head + ".", status=here.tonnes.status,
+                              sources=here.tonnes.sources),
+            "points": [plain(f"{partner} {month_} point {i + 1}", p) for i, p in enumerate(points[:5])]}
+
+
+def claims_points(counts: dict, total: int, as_of_name: str, later: int, article: str) -> dict:
+    """The claims check's headline and main points, from the verdict counts."""
+    ok, wrong, open_ = counts.get("✓", 0), counts.get("✗", 0), counts.get("not checkable", 0)
+    head = (f"Of the {text.plural(total, 'claim')} of {article}, {ok} {'agrees' if ok == 1 else 'agree'} with the "
+            f"data known when it was written and {wrong or 'none'} {'is' if wrong == 1 else 'are'} contradicted")
+    points = [f"{text.plural(ok, 'claim')} consistent with the data up to {as_of_name}.",
+              f"{text.plural(wrong, 'claim')} contradicted by the data.",
+              f"{text.plural(open_, 'claim')} not checkable with the data then known."]
+    if later:
+        points.append(f"With every figure on file today, {text.plural(later, 'verdict')} would change.")
+    return {"headline": plain("claims headline", head + "."),
+            "points": [plain(f"claims point {i + 1}", p) for i, p in enumerate(points)]}
+
+
+def outlook_points(start: MonthFacts, level: dict, projections: pd.DataFrame, backtest: Fact) -> dict:
+    """The outlook's headline and main points: where it starts, the 2024 level, what came."""
+    names = list(dict.fromkeys(projections.scenario))
+    head = (backtest.text.split(". ")[0].replace(": ", ", which put them ") if backtest else
+            f"Exports start from {start.tonnes} in {start.month_name}; no later month is in the data yet")
+    points = [f"The scenarios start from {start.month_name}: {start.tonnes}.",
+              f"The 2024 level they return to is {text.fmt_tonnes(level['tonnes'])} a month.",
+              f"{text.plural(len(names), 'scenario')}: {_and([str(n) for n in names])}."]
+    if backtest:
+        points.append(backtest.text)
+    return {"headline": plain("outlook headline", head.rstrip(".") + "."),
+            "points": [plain(f"outlook point {i + 1}", p) for i, p in enumerate(points)]}
+
+
+def points_html(bulletin: dict) -> str:
+    """The main points as an HTML list (escaped), shown under the headline on a report's first page."""
+    import html as _html
+
+    items = "".join(f"<li>{_html.escape(p.text)}</li>" for p in bulletin["points"])
+    # a heading without an id: not in the contents, which go after the question
+    return (f'<section class="report-points" aria-label="Main points"><h2 class="points-title">Main points</h2>'
+            f"<ul>{items}</ul></section>")
+
+
+def points_markdown(bulletin: dict) -> str:
+    """Markdown of the headline and main points (the notebook shows it under the title)."""
+    items = "\n".join(f"- {text.escape(p.text)}" for p in bulletin["points"])
+    return f"**{text.escape(bulletin['headline'].text)}**\n\n### Main points\n\n{items}\n"

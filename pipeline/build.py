@@ -199,6 +199,10 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
                     built, failed_run = _run_staged(runnable, out_dir, staging, digests, jobs, progress,
                                                     kernel_name, dataset, params, executor)
                     failed += failed_run
+                if built:   # the whole dataset beside the reports, when the data changed
+                    from .datapackage import write_data_package
+
+                    write_data_package(dataset, out_dir)
         pruned = prune_reports(whole_set, out_dir) if prune else []
         index = write_index(whole_set, out_dir)
         extra = unlisted(whole_set, out_dir)
@@ -369,6 +373,7 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
         + [str(Path(sys.prefix) / "share" / "jupyter")])
     exporter()
     cols = ["source_id", "outlet", "agency", "title", "url", "published", "accessed"]
+    cols += [c for c in ("origin_id",) if c in dataset.sources]   # the origin register (when on file)
     sources = [{c: str(row[c]) for c in cols} for _, row in dataset.sources.iterrows()]
     commit = git_commit()
     kernel = kernel_name()

@@ -19,7 +19,7 @@ from helpers import paths
 
 from . import editions, hindsight, inline, provenance
 from .kernels import ipc_kernel_manager
-from .render import ANSI_RE, notebook_title, one_line, render_html, render_pdf
+from .render import ANSI_RE, notebook_title, one_line, render_pdf, render_report
 
 
 @contextlib.contextmanager
@@ -132,7 +132,7 @@ def build_one(job: dict) -> dict:
         inline.rendered_markdown(nb)
         title = notebook_title(nb, name)
         meta = dict(job["meta"], name=name, title=title, news=news)
-        body = render_html(nb, meta, job["sources"])
+        body = render_report(nb, meta, job["sources"], staging, stated)
         (staging / f"{name}.html").write_text(body, encoding="utf-8")
         t2 = time.perf_counter()
         render_pdf(body, staging / f"{name}.pdf")
