@@ -170,14 +170,51 @@ def _countries_by_month(dataset: Dataset) -> dict[str, list[Estimate]]:
 REST_OF_WORLD = "Rest of world"
 
 
+def known_rank(dataset: Dataset, month: str, partner: str) -> dict | None:
+    """A destination's rank in ``month``, only where it is known; ``None`` otherwise.
+
+    Known from a **reported ranking** of that month (``basis`` "reported": ``rank`` its place, or
+    ``None`` when it is not among the ``of`` destinations ranked), or from **tonnages known for every
+    contender** (``basis`` "tonnages"): the total less every destination on file is smaller than
+    the destination's own tonnage (so no destination missing from the data can be larger), and no
+    destination on file overlaps it within rounding. Destinations are published selectively: a
+    place among whichever were published is not a rank.
+    Returns ``{"rank", "of", "basis", "sources"}``.
+    """
+    rep = dataset.rankings[dataset.rankings.month == month]
+    if len(rep):
+        hit = rep[rep.partner == partner]
+        return dict(rank=int(hit["rank"].min()) if len(hit) else None, of=int(rep["rank"].max()), basis="reported",
+                    sources=";".join(source_ids(rep.source_id)))
+    known = _countries_by_month(dataset).get(month, [])
+    me = next((e for e in known if e.key[0] == partner), None)
+    total = estimate(dataset, TOTAL, month)
+    if me is None or total is None:
+        return None
+    rest = total.interval - Interval.sum(e.interval for e in known)
+    if rest.b >= me.low:
+        return None  # a destination nobody reported could be larger
+    above = 0
+    for e in known:
+        if e is me:
+            continue
+        if e.low > me.high:
+            above += 1
+        elif not e.high < me.low:
+            return None  # the two overlap within rounding: the order is not known
+    return dict(rank=above + 1, of=None, basis="tonnages", sources=";".join(me.sources))
+
+
 def top_destinations(dataset: Dataset, month: str, n: int = 10) -> pd.DataFrame:
     """The ``n`` largest destinations of ``month`` by tonnage, then a "Rest of world" row.
 
-    One row per listed partner, largest first: ``rank`` (among every partner with a
-    known tonnage that month), ``partner``, ``name``, ``tonnes``, ``low``, ``high``,
-    ``status``, ``share_pct`` / ``share_low`` / ``share_high`` (of the all-destinations
-    total, NaN when the total is unknown), ``previous_rank`` (the month before; NaN when
-    unknown then) and ``rank_change`` (``previous_rank − rank``: positive = moved up).
+    One row per listed partner, largest first: ``rank`` (:func:`known_rank`: from a reported
+    ranking, or from tonnages known for every contender; NaN when not known), ``partner``,
+    ``name``, ``tonnes``, ``low``, ``high``, ``status``, ``share_pct`` / ``share_low`` /
+    ``share_high`` (of the all-destinations total, NaN when the total is unknown),
+    ``previous_rank`` (the month before, known the same way; NaN when not known) and
+    ``rank_change`` (``previous_rank − rank``: positive = moved up; only when both are known),
+    ``rank_note`` / ``previous_rank_note`` ("outside the top 5" where a reported ranking leaves it out).
     The last row, ``partner`` empty and ``name`` "Rest of world", is the total minus the
     listed partners, as an interval (its low end cut at 0: exports cannot be negative);
     aggregates such as EU and WLD are never listed nor summed. Only partners with a
@@ -186,7 +223,7 @@ def top_destinations(dataset: Dataset, month: str, n: int = 10) -> pd.DataFrame:
     """
     by_month = _countries_by_month(dataset)
     known = by_month.get(month, [])
-    before = {e.key[0]: i + 1 for i, e in enumerate(by_month.get(add_months(month, -1), []))}
+    prev_month = add_months(month, -1)
     total = estimate(dataset, TOTAL, month)
     listed = known[:n]
     rows = []
@@ -197,14 +234,20 @@ def top_destinations(dataset: Dataset, month: str, n: int = 10) -> pd.DataFrame:
         r = iv_ / total.interval
         return point / total.value * 100, r.a * 100, r.b * 100
 
-    for rank, e in enumerate(listed, start=1):
+    for e in listed:
         p = e.key[0]
-        prev = before.get(p)
+        now, then = known_rank(dataset, month, p), known_rank(dataset, prev_month, p)
+        rank = now["rank"] if now and now["rank"] is not None else math.nan
+        prev = then["rank"] if then and then["rank"] is not None else None
+        # outside a reported top N: known to rank below it
+        note = f"outside the top {now['of']}" if now and now["rank"] is None else ""
+        prev_note = f"outside the top {then['of']}" if then and then["rank"] is None else ""
         pct, lo, hi = share(e.interval, e.value)
         rows.append(dict(rank=rank, partner=p, name=dataset.partner_name(p), tonnes=e.value, low=e.low,
                          high=e.high, status=e.status, share_pct=pct, share_low=lo, share_high=hi,
                          previous_rank=math.nan if prev is None else prev,
-                         rank_change=math.nan if prev is None else prev - rank))
+                         rank_change=math.nan if prev is None or math.isnan(rank) else prev - rank,
+                         rank_note=note, previous_rank_note=prev_note))
     if total is not None:
         rest = total.interval - Interval.sum(e.interval for e in listed)
         point = total.value - sum(e.value for e in listed)
@@ -213,9 +256,10 @@ def top_destinations(dataset: Dataset, month: str, n: int = 10) -> pd.DataFrame:
         status = "derived" if listed else total.status
         rows.append(dict(rank=math.nan, partner="", name=REST_OF_WORLD, tonnes=max(point, 0.0), low=rest.a,
                          high=rest.b, status=status, share_pct=pct, share_low=lo, share_high=hi,
-                         previous_rank=math.nan, rank_change=math.nan))
+                         previous_rank=math.nan, rank_change=math.nan, rank_note="", previous_rank_note=""))
     return pd.DataFrame(rows, columns=["rank", "partner", "name", "tonnes", "low", "high", "status", "share_pct",
-                                       "share_low", "share_high", "previous_rank", "rank_change"])
+                                       "share_low", "share_high", "previous_rank", "rank_change", "rank_note",
+                                       "previous_rank_note"])
 
 
 def top_destinations_view(top: pd.DataFrame) -> pd.DataFrame:
@@ -229,21 +273,35 @@ def top_destinations_view(top: pd.DataFrame) -> pd.DataFrame:
             f"{r.tonnes:,.0f} (derived)"
 
     def moved(r) -> str:
-        if math.isnan(r["rank"]):
+        if not r.partner:
             return ""
-        if math.isnan(r.previous_rank):
-            return "no figure the month before"
+        # "outside the top N": a move is known only when the other month's rank is within that top N
+        if not math.isnan(r["rank"]) and r.previous_rank_note:
+            return f"up from {r.previous_rank_note}" if r["rank"] <= _top_n(r.previous_rank_note) else "not known"
+        if r.rank_note and r.previous_rank_note:
+            return (f"{r.rank_note} both months" if r.rank_note == r.previous_rank_note
+                    else f"{r.previous_rank_note} the month before")
+        if r.rank_note and not math.isnan(r.previous_rank):
+            return f"down from number {int(r.previous_rank)}" if r.previous_rank <= _top_n(r.rank_note) else "not known"
+        if math.isnan(r["rank"]) or math.isnan(r.previous_rank):
+            return "not known"
         d = int(r.rank_change)
         return "unchanged" if d == 0 else f"up {d}" if d > 0 else f"down {-d}"
 
     return pd.DataFrame({
-        "Rank": ["" if math.isnan(r) else str(int(r)) for r in top["rank"]],
+        "Rank": ["" if not p else str(int(r)) if not math.isnan(r) else note or "not known"
+                 for r, p, note in zip(top["rank"], top.partner, top.rank_note)],
         "Destination": list(top.name),
         "Tonnes": [tonnes(r) for r in top.itertuples()],
         "Share of total": ["" if math.isnan(p) else fmt_share(p, lo, hi)
                            for p, lo, hi in zip(top.share_pct, top.share_low, top.share_high)],
         "Rank on the month before": [moved(r) for _, r in top.iterrows()],
     })
+
+
+def _top_n(note: str) -> int:
+    """``outside the top 5`` -> 5."""
+    return int(note.rsplit(" ", 1)[-1])
 
 
 def top_destination_codes(dataset: Dataset, month: str, n: int = 10) -> list[str]:

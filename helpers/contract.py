@@ -15,7 +15,8 @@ A notebook's cell tagged ``parameters`` declares every parameter on one line, wi
                           latest month with data); ``month[on_file]``: within all the data on file
 ``partner``               a destination with tonnage data: ISO code, name or alias -> its code
 ``date``                  ``YYYY-MM-DD``: the data as known on that day; ``""`` for all on file;
-                          ``article`` (with a ``claims`` parameter): the article's publication day
+                          ``article`` (with a ``claims`` parameter): the article's publication day;
+                          ``date[WORD, ...]``: also these words, left for the notebook to resolve
 ``claims``                a claims file (``data/claims/README.md``), relative to ``notebooks/``
 ``integer[LO, HI]``       a whole number from LO to HI
 ``choice[A, B, ...]``     one of the names listed
@@ -152,15 +153,18 @@ def resolve(params: dict[str, Parameter], given: dict, all_data, base: Path | No
             if kind == "claims":
                 claims_table = P.check_claims_file(name, v, base)
             elif kind == "date":
-                if v == "article" and claims_table is not None:
+                if v == "article" and claims_table is not None and "article" not in p.args:
                     ids = set(claims_table.source_id) - {""}
                     published = all_data.sources[all_data.sources.source_id.isin(ids)].published
                     v = min(published, default="")
-                elif v == "article":
+                if v in p.args:  # a word the notebook itself resolves ("article", "release")
+                    continue
+                if v == "article":
                     raise ParameterError(name, v, "a date YYYY-MM-DD, or '' for everything on file "
                                          "('article' needs a claims parameter)")
                 out[name] = P.check_known_on(name, v, all_data)
-                dataset = all_data.known_on(out[name])
+                if out[name] and dataset is all_data:  # months are checked against the first date's data
+                    dataset = all_data.known_on(out[name])
             elif kind == "month":
                 out[name] = P.check_month(name, v, all_data if "on_file" in p.args else dataset)
             elif kind == "partner":
@@ -185,7 +189,8 @@ def resolve(params: dict[str, Parameter], given: dict, all_data, base: Path | No
 def setup(namespace: dict):
     """A notebook's setup line: check and normalise the parameters its ``parameters`` cell declared
     (in place, in ``namespace``), use the house plotting style, and return the data as known on the
-    notebook's ``date`` parameter (all data when it has none)."""
+    notebook's first ``date`` parameter (all data when it has none, or it is a word the notebook
+    resolves itself)."""
     from . import plotting
     from .data import load_dataset
 
@@ -199,7 +204,7 @@ def setup(namespace: dict):
     resolved = resolve(params, given, all_data)
     namespace.update(resolved)
     plotting.use_house_style()
-    dates = [resolved[n] for n, p in params.items() if p.kind == "date"]
+    dates = [resolved[n] for n, p in params.items() if p.kind == "date" and resolved[n] not in p.args]
     return all_data.known_on(dates[0]) if dates else all_data
 
 

@@ -152,24 +152,68 @@ class Dataset:
 
     def known_on(self, date: str | None) -> "Dataset":
         """The data as they were known on ``date`` (``YYYY-MM-DD``): only figures, rankings and
-        resolutions whose source was published by then (a month-only publication date counts as
-        the month's last day), and the events that had happened. ``None`` or "" keeps everything."""
+        resolutions known by then (:func:`known_dates`: from their origin's release, else their
+        earliest relay), and the events that had happened. ``None`` or "" keeps everything."""
         if not date:
             return self
         return _known_on_cached(self, str(date))
+
+
+def known_dates(sources: pd.DataFrame) -> dict[str, str]:
+    """``{source_id: YYYY-MM-DD}``: the day each source's figures became known.
+
+    A figure is known from its **origin**'s release (GAC's release day, an agency's story:
+    ``origin_released`` of the origin register), the relaying page being the evidence; where
+    no release date is on file, from the earliest page relaying the same origin; where no
+    origin is on file, from the page's own ``published`` date. A month-only date counts as the
+    month's last day (:func:`published_date`).
+    """
+    return dict(_known_dates_cached(_SourcesKey(sources)))
+
+
+class _SourcesKey:
+    """Hashes a sources table by identity (tables are never changed once loaded)."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+
+    def __hash__(self):
+        return id(self.df)
+
+    def __eq__(self, other):
+        return isinstance(other, _SourcesKey) and other.df is self.df
+
+
+@lru_cache(maxsize=16)
+def _known_dates_cached(key: _SourcesKey) -> tuple[tuple[str, str], ...]:
+    s = key.df
+    page = [published_date(p) for p in s.published]
+    origin = list(s.origin_id) if "origin_id" in s.columns else [""] * len(s)
+    released = (["" if pd.isna(x) else published_date(x) if str(x).strip() else "" for x in s.origin_released]
+                if "origin_released" in s.columns else [""] * len(s))
+    first_relay: dict[str, str] = {}
+    for o, p in zip(origin, page):
+        if o and not pd.isna(o) and p:
+            first_relay[o] = min(first_relay.get(o, p), p)
+    out = []
+    for sid, o, p, r in zip(s.source_id, origin, page, released):
+        has_origin = bool(o) and not pd.isna(o)
+        out.append((sid, r or (first_relay.get(o, p) if has_origin else p)))
+    return tuple(out)
 
 
 @lru_cache(maxsize=16)
 def _known_on_cached(dataset: Dataset, date: str) -> Dataset:
     import dataclasses
 
-    published = {sid: published_date(p) for sid, p in zip(dataset.sources.source_id, dataset.sources.published)}
-    public = {sid for sid, p in published.items() if p <= date}
+    public = {sid for sid, d in known_dates(dataset.sources).items() if d <= date}
     f, r, res, ev = dataset.figures, dataset.rankings, dataset.resolutions, dataset.events
     return dataclasses.replace(
         dataset, figures=f[f.source_id.isin(public)], rankings=r[r.source_id.map(lambda x: all(
             s in public for s in str(x).split(";")))],
-        resolutions=res[res.winning_source_id.isin(public)], events=ev,  # the timeline is not data: as_of cuts it
+        resolutions=res[res.winning_source_id.isin(public)],
+        # the events that had happened by then (an announcement is public on its day)
+        events=ev[ev.date.map(published_date) <= date],
         checksum=f"{dataset.checksum}@{date}", known_on_date=date)
 
 

@@ -153,12 +153,14 @@ def check_claims_file(name: str, value, base: Path | None = None):
 
 
 def check_scenarios(name: str, value, max_months: int = 60) -> dict:
-    """Scenarios as ``{name: months to return to the 2024 level, or None for 'never'}``.
+    """Scenarios as ``{name: months to return to the 2024 level, None for 'never', or [months, target]}``
+    (``target``: ``"peak"``, the highest month on file, or a multiple of the 2024 level).
 
     A list of numbers is accepted too (named ``"N months"``).
     """
-    allowed = (f'a dict of scenario name -> months to return to the 2024 level (1 to {max_months}) or '
-               'None (stalled), e.g. {"fast": 2, "gradual": 6, "stalled": None}')
+    allowed = (f'a dict of scenario name -> months to return to the 2024 level (1 to {max_months}), None '
+               '(stalled), or [months, target] with target "peak" (the highest month on file) or a multiple of '
+               'the 2024 level (0.1 to 5), e.g. {"stalled": None, "gradual": 6, "fast": 2, "restocking": [2, "peak"]}')
     if isinstance(value, (list, tuple)):
         value = {("stalled" if v is None else f"{v} months"): v for v in value}
     if not isinstance(value, dict) or not value:
@@ -166,10 +168,14 @@ def check_scenarios(name: str, value, max_months: int = 60) -> dict:
     out = {}
     for k, v in value.items():
         ok_key = isinstance(k, str) and re.match(r"^[\w .()+-]{1,40}$", k)
-        ok_val = v is None or (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= max_months)
-        if not ok_key or not ok_val:
+        months, target = (v[0], v[1]) if isinstance(v, (list, tuple)) and len(v) == 2 else (v, None)
+        ok_val = (months is None and not isinstance(v, (list, tuple))) or (
+            isinstance(months, int) and not isinstance(months, bool) and 1 <= months <= max_months)
+        ok_target = target is None or target == "peak" or (
+            isinstance(target, (int, float)) and not isinstance(target, bool) and 0.1 <= target <= 5)
+        if not ok_key or not ok_val or not ok_target or (isinstance(v, (list, tuple)) and target is None):
             raise ParameterError(name, value, allowed)
-        out[k] = v
+        out[k] = list(v) if isinstance(v, (list, tuple)) else v
     return out
 
 

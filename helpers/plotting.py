@@ -10,13 +10,20 @@
 - Units on axes, and alt text built from the data for every figure
   (``fig.alt_text``); :func:`show` puts the figure, its alt text and its caption
   into the notebook as one ``<figure>`` element.
+- Figures are SVG (vector on screen and in print). Every data mark carries a
+  native SVG ``<title>`` (month, value, reported or derived with its range,
+  sources), so hovering shows the value with no script; the values drawn, with
+  their provenance, travel with the figure as CSV (``fig.data_rows``), which the
+  build writes beside the report and links under the figure ("Data (CSV)").
 """
 
 from __future__ import annotations
 
-import base64
+import csv
 import html
 import io
+import itertools
+import re
 
 import matplotlib
 
@@ -28,7 +35,8 @@ import seaborn as sns  # noqa: E402
 
 from .compare import cumulative_by_month, monthly_table  # noqa: E402
 from .data import TOTAL, Dataset  # noqa: E402
-from .text import fmt_t, in_sentence  # noqa: E402
+from .series import estimate  # noqa: E402
+from .text import fmt_sources, fmt_t, fmt_tonnes, in_sentence, month_name, span_name  # noqa: E402
 
 #: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 OKABE_ITO = {
@@ -38,13 +46,26 @@ OKABE_ITO = {
 PALETTE = {
     "total": OKABE_ITO["blue"],        # all destinations
     "focus": OKABE_ITO["vermillion"],  # the partner in focus
-    "base": OKABE_ITO["sky"],          # the comparison year
+    "base": OKABE_ITO["green"],        # the comparison year (sky blue is under 3:1 on white)
     "other": OKABE_ITO["green"],
     "controls": "#D9D9D9",             # shaded controls period (light grey: fine in greyscale)
+    "controls2": "#F2D7A6",            # a second controls period (light orange: told apart from the first)
     "event": "#444444",
-    "missing": "#777777",
+    "missing": "#595959",
 }
-SCENARIO_COLORS = [OKABE_ITO[c] for c in ("orange", "green", "purple", "sky", "yellow")]
+#: Scenario lines: Okabe–Ito hues darkened where needed to reach 3:1 on white (WCAG 2.1, 1.4.11).
+SCENARIO_COLORS = ["#B36B00", OKABE_ITO["green"], "#AD4F8A", "#8C6D00", "#595959"]
+
+
+def contrast(colour: str, background: str = "#FFFFFF") -> float:
+    """WCAG 2.1 contrast ratio of two ``#RRGGBB`` colours."""
+    def lum(h: str) -> float:
+        r, g, b = (int(h.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+        f = lambda c: c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4  # noqa: E731
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
+
+    hi, lo = sorted((lum(colour), lum(background)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 DERIVED_HATCH = "////"
 UNIT = "tonnes"
 
@@ -58,6 +79,44 @@ def use_house_style() -> None:
         "axes.titlesize": 12, "axes.labelsize": 10, "legend.frameon": False, "legend.fontsize": 9,
         "hatch.linewidth": 0.8,
     })
+
+
+#: The CSV columns of a figure's data (the values drawn and their provenance).
+DATA_COLUMNS = ("series", "month", "value", "unit", "low", "high", "status", "sources", "method")
+
+
+def _num(x) -> str:
+    return "" if x is None or pd.isna(x) else f"{float(x):.4f}".rstrip("0").rstrip(".")
+
+
+def mark(fig, artist, title: str, row: dict | None = None) -> None:
+    """Give a drawn data mark its tooltip (an SVG ``<title>``) and, with ``row``, its CSV row."""
+    marks = fig.__dict__.setdefault("marks", [])
+    gid = f"mark-{len(marks) + 1}"
+    artist.set_gid(gid)
+    marks.append((gid, title))
+    if row is not None:
+        fig.__dict__.setdefault("data_rows", []).append({k: row.get(k, "") for k in DATA_COLUMNS})
+
+
+def _value_title(series: str, month: str, r, unit: str = "t") -> str:
+    """``Exports, June 2025: 3,188 t, reported (sources S1, S41)``; a derived value with its range."""
+    when = month_name(month) if re.fullmatch(r"\d{4}-\d{2}", str(month)) else str(month)
+    srcs = fmt_sources(str(getattr(r, "sources", "") or "").replace(",", ";")) if getattr(r, "sources", "") else ""
+    val = fmt_tonnes(r.tonnes) if unit == "t" else f"{r.tonnes:.1f}%"
+    if r.status == "derived":
+        rng = (f" (range {fmt_tonnes(r.low)} to {fmt_tonnes(r.high)})" if unit == "t" and pd.notna(r.low) else "")
+        what = f"about {val}, derived{rng}"
+    else:
+        what = f"{val}, {r.status}"
+    return f"{series}, {when}: {what}" + (f"; sources {srcs}" if srcs else "")
+
+
+def _row(series: str, month: str, r, unit: str = "t") -> dict:
+    return {"series": series, "month": month, "value": _num(r.tonnes), "unit": unit,
+            "low": _num(getattr(r, "low", None)), "high": _num(getattr(r, "high", None)), "status": r.status,
+            "sources": str(getattr(r, "sources", "") or "").replace(";", " "),
+            "method": str(getattr(r, "method", "") or "")}
 
 
 def month_mid(month: str) -> pd.Timestamp:
@@ -101,27 +160,83 @@ def controls_periods(dataset: Dataset, end: str) -> list[tuple[pd.Timestamp, pd.
     return out
 
 
+SHADES = ("controls", "controls2")
+#: Horizontal room one event number needs (points), and the rise between two rows of numbers.
+EVENT_GAP_PT, EVENT_ROW_PT = 17.0, 14.0
+
+
+def shade_periods(ax, dataset: Dataset, start: str, end: str, legend: bool = True) -> None:
+    """Shade each controls period in its own colour, named in the legend."""
+    lo = pd.Timestamp(start + "-01")
+    for i, (a, b, label) in enumerate(controls_periods(dataset, end)):
+        if b < lo:
+            continue
+        ax.axvspan(max(a, lo), b, color=PALETTE[SHADES[i % len(SHADES)]], alpha=0.6, lw=0, zorder=0,
+                   label=f"Shaded: {label} in force" if legend else None)
+
+
+def event_levels(xs_pt: list[float]) -> list[int]:
+    """The row of each event number, given their x positions (points): the lowest row where it
+    keeps :data:`EVENT_GAP_PT` from every number already placed in that row (so none overlap)."""
+    rows: list[list[float]] = []
+    out = []
+    for x in xs_pt:
+        for level, placed in enumerate(rows):
+            if all(abs(x - p) >= EVENT_GAP_PT for p in placed):
+                placed.append(x)
+                out.append(level)
+                break
+        else:
+            rows.append([x])
+            out.append(len(rows) - 1)
+    return out
+
+
 def draw_events(ax, dataset: Dataset, start: str, end: str) -> pd.DataFrame:
-    """Shade the controls periods and mark each event with its number; return the events drawn."""
-    for a, b, label in controls_periods(dataset, end):
-        ax.axvspan(a, b, color=PALETTE["controls"], alpha=0.45, lw=0, zorder=0)
+    """Shade the controls periods and mark each event with its number; return the events drawn.
+
+    Numbers of events close together go on rows above one another, never on top of each other
+    (:func:`event_levels`, on the axis's width in points)."""
+    shade_periods(ax, dataset, start, end)
     ev = events_in_window(dataset, start, end)
     top = ax.get_ylim()[1]
-    level, previous = 0, None
-    for r in ev.itertuples():
-        # stagger the numbers of events that fall close together
-        level = (level + 1) % 3 if previous is not None and (r.when - previous).days < 15 else 0
-        previous = r.when
+    x0, x1 = (mdates.date2num(v) for v in ax.get_xlim()) if not isinstance(ax.get_xlim()[0], float) else ax.get_xlim()
+    width_pt = ax.get_position().width * ax.figure.get_figwidth() * 72 * 0.9  # after tight_layout: a little narrower
+    xs = [(mdates.date2num(r.when) - x0) / (x1 - x0) * width_pt for r in ev.itertuples()]
+    levels = event_levels(xs)
+    for r, level in zip(ev.itertuples(), levels):
         ax.axvline(r.when, color=PALETTE["event"], lw=0.8, ls=(0, (2, 2)), zorder=1)
-        ax.annotate(str(r.number), (r.when, top), xytext=(0, 2 + 13 * level), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=8, color=PALETTE["event"],
-                    bbox=dict(boxstyle="circle,pad=0.2", fc="white", ec=PALETTE["event"], lw=0.6),
-                    annotation_clip=False)
+        t = ax.annotate(str(r.number), (r.when, top), xytext=(0, 2 + EVENT_ROW_PT * level), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=8, color=PALETTE["event"],
+                        bbox=dict(boxstyle="circle,pad=0.2", fc="white", ec=PALETTE["event"], lw=0.6),
+                        annotation_clip=False)
+        t.set_gid(f"event-{r.number}")
+        ax.figure.__dict__.setdefault("event_marks", []).append(t)
+        mark(ax.figure, t, f"Event {r.number}: {r.when.day} {r.when:%B %Y}, {r.label} ({r.source_id})")
+    ax.figure.__dict__["event_rows"] = max(levels, default=-1) + 1
     return ev
 
 
+def event_key_html(dataset: Dataset, start: str, end: str) -> str:
+    """One key per report to the numbered event markers and shaded periods of its charts."""
+    ev = events_in_window(dataset, start, end)
+    if ev.empty:
+        return ""
+    rows = "".join(f"<tr><td>{r.number}</td><td>{r.when.day} {r.when:%B %Y}</td><td>{html.escape(r.label)}</td>"
+                   f"<td>{html.escape(r.source_id)}</td></tr>" for r in ev.itertuples())
+    shades = "".join(f"<li>{html.escape(lab)}: in force from {a.day} {a:%B %Y}"
+                     + (f" to {b.day} {b:%B %Y}" if b < pd.Timestamp(end + '-01') + pd.offsets.MonthEnd(0) else "")
+                     + "</li>" for a, b, lab in controls_periods(dataset, end))
+    return ('<section class="event-key" aria-label="Events marked on the charts"><h3>Events marked on the charts</h3>'
+            '<table class="event-key-table"><thead><tr><th scope="col">No.</th><th scope="col">Date</th>'
+            f'<th scope="col">Event</th><th scope="col">Source</th></tr></thead><tbody>{rows}</tbody></table>'
+            + (f"<p>Shaded periods:</p><ul>{shades}</ul>" if shades else "")
+            + data_block(ev[["number", "date", "label", "description", "source_id"]].to_csv(
+                index=False, lineterminator="\n"), "table") + "</section>")
+
+
 def event_legend(dataset: Dataset, start: str, end: str) -> str:
-    """The caption text that names the numbered event markers."""
+    """The caption text that names the numbered event markers (a report shows :func:`event_key_html` once instead)."""
     ev = events_in_window(dataset, start, end)
     parts = [f"({r.number}) {r.when:%-d %b %Y} {r.label} [{r.source_id}]" for r in ev.itertuples()]
     shade = controls_periods(dataset, end)
@@ -133,24 +248,50 @@ def event_legend(dataset: Dataset, start: str, end: str) -> str:
 
 
 def _bars(ax, df: pd.DataFrame, color: str, label: str, width_days: float = 24, offset_days: float = 0) -> None:
+    """One bar per known month (derived ones hatched with their range), "n/r" on months not reported;
+    every bar titled, and its value a CSV row of the figure."""
     x = [month_mid(m) + pd.Timedelta(days=offset_days) for m in df.month]
     rep = df.status == "reported"
     der = df.status == "derived"
     w = pd.Timedelta(days=width_days)
-    ax.bar([xi for xi, r in zip(x, rep) if r], df.tonnes[rep], width=w, color=color, label=f"{label}: reported",
-           zorder=2)
+    fig = ax.figure
+    bars = ax.bar([xi for xi, r in zip(x, rep) if r], df.tonnes[rep], width=w, color=color, label=f"{label}: reported",
+                  zorder=2)
+    for patch, r in zip(bars.patches, df[rep].itertuples()):
+        mark(fig, patch, _value_title(label, r.month, r), _row(label, r.month, r))
     if der.any():
-        ax.bar([xi for xi, d in zip(x, der) if d], df.tonnes[der], width=w, facecolor="white", edgecolor=color,
-               hatch=DERIVED_HATCH, lw=1.0, label=f"{label}: derived (range shown)", zorder=2)
+        bars = ax.bar([xi for xi, d in zip(x, der) if d], df.tonnes[der], width=w, facecolor="white", edgecolor=color,
+                      hatch=DERIVED_HATCH, lw=1.0, label=f"{label}: derived (range shown)", zorder=2)
+        for patch, r in zip(bars.patches, df[der].itertuples()):
+            mark(fig, patch, _value_title(label, r.month, r), _row(label, r.month, r))
         xd = [xi for xi, d in zip(x, der) if d]
         lo = (df.tonnes - df.low)[der]
         hi = (df.high - df.tonnes)[der]
         ax.errorbar(xd, df.tonnes[der], yerr=[lo, hi], fmt="none", ecolor="black", elinewidth=1, capsize=3,
                     zorder=3)
-    for xi, m in zip(x, df.status):
-        if m == "missing":
-            ax.annotate("n/r", (xi, 0), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
-                        fontsize=7, color=PALETTE["missing"], rotation=90)
+    missing = False
+    for xi, r in zip(x, df.itertuples()):
+        if r.status == "missing":
+            missing = True
+            t = ax.annotate("n/r", (xi, 0), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
+                            fontsize=7, color="#595959", rotation=90)
+            t.set_gid(f"nr-{label}-{r.month}")
+            fig.__dict__.setdefault("missing_marks", []).append((t, f"{label}, {month_name(r.month)}: not reported"))
+    if missing and not any(h.get_label() == "n/r: not reported (no data, not zero)"
+                           for h in ax.get_legend_handles_labels()[0] if hasattr(h, "get_label")):
+        ax.plot([], [], ls="none", marker="$n/r$", ms=14, color="#595959", label="n/r: not reported (no data, not zero)")
+
+
+def point_title(df: pd.DataFrame, what: str) -> str:
+    """A chart title that states its point, from the data: where the series bottomed out and where it ended."""
+    known = df[df.status != "missing"]
+    if known.empty:
+        return f"{what}: no month is known"
+    lo, hi, last = known.loc[known.tonnes.idxmin()], known.loc[known.tonnes.idxmax()], known.iloc[-1]
+    if lo.month != last.month and lo.month != known.month.iloc[0] and lo.tonnes < 0.7 * hi.tonnes:
+        return (f"{what}: lowest in {month_name(lo.month)} ({fmt_tonnes(lo.tonnes)}), "
+                f"{fmt_tonnes(last.tonnes)} in {month_name(last.month)}")
+    return f"{what}: {fmt_tonnes(last.tonnes)} in {month_name(last.month)}, highest in {month_name(hi.month)}"
 
 
 def _alt_series(df: pd.DataFrame, what: str) -> str:
@@ -162,10 +303,13 @@ def _alt_series(df: pd.DataFrame, what: str) -> str:
     last = known.iloc[-1]
     n_der = int((df.status == "derived").sum())
     n_mis = int((df.status == "missing").sum())
-    return (f"{what}, {df.month.iloc[0]} to {df.month.iloc[-1]}, in tonnes. Lowest {lo.month} at "
-            f"{fmt_t(lo.tonnes)}, highest {hi.month} at {fmt_t(hi.tonnes)}, last shown {last.month} at "
-            f"{fmt_t(last.tonnes)}. {n_der} month(s) derived from reported changes and totals (hatched, with "
-            f"their range); {n_mis} month(s) not reported (marked n/r).")
+    def months(n: int) -> str:
+        return f"{n} month" if n == 1 else f"{n} months"
+
+    return (f"{what}, {span_name(df.month.iloc[0], df.month.iloc[-1], long=True)}, in tonnes. Lowest {month_name(lo.month)} at "
+            f"{fmt_tonnes(lo.tonnes)}, highest {month_name(hi.month)} at {fmt_tonnes(hi.tonnes)}, last shown "
+            f"{month_name(last.month)} at {fmt_tonnes(last.tonnes)}. {months(n_der)} derived from reported changes and "
+            f"totals (hatched, with their range); {months(n_mis)} not reported (marked n/r).")
 
 
 def plot_monthly(dataset: Dataset, partner: str = TOTAL, start: str = "2024-01", end: str | None = None,
@@ -190,9 +334,10 @@ def plot_monthly(dataset: Dataset, partner: str = TOTAL, start: str = "2024-01",
     ax.set_ylim(0, ax.get_ylim()[1] * 1.08)
     if events:
         draw_events(ax, dataset, start, end)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncols=2)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), ncols=2)
     title = "China's rare-earth magnet exports" + ("" if partner == TOTAL else f" to {name}")
-    ax.set_title(title + ", by month", loc="left", pad=40 if events else 6)
+    rows = fig.__dict__.get("event_rows", 0)
+    ax.set_title(point_title(df, title), loc="left", pad=(8 + EVENT_ROW_PT * rows) if events else 6)
     fig.tight_layout()
     fig.alt_text = _alt_series(df, f"Bar chart of {title.lower().replace('china', 'China')} by month")
     if events:
@@ -212,6 +357,14 @@ def plot_cumulative(dataset: Dataset, year: int = 2025, base_year: int = 2024, e
         if known.empty:
             continue
         ax.plot(known.month_num, known.tonnes, color=color, marker=marker, lw=2, label=f"{label}", zorder=3)
+        known = known.assign(sources="", method="")
+        for r in known.itertuples():   # each point its own mark, titled, over the line's own marker
+            pt, = ax.plot([r.month_num], [r.tonnes], ls="none", marker=marker, color=color,
+                          mfc="white" if r.status == "derived" else color, zorder=5)
+            e = estimate(dataset, TOTAL, f"{label}-01", r.month)   # its provenance: sources and method
+            r = r._replace(sources=";".join(e.sources) if e else "", method=(e.method if e else "")) \
+                if hasattr(r, "_replace") else r
+            mark(fig, pt, _value_title(f"Since January {label}", r.month, r), _row(f"cumulative {label}", r.month, r))
         der = known[known.status == "derived"]
         ax.errorbar(der.month_num, der.tonnes, yerr=[der.tonnes - der.low, der.high - der.tonnes], fmt=marker,
                     mfc="white", color=color, capsize=3, zorder=4)
@@ -220,8 +373,17 @@ def plot_cumulative(dataset: Dataset, year: int = 2025, base_year: int = 2024, e
     ax.set_ylabel(f"Exports since January ({UNIT})")
     _thousands(ax)
     ax.set_ylim(0, None)
-    ax.legend(title="Year to date", loc="upper left")
-    ax.set_title(f"Cumulative exports, {year} against {base_year}", loc="left")
+    ax.legend(title="Exports since January", loc="upper left")
+    cur_known, base_known = cur[cur.status != "missing"], base[base.status != "missing"]
+    point = ""
+    if len(cur_known) and len(base_known):
+        last = cur_known.iloc[-1]
+        same = base_known[base_known.month_num == last.month_num]
+        if len(same):
+            pct = (last.tonnes / same.tonnes.iloc[0] - 1) * 100
+            point = (f": {abs(pct):.1f}% {'below' if pct < 0 else 'above'} {base_year} by the end of "
+                     f"{pd.Timestamp(last.month + '-01'):%B}")
+    ax.set_title(f"Cumulative exports, {year} against {base_year}{point}".replace("-", "−"), loc="left")
     fig.tight_layout()
     parts = []
     for df, y in ((cur, year), (base, base_year)):
@@ -250,12 +412,17 @@ def plot_partner_vs_total(dataset: Dataset, partner: str, start: str = "2024-01"
     draw_events(ax1, dataset, start, end)
     # the legend goes under the chart: inside it would cover the latest bars
     handles, labels = ax1.get_legend_handles_labels()
-    ax1.set_title(f"Exports to {in_sentence(name)}, and its share of all magnet exports", loc="left", pad=40)
+    ax1.set_title(point_title(df, f"Exports to {in_sentence(name)}"),
+                  loc="left", pad=8 + EVENT_ROW_PT * fig.__dict__.get("event_rows", 0))
     share = df.dropna(subset=["share_pct"])
     # NaN months break the line: no line is drawn across months that are not known
-    ax2.plot([month_mid(m) for m in df.month], df.share_pct, color=PALETTE["focus"], marker="o", lw=1.5)
-    for a, b, _ in controls_periods(dataset, end):
-        ax2.axvspan(a, b, color=PALETTE["controls"], alpha=0.45, lw=0, zorder=0)
+    ax2.plot([month_mid(m) for m in df.month], df.share_pct, color=PALETTE["focus"], lw=1.5)
+    for r in share.itertuples():
+        pt, = ax2.plot([month_mid(r.month)], [r.share_pct], ls="none", marker="o", color=PALETTE["focus"], zorder=4)
+        mark(fig, pt, f"Share of all destinations, {month_name(r.month)}: {r.share_pct:.1f}% ({r.status})",
+             {"series": f"share of total, {name}", "month": r.month, "value": _num(r.share_pct), "unit": "%",
+              "status": r.status, "sources": str(r.sources).replace(";", " ")})
+    shade_periods(ax2, dataset, start, end, legend=False)
     ax2.set_ylabel("Share of total (%)")
     ax2.set_ylim(0, max(5.0, (share.share_pct.max() if len(share) else 0) * 1.25))
     _time_axis(ax2, start, end)
@@ -265,15 +432,25 @@ def plot_partner_vs_total(dataset: Dataset, partner: str, start: str = "2024-01"
     if len(share):
         hi = share.loc[share.share_pct.idxmax()]
         lo = share.loc[share.share_pct.idxmin()]
-        alt += (f" Lower panel: {name}'s share of all destinations, known for {len(share)} month(s), from "
-                f"{lo.share_pct:.1f}% ({lo.month}) to {hi.share_pct:.1f}% ({hi.month}).")
+        alt += (f" Lower panel: the share of all destinations, known for {len(share)} "
+                f"{'month' if len(share) == 1 else 'months'}, from {lo.share_pct:.1f}% ({month_name(lo.month)}) to "
+                f"{hi.share_pct:.1f}% ({month_name(hi.month)}).")
     fig.alt_text = alt
     return fig
 
 
-def plot_top_destinations(top: pd.DataFrame, month_label: str, highlight: str | None = None) -> plt.Figure:
+def plot_top_destinations(top: pd.DataFrame, month_label: str, highlight: str | None = None,
+                          dataset: Dataset | None = None, month: str | None = None) -> plt.Figure:
     """Horizontal bars of :func:`helpers.compare.top_destinations`: the largest destinations of a
-    month, largest on top, then the rest of the world; derived values hatched with their range."""
+    month, largest on top, then the rest of the world; derived values hatched with their range.
+    With ``dataset`` and ``month``, each bar's title and CSV row name its sources."""
+    if dataset is not None and month and "sources" not in top:
+        def sources_of(p: str) -> str:
+            e = estimate(dataset, p, month)
+            return ";".join(e.sources) if e else ""
+        listed = [p for p in top.partner if p]
+        rest = ";".join(dict.fromkeys(s for p in [TOTAL] + listed for s in sources_of(p).split(";") if s))
+        top = top.assign(sources=[sources_of(p) if p else rest for p in top.partner])
     n = len(top)
     fig, ax = plt.subplots(figsize=(9, 0.42 * n + 1.3))
     y = list(range(n))[::-1]
@@ -281,8 +458,15 @@ def plot_top_destinations(top: pd.DataFrame, month_label: str, highlight: str | 
         rest = not r.partner
         color = PALETTE["missing"] if rest else PALETTE["focus"] if r.partner == highlight else PALETTE["total"]
         derived = r.status == "derived"
-        ax.barh(yi, r.tonnes, color="white" if derived else color, edgecolor=color,
-                hatch=DERIVED_HATCH if derived else None, lw=1.2, height=0.7)
+        bar = ax.barh(yi, r.tonnes, color="white" if derived else color, edgecolor=color,
+                      hatch=DERIVED_HATCH if derived else None, lw=1.2, height=0.7)
+        share_txt = "" if pd.isna(r.share_pct) else f", {r.share_pct:.1f}% of the total"
+        mark(fig, bar.patches[0], f"{r.name}, {month_label}: " + (f"about {fmt_tonnes(r.tonnes)}, derived (range "
+             f"{fmt_tonnes(r.low)} to {fmt_tonnes(r.high)})" if derived else f"{fmt_tonnes(r.tonnes)}, {r.status}")
+             + share_txt + (f"; sources {fmt_sources(str(r.sources))}" if getattr(r, "sources", "") else ""),
+             {"series": r.name, "month": month_label, "value": _num(r.tonnes), "unit": "t", "low": _num(r.low),
+              "high": _num(r.high), "status": r.status,
+              "sources": str(getattr(r, "sources", "") or "").replace(";", " ")})
         if derived and r.high > r.low:
             ax.errorbar(r.tonnes, yi, xerr=[[r.tonnes - r.low], [r.high - r.tonnes]], color="#333333", lw=1, capsize=3)
         share = "" if pd.isna(r.share_pct) else f"  {r.share_pct:.1f}%"
@@ -292,7 +476,9 @@ def plot_top_destinations(top: pd.DataFrame, month_label: str, highlight: str | 
     _thousands(ax, "x")
     ax.set_xlim(0, max(top.high.max(), top.tonnes.max()) * 1.22 if n else 1)
     ax.grid(axis="y", visible=False)
-    ax.set_title(f"The largest destinations with a known tonnage, {month_label}", loc="left")
+    first = top[top.partner.astype(bool)] if "partner" in top else top
+    lead = f": {first.name.iloc[0]} first" if len(first) else ""
+    ax.set_title(f"The largest destinations with a known tonnage, {month_label}{lead}", loc="left")
     fig.tight_layout()
     listed = "; ".join(f"{r.name} {r.tonnes:,.0f} t" + ("" if pd.isna(r.share_pct) else f" ({r.share_pct:.1f}%)")
                        for r in top.itertuples())
@@ -300,17 +486,36 @@ def plot_top_destinations(top: pd.DataFrame, month_label: str, highlight: str | 
     return fig
 
 
-def plot_scenarios(actual: pd.DataFrame, projections: pd.DataFrame, as_of: str) -> plt.Figure:
+def plot_scenarios(actual: pd.DataFrame, projections: pd.DataFrame, as_of: str,
+                   bench: pd.DataFrame | None = None) -> plt.Figure:
     """Actual monthly totals, and each scenario's projection from ``as_of`` onwards.
 
-    ``actual``: month, tonnes, low, high, status; ``projections``: scenario, month, tonnes.
+    ``actual``: month, tonnes, low, high, status; ``projections``: scenario, month, tonnes;
+    ``bench`` (optional, :func:`helpers.outlook.benchmarks`): the naive benchmark's median with
+    its 80% and 95% intervals as shaded bands, and the drift benchmark's median.
     """
     fig, ax = plt.subplots()
+    if bench is not None and len(bench):
+        naive = bench[bench.method == "naive"]
+        x = [month_mid(m) for m in naive.month]
+        ax.fill_between(x, naive.low95, naive.high95, color=PALETTE["total"], alpha=0.08, lw=0,
+                        label="Naive benchmark: 95% interval")
+        ax.fill_between(x, naive.low80, naive.high80, color=PALETTE["total"], alpha=0.18, lw=0,
+                        label="Naive benchmark: 80% interval")
+        for method, ls in (("naive", "-"), ("drift", (0, (1, 1)))):
+            b = bench[bench.method == method]
+            ax.plot([month_mid(m) for m in b.month], b.tonnes, color="grey", ls=ls, lw=1.5,
+                    label=f"Benchmark: {method}")
     known = actual[actual.status != "missing"]
     before = actual[actual.month <= as_of]  # missing months stay NaN: the line breaks there
     after = known[known.month > as_of]
     ax.plot([month_mid(m) for m in before.month], before.tonnes, color=PALETTE["total"], marker="o", lw=2,
-            label=f"Actual to {as_of}")
+            label=f"Actual to {month_name(as_of)}")
+    for r in pd.concat([before[before.status != "missing"], after]).itertuples():
+        pt, = ax.plot([month_mid(r.month)], [r.tonnes], ls="none", marker="o" if r.month <= as_of else "D",
+                      color=PALETTE["total"] if r.month <= as_of else "black",
+                      mfc="white" if r.status == "derived" else None, zorder=6)
+        mark(fig, pt, _value_title("Actual exports", r.month, r), _row("actual", r.month, r))
     derived = before[before.status == "derived"]
     if len(derived):
         ax.errorbar([month_mid(m) for m in derived.month], derived.tonnes,
@@ -322,6 +527,11 @@ def plot_scenarios(actual: pd.DataFrame, projections: pd.DataFrame, as_of: str) 
     for (name, group), color, ls in zip(projections.groupby("scenario", sort=False), SCENARIO_COLORS,
                                         ["--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1))]):
         ax.plot([month_mid(m) for m in group.month], group.tonnes, color=color, ls=ls, lw=2, label=f"Scenario: {name}")
+        for r in group.itertuples():
+            pt, = ax.plot([month_mid(r.month)], [r.tonnes], ls="none", marker=".", ms=7, color=color, zorder=5)
+            mark(fig, pt, f"Scenario {name}, {month_name(r.month)}: {fmt_tonnes(r.tonnes)} (projected)",
+                 {"series": f"scenario {name}", "month": r.month, "value": _num(r.tonnes), "unit": "t",
+                  "status": "projected", "method": f"scenario {name}"})
     ax.axvline(pd.Timestamp(as_of + "-01") + pd.offsets.MonthEnd(0), color=PALETTE["event"], lw=0.8)
     ax.set_ylabel(f"Exports ({UNIT})")
     _thousands(ax)
@@ -329,25 +539,95 @@ def plot_scenarios(actual: pd.DataFrame, projections: pd.DataFrame, as_of: str) 
     months = list(actual.month) + list(projections.month)
     _time_axis(ax, min(months), max(months))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=3, frameon=False)  # never over the lines
-    ax.set_title(f"Scenarios from {as_of}", loc="left")
+    ax.set_title(f"Scenarios from {month_name(as_of)}" + (f", and the {len(after)} actual months after it"
+                 if len(after) else ""), loc="left")
     fig.tight_layout()
     names = list(dict.fromkeys(projections.scenario))
-    fig.alt_text = (f"Line chart of monthly exports in tonnes: actual values to {as_of} (hollow markers: derived; "
-                    "gaps: not reported)"
-                    + (f", actual values after it for {len(after)} month(s)" if len(after) else "")
-                    + f", and {len(names)} projected scenario(s): {', '.join(map(str, names))}.")
+    if bench is not None and len(bench):  # the bands are wide: keep the story's scale readable
+        ax.set_ylim(0, max(float(actual.tonnes.max()), float(projections.tonnes.max()),
+                           float(bench[bench.method == "naive"].high80.max())) * 1.05)
+    fig.alt_text = (f"Line chart of monthly exports in tonnes: actual values to {month_name(as_of)} (hollow markers: "
+                    "derived; gaps: not reported)"
+                    + (f", actual values after it for {len(after)} {'month' if len(after) == 1 else 'months'}"
+                       if len(after) else "")
+                    + f", {len(names)} projected {'scenario' if len(names) == 1 else 'scenarios'}: "
+                    + f"{', '.join(map(str, names))}"
+                    + (", and the naive and drift benchmarks with the naive benchmark's 80% and 95% intervals"
+                       if bench is not None and len(bench) else "") + ".")
     return fig
 
 
+_FIGURE_NUMBERS = itertools.count(1)
+
+
+def figure_svg(fig: plt.Figure, alt: str) -> str:
+    """The figure as inline SVG: text kept as text, every mark's ``<title>`` inserted (native tooltips),
+    the whole labelled by its alt text (``role="img"``)."""
+    buf = io.StringIO()
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "magnet", "svg.id": "fig"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    titles = dict(fig.__dict__.get("marks", []))
+    titles.update({t.get_gid(): txt for t, txt in fig.__dict__.get("missing_marks", [])})
+    n = 0
+
+    def titled(m):   # matplotlib writes each artist with a gid as <g id="GID">: its title goes first inside
+        nonlocal n
+        gid = html.unescape(m.group(1))
+        if gid not in titles:
+            return m.group(0)
+        n += 1
+        cls = "mark" if gid.startswith(("mark-", "event-")) else "mark-missing"
+        return f'<g id="{m.group(1)}" class="{cls}">\n   <title>{html.escape(titles[gid], quote=False)}</title>'
+
+    text = re.sub(r'<g id="([^"]+)">', titled, buf.getvalue())
+    text = text[text.index("<svg"):]   # no XML declaration or doctype inside an HTML page
+    # ids unique in the page (several figures in one report): prefix them with the figure's own number
+    prefix = f"f{next(_FIGURE_NUMBERS)}-"   # the figure's number in this kernel: the same in every build
+    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', text)
+    text = re.sub(r'(url\(#|href="#)([^)"]+)', lambda m: f"{m.group(1)}{prefix}{m.group(2)}", text)
+    label = html.escape(alt, quote=True)
+    text = re.sub(r"^<svg\b", f'<svg role="img" aria-label="{label}" class="report-chart"', text, count=1)
+    fig.__dict__["titled_marks"] = n
+    return text
+
+
+def data_csv(fig: plt.Figure) -> str:
+    """The values a figure draws, one row each, with their provenance (``DATA_COLUMNS``)."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=DATA_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(fig.__dict__.get("data_rows", []))
+    return buf.getvalue()
+
+
+def data_block(csv_text: str, kind: str) -> str:
+    """The CSV behind a figure or table, carried inside its HTML (inert); the build writes it beside the
+    report and puts a "Data (CSV)" link in its place (``pipeline.render``)."""
+    return f'<script type="text/csv" class="magnet-data" data-kind="{kind}">\n{html.escape(csv_text, quote=False)}</script>'
+
+
 def figure_html(fig: plt.Figure, caption: str, alt: str | None = None) -> str:
-    """The figure as a self-contained ``<figure>``: embedded PNG, alt text, caption (all escaped)."""
+    """The figure as a self-contained ``<figure>``: inline SVG with titled marks, alt text, caption
+    (all escaped), and the CSV of the values drawn."""
     alt = alt or getattr(fig, "alt_text", "") or caption
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (f'<figure class="report-figure"><img src="data:image/png;base64,{data}" '
-            f'alt="{html.escape(alt, quote=True)}" style="max-width:100%;height:auto">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    svg = figure_svg(fig, alt)
+    return (f'<figure class="report-figure">{svg}'
+            f"<figcaption>{html.escape(caption)}</figcaption>{data_block(data_csv(fig), 'figure')}</figure>")
+
+
+def table_html(df: pd.DataFrame, data: pd.DataFrame | None = None, **to_html) -> str:
+    """A table as HTML (``DataFrame.to_html`` options, escaped) with the CSV of what it shows (``data``:
+    the same rows with full precision and provenance, when the table rounds or formats them)."""
+    to_html.setdefault("escape", True)
+    out = (data if data is not None else df).to_csv(index=to_html.get("index", True), lineterminator="\n")
+    return df.to_html(**to_html) + data_block(out, "table")
+
+
+def show_table(df: pd.DataFrame, data: pd.DataFrame | None = None, **to_html) -> None:
+    """Display a table with its data (:func:`table_html`)."""
+    from IPython.display import HTML, display
+
+    display(HTML(table_html(df, data, **to_html)))
 
 
 def show(fig: plt.Figure, caption: str, alt: str | None = None) -> None:

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from . import intervals
-from .data import MAIN_SERIES, MEASURES, TOTAL, Dataset, published_date
+from .data import MAIN_SERIES, MEASURES, TOTAL, Dataset, known_dates, published_date
 from .errors import DataError
 from .intervals import Interval
 from .text import fmt_pct, fmt_t
@@ -218,7 +218,8 @@ def _reported_cached(dataset: Dataset) -> Knowledge:
         f, revisions = _vintages(f, starts, ends, bad, published)
         value, hw, starts, ends, lo_g, hi_g = _groups(f, keys)
     partner_a, from_a, to_a, measure_a, source_a = (f[c].tolist() for c in keys + ["source_id"])
-    pub_a = [published.get(s, "") for s in source_a]
+    known = known_dates(dataset.sources)  # when each figure became known: its origin's release
+    pub_a = [known.get(s, "") for s in source_a]
     estimates: dict[Key, Estimate] = {}
     mom: dict[Key, list[ReportedChange]] = {}
     yoy: dict[Key, list[ReportedChange]] = {}

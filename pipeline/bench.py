@@ -13,6 +13,9 @@ a forked process per route. The build's kernels are forked by its kernel zygote
 and share its pages; they are reaped without ``wait`` and so are not in the
 build's figure (the zygote, which holds the same imports, is).
 
+Then what SVG figures cost against PNG (``--only svg``): each kind of figure drawn to PNG and to
+SVG with its titled marks, and printed by WeasyPrint from each (best of three).
+
 Then two scale runs, each in a temporary copy of the project (``MAGNET_PROJECT_ROOT``
 points the helpers at it):
 
@@ -258,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None, help="workers of the build (default: cores)")
     parser.add_argument("--quick", action="store_true",
                         help="a quick run: no naive route; 150 partners x 12 months; a sweep of 10 fixture reports")
-    parser.add_argument("--only", choices=("naive", "data", "sweep"), action="append",
+    parser.add_argument("--only", choices=("naive", "data", "sweep", "svg"), action="append",
                         help="run only this part (repeatable; default: all)")
     parser.add_argument("--partners", type=int, default=150, help="partners of the generated Comtrade file")
     parser.add_argument("--months", type=int, default=None, help="months of the generated file (default 96)")
@@ -266,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-notebook", choices=("destinations", "fixture"), default=None,
                         help="what the sweep builds (default: destinations; fixture with --quick)")
     args = parser.parse_args(argv)
-    parts = set(args.only or (("data", "sweep") if args.quick else ("naive", "data", "sweep")))
+    parts = set(args.only or (("svg", "data", "sweep") if args.quick else ("naive", "svg", "data", "sweep")))
     months = args.months or (12 if args.quick else 96)
     n_sweep = args.sweep_reports or (10 if args.quick else 50)
     sweep_nb = args.sweep_notebook or ("fixture" if args.quick else "destinations")
@@ -275,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
             tmp = Path(tmp)
             if "naive" in parts:
                 naive_route(tmp, args.config, args.jobs)
+            if "svg" in parts:
+                svg_cost()
             if "data" in parts:
                 data_scale(tmp / "data", args.jobs, args.partners, months)
             if "sweep" in parts:
@@ -283,6 +288,57 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+_SVG_SCRIPT = """
+import base64, io, json, time
+import matplotlib.pyplot as plt
+from weasyprint import HTML
+from helpers import compare, plotting
+from helpers.data import load_dataset
+ds = load_dataset(); plotting.use_house_style()
+HTML(string="<p>warm</p>").write_pdf()
+makers = {"monthly": lambda: plotting.plot_monthly(ds, end=ds.latest_month),
+          "destination": lambda: plotting.plot_partner_vs_total(ds, "US", "2024-01", ds.latest_month),
+          "cumulative": lambda: plotting.plot_cumulative(ds, end=ds.latest_month),
+          "top": lambda: plotting.plot_top_destinations(compare.top_destinations(ds, ds.latest_month, 10), "m",
+                                                        "DE", ds, ds.latest_month)}
+out = {}
+for name, make in makers.items():
+    best = {}
+    for _ in range(3):
+        fig = make(); t0 = time.perf_counter(); buf = io.BytesIO(); fig.savefig(buf, format="png", bbox_inches="tight")
+        t1 = time.perf_counter(); plt.close(fig)
+        png = '<img style="width:178mm" src="data:image/png;base64,' + base64.b64encode(buf.getvalue()).decode() + '">'
+        fig = make(); t2 = time.perf_counter(); svg = plotting.figure_svg(fig, "alt"); t3 = time.perf_counter()
+        plt.close(fig)
+        from pipeline.render import charts_as_images
+        img = charts_as_images(svg)
+        t4 = time.perf_counter(); HTML(string=png).write_pdf(); t5 = time.perf_counter()
+        HTML(string=img).write_pdf(); t6 = time.perf_counter()
+        for k, v in (("png", t1 - t0), ("svg", t3 - t2), ("pdf_png", t5 - t4), ("pdf_svg", t6 - t5)):
+            best[k] = min(best.get(k, 9e9), v)
+    out[name] = best
+print(json.dumps(out))
+"""
+
+
+def svg_cost() -> None:
+    """What SVG figures cost against PNG: drawing each kind of figure to PNG or to SVG with its titled
+    marks, and printing it with WeasyPrint (best of three, in a fresh process)."""
+    proc = subprocess.run([sys.executable, "-c", _SVG_SCRIPT], capture_output=True, text=True, cwd=paths.ROOT)
+    if proc.returncode:
+        raise MagnetError(f"the SVG measurement failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    print("SVG against PNG, per figure (best of 3, seconds): draw PNG / draw SVG with titles; PDF with PNG / with SVG")
+    tot = {k: 0.0 for k in ("png", "svg", "pdf_png", "pdf_svg")}
+    for name, r in res.items():
+        print(f"    {name:<14}{r['png']:>7.2f}{r['svg']:>7.2f}   {r['pdf_png']:>7.2f}{r['pdf_svg']:>7.2f}")
+        for k in tot:
+            tot[k] += r[k]
+    print(f"    {'total':<14}{tot['png']:>7.2f}{tot['svg']:>7.2f}   {tot['pdf_png']:>7.2f}{tot['pdf_svg']:>7.2f}"
+          f"   (SVG costs {tot['svg'] + tot['pdf_svg'] - tot['png'] - tot['pdf_png']:+.2f} s for these four figures)",
+          flush=True)
 
 
 def naive_route(tmp: Path, config: Path | None, jobs: int | None) -> None:

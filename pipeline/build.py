@@ -113,7 +113,7 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
                 checks.as_of(as_of, dataset)
             if todo:
                 # unknown parameter names: the set itself is wrong, nothing runs
-                params = {r.name: resolve_parameters(r, dataset.latest_month, as_of) for r in todo}
+                params = {r.name: resolve_parameters(r, _latest_known(r, dataset), as_of) for r in todo}
                 params, bad = checks.report_errors(todo, params, dataset)
                 for name, line in bad.items():
                     failed.append(line + f" (log: {_failed_log(out_dir, name, line)})")
@@ -122,6 +122,10 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
                     built, failed_run = _run_staged(runnable, out_dir, staging, digests, jobs, progress,
                                                     kernel_name, dataset, params, executor)
                     failed += failed_run
+                if built:   # the whole dataset beside the reports, when the data changed
+                    from .datapackage import write_data_package
+
+                    write_data_package(dataset, out_dir)
         pruned = prune_reports(whole_set, out_dir) if prune else []
         index = write_index(whole_set, out_dir)
         extra = unlisted(whole_set, out_dir)
@@ -139,6 +143,12 @@ def _failed_log(out_dir: Path, name: str, text: str) -> str:
     write_atomic(target, f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} pre-flight check failed, nothing was run\n"
                          f"{text}\n")
     return paths.relative(target)
+
+
+def _latest_known(report: Report, dataset) -> str:
+    """The month ``latest`` stands for in a report: the latest month known on its ``as_known_on`` date, if any."""
+    date = str(report.parameters.get("as_known_on") or "")
+    return dataset.known_on(date).latest_month if DATE_RE.match(date) and len(date) == 10 else dataset.latest_month
 
 
 def with_known_on(reports: list[Report], date: str) -> list[Report]:
@@ -189,6 +199,7 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
         + [str(Path(sys.prefix) / "share" / "jupyter")])
     exporter()
     cols = ["source_id", "outlet", "agency", "title", "url", "published", "accessed"]
+    cols += [c for c in ("origin_id",) if c in dataset.sources]   # the origin register (when on file)
     sources = [{c: str(row[c]) for c in cols} for _, row in dataset.sources.iterrows()]
     commit = git_commit()
     kernel = kernel_name()

@@ -12,6 +12,7 @@ narrowed, and changed verdicts.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 
@@ -21,6 +22,13 @@ def month_name(month: str) -> str:
     from helpers.text import month_name as name
 
     return name(month)
+
+
+def day_name(date: str) -> str:
+    """``21 July 2025`` (:func:`helpers.text.day_name`, imported when used)."""
+    from helpers.text import day_name as name
+
+    return name(date)
 
 
 def edition_label(parameters: dict, uses_latest: bool, partner_name=None, defaults: dict | None = None) -> str:
@@ -38,11 +46,15 @@ def edition_label(parameters: dict, uses_latest: bool, partner_name=None, defaul
         elif code and partner_name and key == "focus_partner" and code != defaults.get(key):
             parts.append(f"focus: {partner_name(code)}")
     claims = parameters.get("claims_file")
-    if claims:
-        parts.append(f"claims of {Path(str(claims)).stem}")
+    if claims:   # "S29-2025-07-20.csv": the article of that day (no file name or id in what a reader sees)
+        day = re.search(r"\d{4}-\d{2}-\d{2}", Path(str(claims)).stem)
+        parts.append(f"claims of the article of {day_name(day.group(0))}" if day else "claims of an article")
     known_on = parameters.get("as_known_on")
-    if known_on:
-        parts.append(f"as known on {known_on}")
+    if known_on == "article":
+        parts.append("as known on the article's day")
+    elif known_on:
+        is_day = re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(known_on))
+        parts.append(f"as known on {day_name(known_on) if is_day else known_on}")
     return " · ".join(parts)
 
 
@@ -68,6 +80,25 @@ def _month_of(key: str) -> str | None:
     return parts[1] if len(parts) >= 3 and len(parts[1]) == 7 else None
 
 
+MEASURES = {"tonnes": "exports", "mom": "change on the month before", "yoy": "change on a year before",
+            "share": "share of the total", "rank": "rank", "headline": "headline"}
+
+
+def fact_words(key: str) -> str:
+    """A fact's key as a reader says it: ``WLD 2025-03 tonnes`` -> ``exports to all destinations, March 2025``."""
+    from helpers.text import readable_dates
+
+    parts = key.split()
+    if len(parts) == 3 and parts[2] in MEASURES:
+        who = "all destinations" if parts[0] == "WLD" else parts[0]
+        return f"{MEASURES[parts[2]]} ({who}), {readable_dates(parts[1])}"
+    return readable_dates(key)
+
+
+def _n(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def whats_new(previous: dict | None, facts: dict, edition: str) -> dict:
     """What changed since the previous edition: ``{"since", "lines", "summary"}``."""
     if not previous:
@@ -78,7 +109,8 @@ def whats_new(previous: dict | None, facts: dict, edition: str) -> dict:
     new_months = sorted({m for k in facts if k not in old and (m := _month_of(k))} -
                         {m for k in old if (m := _month_of(k))})
     if new_months:
-        lines.append("New month(s): " + ", ".join(month_name(m) for m in new_months) + ".")
+        lines.append(("New month: " if len(new_months) == 1 else "New months: ")
+                     + ", ".join(month_name(m) for m in new_months) + ".")
     revised, firmed = [], []
     for key, f in sorted(facts.items()):
         o = old.get(key)
@@ -86,23 +118,23 @@ def whats_new(previous: dict | None, facts: dict, edition: str) -> dict:
             continue
         if o.get("text") != f.get("text"):
             if o.get("status") == "derived" and f.get("status") == "reported":
-                firmed.append(f"{key}: derived {o['text']} is now reported, {f['text']} "
+                firmed.append(f"{fact_words(key)}: derived {o['text']} is now reported, {f['text']} "
                               f"({', '.join(f.get('sources', []))})")
             elif (o.get("low") is not None and f.get("low") is not None and o.get("high") is not None
                   and f.get("high") is not None and f["high"] - f["low"] < o["high"] - o["low"]
                   and f["low"] >= o["low"] and f["high"] <= o["high"]):
-                firmed.append(f"{key}: range narrowed, {o['text']} → {f['text']}")
+                firmed.append(f"{fact_words(key)}: range narrowed, {o['text']} → {f['text']}")
             else:
-                revised.append(f"{key}: {o['text']} ({', '.join(o.get('sources', []))}) → {f['text']} "
+                revised.append(f"{fact_words(key)}: {o['text']} ({', '.join(o.get('sources', []))}) → {f['text']} "
                                f"({', '.join(f.get('sources', []))})")
     lines += [f"Revised: {r}." for r in revised] + [f"Firmer: {r}." for r in firmed]
     counts = []
     if new_months:
-        counts.append(f"{len(new_months)} new month(s)")
+        counts.append(_n(len(new_months), "new month", "new months"))
     if revised:
-        counts.append(f"{len(revised)} value(s) revised")
+        counts.append(_n(len(revised), "value revised", "values revised"))
     if firmed:
-        counts.append(f"{len(firmed)} value(s) firmer")
+        counts.append(_n(len(firmed), "value firmer", "values firmer"))
     summary = (f"Since the previous edition ({since}): " + ", ".join(counts) + "." if counts
                else f"No change in the stated figures since the previous edition ({since}).")
     return {"since": since, "lines": lines, "summary": summary}

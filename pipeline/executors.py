@@ -117,14 +117,21 @@ def build_shipped(fn: Callable[[dict], dict], job: dict) -> dict:
         result = fn(dict(job, staging=tmp))
         result["files"] = {p.name: p.read_bytes() for p in Path(tmp).iterdir()
                            if p.is_file() and p.name.startswith(job["name"] + ".")}
+        data = Path(tmp) / f"{job['name']}.data"   # the report's CSVs (pipeline.render.data_dir_name)
+        if data.is_dir():
+            result["files"].update({f"{data.name}/{p.name}": p.read_bytes() for p in data.iterdir() if p.is_file()})
     return result
 
 
 def _land(result: dict, staging: Path) -> dict:
     """Write the files a remote worker sent back into the build's staging folder."""
     for fname, data in (result.pop("files", None) or {}).items():
-        if Path(fname).name != fname:  # never outside the staging folder
+        folder, _, name = fname.rpartition("/")
+        # never outside the staging folder: a file, or a file of the report's own data folder
+        if Path(name).name != name or name in ("", ".", "..") or (
+                folder and (folder != f"{result.get('name')}.data" or Path(folder).name != folder)):
             continue
+        (staging / folder).mkdir(exist_ok=True)
         tmp = staging / (fname + ".part")
         tmp.write_bytes(data)
         os.replace(tmp, staging / fname)

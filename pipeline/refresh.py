@@ -46,10 +46,20 @@ def strip_run_metadata(path: Path) -> None:
 
 def refresh_notebook(path: Path) -> None:
     """Execute one notebook in place with its default parameters, from ``notebooks/``."""
+    import os
+    import tempfile
+
     from .execute import execute_report
 
-    execute_report(path, path, {}, cwd=paths.NOTEBOOKS, kernel_name=KERNEL, keep_hidden_chapters=True)
-    strip_run_metadata(path)
+    # executed beside it and moved over it only when it ran through: a failed run leaves the notebook as it was
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".ipynb", dir=path.parent)
+    os.close(fd)
+    try:
+        execute_report(path, Path(tmp), {}, cwd=paths.NOTEBOOKS, kernel_name=KERNEL, keep_hidden_chapters=True)
+        strip_run_metadata(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def notebooks(prefixes: list[str] | None = None) -> list[Path]:

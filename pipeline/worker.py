@@ -17,8 +17,8 @@ from pathlib import Path
 
 from helpers import paths
 
-from . import editions, inline, provenance, stages
-from .render import ANSI_RE, notebook_title, one_line, render_html, render_pdf
+from . import editions, hindsight, inline, provenance, stages
+from .render import ANSI_RE, notebook_title, one_line, render_pdf, render_report
 
 
 @contextlib.contextmanager
@@ -98,6 +98,14 @@ def build_one(job: dict) -> dict:
             return result
         t1 = time.perf_counter()
         stated = nb.metadata.get("magnet", {}).pop("stated", {})
+        known_on = hindsight.known_on_date(job["parameters"])
+        found = hindsight.check(nb, known_on, stated) if known_on else []
+        if found:  # an edition as known on a date states nothing published after it
+            log.error("report %s, as known on %s, states what was published later:\n%s", name, known_on,
+                      "\n".join(found))
+            result["error"] = (f"report '{name}' is as known on {known_on} but {found[0]}"
+                               + (f" (and {len(found) - 1} more: see {name}.log)" if len(found) > 1 else ""))
+            return result
         typed = [(cell.source.splitlines()[0][:50], n) for cell in nb.cells if cell.cell_type == "markdown"
                  for n in inline.typed_numbers(cell.source)]
         if typed:
@@ -123,7 +131,7 @@ def build_one(job: dict) -> dict:
         inline.rendered_markdown(nb)
         title = notebook_title(nb, name)
         meta = dict(job["meta"], name=name, title=title, news=news)
-        body = render_html(nb, meta, job["sources"])
+        body = render_report(nb, meta, job["sources"], staging, stated)
         (staging / f"{name}.html").write_text(body, encoding="utf-8")
         t2 = time.perf_counter()
         render_pdf(body, staging / f"{name}.pdf")

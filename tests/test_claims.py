@@ -123,6 +123,75 @@ def test_missing_column_and_duplicate_id_are_rejected(tmp_path):
         claims.load_claims(p)
 
 
+# --------------------------------------------------------------------------- judged on the article's own day
+
+
+@pytest.fixture(scope="module")
+def on_article_day(ds, s29):
+    independent, left_out = claims.independent_of(ds, s29)
+    _, _, day = claims.article_line(ds, s29)
+    return independent, independent.known_on(day), left_out, day
+
+
+def test_the_article_is_judged_with_what_was_released_on_its_day_and_its_june_figures_hold(s29, on_article_day):
+    _, then, _, day = on_article_day
+    assert day == "2025-07-20"  # GAC released June that day; the relaying pages are dated from 21 July
+    v, out = verdicts(then, s29, "2025-06")
+    for claim in ("1", "2", "4", "5", "6", "7", "8"):  # 3,188 t, +157%, −38%, 353 t, +660%, 22,319 t, −19%
+        assert v[claim] == "✓", out.set_index("claim_id").loc[claim, "why"]
+    assert v["11"] == "✓" and v["10"] == "✓"  # event dates: MOFCOM's approvals on 19 June, April's controls
+    assert v["12"] == "not checkable"
+    assert out.set_index("claim_id").loc["12", "why"] == "Not checkable yet: July 2025 had not been published by 20 July 2025."
+    assert claims.result_sentence(out, day, True).startswith(
+        "On 20 July 2025, the day the article was published, 9 of its 12 claims were consistent")
+
+
+def test_the_article_cannot_corroborate_itself(ds, s29, on_article_day):
+    independent, _, left_out, _ = on_article_day
+    assert left_out == ["S29", "S48"]  # the article and VnNow's relay of it
+    assert not independent.figures.source_id.isin(left_out).any()
+    assert not independent.rankings.source_id.str.contains("S29|S48").any()
+
+
+def test_an_event_claim_is_judged_whatever_the_last_month_of_export_data(ds, s29):
+    v, out = verdicts(ds.known_on("2025-07-20"), s29, "2025-05")
+    assert v["11"] == "✓" and out.set_index("claim_id").loc["11", "computed"] == "2025-06-19"
+    v, out = verdicts(ds.known_on("2025-06-18"), s29, "2025-05")
+    assert v["11"] == "not checkable" and "not in the timeline as known on 18 June 2025" in \
+        out.set_index("claim_id").loc["11", "why"]
+
+
+def test_later_data_change_only_the_verdicts_they_can_and_the_july_claim_is_judged(s29, on_article_day):
+    independent, then, _, _ = on_article_day
+    checked = claims.check_claims(then, s29, "2025-06")
+    later = claims.later_table(independent, checked,
+                               claims.check_claims(independent, s29, independent.latest_month)).set_index("#")
+    assert later.loc["12", "Then"] == "not checkable" and later.loc["12", "Now"] == "✓"
+    assert "+74.9%" in later.loc["12", "Why (now)"]
+    assert set(later.index) <= {"3", "12"}
+
+
+def test_the_verdict_table_gives_each_figure_its_origin_and_a_link(s29, on_article_day):
+    _, then, _, _ = on_article_day
+    table = claims.verdict_table(then, claims.check_claims(then, s29, "2025-06")).set_index("#")
+    assert list(table.columns) == ["Claim", "Verdict", "What the data say", "Origin", "Link"]
+    assert table.loc["1", "Origin"] == "GAC release of 20 July 2025 (S1)"
+    assert table.loc["1", "Link"].startswith("https://tradingeconomics.com/")
+    assert table.loc["11", "What the data say"] == "19 June 2025"
+    html = claims.table_html(table.reset_index(), "t")
+    assert '<a href="https://tradingeconomics.com/china/exports/news/471367">tradingeconomics.com</a>' in html
+
+
+def test_the_article_is_cited_with_a_link_or_once_as_having_none(ds, s29):
+    import dataclasses
+
+    words, link, _ = claims.article_line(ds, s29)
+    assert link.startswith("https://vnnow.net/") and "no URL on file" not in words and "VnNow (S48)" in words
+    no_relay = dataclasses.replace(ds, sources=ds.sources[ds.sources.source_id != "S48"])
+    words, link, _ = claims.article_line(no_relay, s29)
+    assert link == "" and words.count("no URL on file") == 1
+
+
 def test_two_relays_of_one_story_count_one_origin_in_a_claim_verdict(tmp_path):
     from test_compare import _two_relays_of_one_story
 

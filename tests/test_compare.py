@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
 from helpers.compare import (change, cross_checks, month_change, monthly_table, partner_ranks,
                              reconcile, reported_ranking, share_of_total, span_change, year_to_date)
+from helpers import facts
 from helpers.data import MAIN_SERIES, load_dataset
 from helpers.series import Estimate, estimate
 
@@ -136,9 +139,49 @@ def test_top_destinations_ranks_known_tonnages_and_keeps_the_rest_of_the_world(d
     assert rest.low <= rest.tonnes <= rest.high
     assert top.share_pct.sum() == pytest.approx(100)
     assert (top.share_low <= top.share_pct).all() and (top.share_pct <= top.share_high).all()
-    # US was 2nd of the known partners in August 2025 (after Germany's 1,346 t, S90), 4th in September
+    # September 2025 has a reported ranking (US 4th), and so has August (US 2nd, S90)
     us = top_destinations(ds, "2025-09", 10).set_index("partner").loc["US"]
     assert us["rank"] == 4 and us.previous_rank == 2 and us.rank_change == -2
+
+
+def test_a_rank_and_its_change_only_from_reported_rankings_of_both_months(ds):
+    from helpers.compare import known_rank, top_destinations, top_destinations_view
+
+    # no ranking published for January 2026 or February 2026: February's ranks and moves are not known
+    assert known_rank(ds, "2026-02", "US") is None
+    view = top_destinations_view(top_destinations(ds, "2026-02", 10)).set_index("Destination")
+    assert (view["Rank"].drop("Rest of world") == "not known").all()
+    assert (view["Rank on the month before"].drop("Rest of world") == "not known").all()
+    # without August's ranking, September's moves would not be known: never a place among the published
+    import dataclasses
+
+    no_august = dataclasses.replace(ds, rankings=ds.rankings[ds.rankings.month != "2025-08"])
+    assert known_rank(no_august, "2025-08", "US") is None
+    sept = top_destinations_view(top_destinations(no_august, "2025-09", 10)).set_index("Destination")
+    assert sept.loc["United States", "Rank"] == "4" and sept.loc["United States", "Rank on the month before"] == "not known"
+    # June and May 2025 both have a reported ranking: Germany 2nd in May, 1st in June
+    june = top_destinations_view(top_destinations(ds, "2025-06", 10)).set_index("Destination")
+    assert june.loc["Germany", "Rank"] == "1" and june.loc["Germany", "Rank on the month before"] == "up 1"
+    assert june.loc["United States", "Rank on the month before"] == "up from outside the top 3"
+    assert june.loc["India", "Rank"] == "outside the top 5"
+    # outside December's top 3 after 4th of November's top 5: no move is known
+    dec = top_destinations_view(top_destinations(ds, "2025-12", 10)).set_index("Destination")
+    assert dec.loc["Vietnam", "Rank"] == "outside the top 3" and dec.loc["Vietnam", "Rank on the month before"] == "not known"
+    # the text and the table agree: November's reported ranking puts the US 3rd of 5
+    assert facts.month(ds, "2025-11", "US").rank.text.startswith("number 3 of the top 5")
+
+
+def test_a_rank_from_tonnages_only_when_no_unreported_destination_could_be_larger(ds):
+    import dataclasses
+
+    from helpers.compare import known_rank
+
+    no_rankings = dataclasses.replace(ds, rankings=ds.rankings.iloc[0:0])
+    # September 2025 without its ranking: the destinations on file leave thousands of tonnes unaccounted for
+    assert known_rank(no_rankings, "2025-09", "US") is None
+    # a destination larger than everything left unaccounted for is known to rank first
+    big = _with_figures(no_rankings, [("XK", "2025-09", 4000)])
+    assert known_rank(big, "2025-09", "XK") == dict(rank=1, of=None, basis="tonnages", sources="S1")
 
 
 def test_top_destinations_never_count_aggregates(ds):

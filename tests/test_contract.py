@@ -69,10 +69,17 @@ def test_kinds_with_arguments(ds):
 
 def test_the_article_date_comes_from_the_claims_file(ds):
     declared = contract.declared(paths.NOTEBOOKS / "03_claims_check.ipynb")
-    out = contract.resolve(declared, {}, ds, base=paths.NOTEBOOKS)
-    article = ds.sources.set_index("source_id").loc["S29", "published"]
-    assert out["as_known_on"] == article
-    assert contract.resolve(declared, {"as_known_on": out["as_known_on"]}, ds, base=paths.NOTEBOOKS) == out
+    # notebook 03 declares date[article]: the word is its own to resolve (judged on the article's day)
+    assert declared["as_known_on"].args == ("article",)
+    assert contract.resolve(declared, {}, ds, base=paths.NOTEBOOKS)["as_known_on"] == "article"
+    # a plain date with a claims file: 'article' is the article's publication day
+    plain = contract.declarations('claims_file: "claims" = "../data/claims/S29-2025-07-20.csv"  # claims\n'
+                                  'as_known_on: "date" = "article"  # date')
+    out = contract.resolve(plain, {}, ds, base=paths.NOTEBOOKS)
+    assert out["as_known_on"] == ds.sources.set_index("source_id").loc["S29", "published"]
+    assert contract.resolve(plain, {"as_known_on": out["as_known_on"]}, ds, base=paths.NOTEBOOKS) == out
+    with pytest.raises(ParameterError, match="as_known_on"):
+        contract.resolve(declared, {"as_known_on": "someday"}, ds, base=paths.NOTEBOOKS)
 
 
 def test_a_parameters_cell_without_kinds_is_refused_naming_the_line():

@@ -110,7 +110,7 @@ def test_jupyterlab_runs_the_notebook_and_shows_the_story_with_its_numbers(lab, 
         time.sleep(1)  # the last Markdown cells render their expressions after the kernel answers
         markdown = page.eval_on_selector_all(".jp-MarkdownCell .jp-RenderedMarkdown, .jp-MarkdownCell .myst",
                                              "els => els.map(e => e.innerText)")
-        for i, where in enumerate(["at a glance", "Not in this report"]):  # for a person to look at
+        for i, where in enumerate(["The question", "Not in this report"]):  # for a person to look at
             page.locator(".jp-MarkdownCell", has_text=where).first.scroll_into_view_if_needed(timeout=10_000)
             page.screenshot(path=str(root / f"jupyterlab-{i}.png"))
         browser.close()

@@ -108,11 +108,13 @@ def ok(runs, name) -> str:
 
 def test_main_report_at_june_2025_shows_the_summary_and_nothing_after_june(runs):
     text = ok(runs, "01-defaults")
-    assert "June 2025 at a glance" in text and "**3,188 t**" in text and "−18.9%" in text
+    assert "exports were 3,188 t in June 2025" in text and "**3,188 t**" in text and "−18.9%" in text
     assert "lowest since February 2020" in text and "seven medium and heavy rare earths" in text
-    assert "not yet in the data as of this edition" in text
     assert "### July" not in text
     assert "one-year arrangement" not in text  # the Busan meeting (October) is not told
+    # no hindsight and no instructions to a reader who cannot re-run anything
+    assert "October expansion" not in text and "Re-run" not in text and "as_of" not in text.split("**The question:**")[1]
+    assert "2025 opened at 6,357 t in January" in text
 
 
 def test_main_report_at_december_tells_what_came_after(runs):
@@ -121,12 +123,12 @@ def test_main_report_at_december_tells_what_came_after(runs):
         assert heading in text
     assert "57,392 t" in text and "Germany" in text
     # the focus destination's own sentences tell Germany's story, not the United States'
-    assert "Exports to Germany were 764 t" in text
+    assert "Exports to Germany in June 2025 were about 764 t" in text
 
 
 def test_main_report_with_a_partner_given_by_name(runs):
     text = ok(runs, "01-september-japan-by-name")
-    assert "September 2025 at a glance" in text and "Japan" in text and "### October" not in text
+    assert "in September 2025" in text and "Japan" in text and "### October" not in text
 
 
 def test_destinations_show_missing_months_as_not_reported_never_zero(runs):
@@ -143,27 +145,38 @@ def test_destinations_work_for_other_partners(runs, name, partner):
 
 def test_claims_check_at_june_leaves_the_july_claim_not_checkable_yet(runs):
     text = ok(runs, "03-june-all-data")
-    assert "**10 consistent with the data**, 0 contradicted, 2 not checkable" in text
+    assert "With every figure on file, 10 of its 12 claims were consistent" in text
     assert "Not checkable yet: July 2025" in text
 
 
 def test_claims_check_at_december_confirms_the_july_claim(runs):
     text = ok(runs, "03-december")
-    assert "**11 consistent with the data**, 0 contradicted, 1 not checkable" in text
+    assert "With every figure on file, 11 of its 12 claims were consistent" in text
 
 
-def test_claims_check_by_default_judges_the_article_on_what_was_known_that_day(runs):
+def test_claims_check_by_default_judges_the_article_on_what_was_released_that_day(runs):
     text = ok(runs, "03-defaults")
-    assert "as known on 2025-07-20" in text
-    # the June figures were relayed from 21 July: on the article's day they were not yet on file
-    assert "Not checkable yet: June 2025" in text
-    assert "claim 1 goes from not checkable to ✓" in text
+    # GAC released June on 20 July, the article's day: its June figures are judged, and hold
+    assert ("On 20 July 2025, the day the article was published, 9 of its 12 claims were consistent with "
+            "what had been released; none was contradicted") in text
+    assert "GAC release of 20 July 2025 (S1)" in text and "vnnow.net" in text
+    assert "no URL on file" not in text
+    # the July claim is judged once July is known, in the second table
+    assert "2 verdicts change" in text and "+74.9%" in text
 
 
-def test_outlook_sets_july_2025_against_the_scenarios(runs):
+def test_outlook_sets_july_2025_against_the_scenarios_and_benchmarks(runs):
     text = ok(runs, "04-defaults")
-    # SMM's precise 5,577.13 t (S45) sets July's value; Reuters' 5,577 t (S7) agrees within rounding
-    assert "In July 2025 exports were actually 5,577.13 t" in text and "above every scenario" in text
+    # the June edition is made with the data as known on 20 July 2025, GAC's June release: its 2024 level
+    # is the average of the 7 months of 2024 known then (never the 10 known today)
+    assert "as known on **20 July 2025**" in text
+    assert "the average of the 7 months of 2024 known on 20 July 2025: 4,797 t a month" in text
+    # SMM's precise 5,577.13 t (S45) sets July's value; the headline says how the actual months compared
+    assert "Exports rose from 3,188 t in June 2025 to 5,577 t in July 2025" in text
+    assert "above every scenario in 6 of 6" in text and "naive benchmark's 80% interval held 5 of them" in text
+    # a benchmark with an interval, and the rolling-origin backtest
+    assert "naive (80% interval)" in text and "1,872–5,429" in text
+    assert "Rolling-origin backtest" in text and "Inside the 80% interval (%)" in text
 
 
 def test_outlook_with_other_scenarios_and_baseline(runs):

@@ -70,6 +70,11 @@ def test_bad_scenarios(value):
 def test_scenarios_accept_dict_and_list():
     assert params.check_scenarios("scenarios", {"fast": 2, "stalled": None}) == {"fast": 2, "stalled": None}
     assert params.check_scenarios("scenarios", [3, None]) == {"3 months": 3, "stalled": None}
+    assert params.check_scenarios("scenarios", {"restocking": [2, "peak"], "above": (4, 1.2)}) == {
+        "restocking": [2, "peak"], "above": [4, 1.2]}
+    for bad in ({"x": [2, "moon"]}, {"x": [0, "peak"]}, {"x": [2, 9]}, {"x": [None, "peak"]}):
+        with pytest.raises(ParameterError):
+            params.check_scenarios("scenarios", bad)
 
 
 def test_latest_stands_for_the_latest_month(ds):

@@ -26,7 +26,7 @@ def test_monthly_figure_distinguishes_reported_derived_and_missing(ds):
     texts = [t.get_text() for t in ax.texts]
     assert texts.count("n/r") == 2  # Jan 2024, Mar 2024 (December 2024 is now derived)
     assert "tonnes" in ax.get_ylabel()
-    assert "1,238.47 t" in fig.alt_text and "derived" in fig.alt_text
+    assert "1,238 t" in fig.alt_text and "derived" in fig.alt_text and "May 2025" in fig.alt_text
     plt.close(fig)
 
 
@@ -41,13 +41,87 @@ def test_events_and_controls_period_come_from_the_timeline(ds):
     assert "Busan" not in legend
 
 
-def test_figure_html_embeds_png_with_escaped_alt_and_caption(ds):
+def test_figure_html_is_svg_with_escaped_alt_caption_and_its_data(ds):
     fig = plotting.plot_cumulative(ds, end="2025-06")
     html = plotting.figure_html(fig, 'Caption <script>alert("x")</script>', alt='alt "quoted" <b>')
-    assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+"', html)
-    assert "<script>" not in html and "&lt;script&gt;" in html
-    assert 'alt="alt &quot;quoted&quot; &lt;b&gt;"' in html
+    assert html.count("<svg") == 1 and "<img" not in html and "image/png" not in html
+    assert re.search(r'<svg role="img" aria-label="alt &quot;quoted&quot; &lt;b&gt;"', html)
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert '<script type="text/csv" class="magnet-data" data-kind="figure">' in html
     plt.close(fig)
+
+
+def _titles(svg: str) -> list[str]:
+    """The tooltips of the data marks of an SVG chart (``<g class="mark"><title>…``)."""
+    return re.findall(r'<g id="[^"]*mark-\d+" class="mark">\s*<title>([^<]*)</title>', svg)
+
+
+@pytest.mark.parametrize("which", ["monthly", "partner", "cumulative", "top"])
+def test_every_value_drawn_has_a_titled_mark_and_a_csv_row(ds, which):
+    from helpers import compare
+
+    fig = {"monthly": lambda: plotting.plot_monthly(ds, end="2025-12"),
+           "partner": lambda: plotting.plot_partner_vs_total(ds, "US", "2024-01", "2025-12"),
+           "cumulative": lambda: plotting.plot_cumulative(ds, end="2025-12"),
+           "top": lambda: plotting.plot_top_destinations(compare.top_destinations(ds, "2025-12", 10),
+                                                         "December 2025", "DE", ds, "2025-12")}[which]()
+    html = plotting.figure_html(fig, "c")
+    rows = list(__import__("csv").DictReader(__import__("io").StringIO(
+        __import__("html").unescape(re.search(r'text/csv[^>]*>\n(.*?)</script>', html, re.S).group(1)))))
+    titles = [t for t in _titles(html) if not t.startswith("Event ")]
+    # one titled mark per value drawn, and one CSV row per value drawn: the same count
+    assert len(rows) == len(titles) > 0
+    # each row's value is what its mark says (whole tonnes or a share to one decimal), with its month
+    for row, title in zip(rows, titles):
+        value = float(row["value"])
+        shown = f"{round(value):,} t" if row["unit"] == "t" else f"{value:.1f}%"
+        assert shown.replace("-", "−") in __import__("html").unescape(title), (row, title)
+        assert row["status"] in ("reported", "derived") and row["sources"]
+        if row["status"] == "derived":
+            assert "derived" in title
+            assert row["unit"] != "t" or (row["low"] and row["high"] and "range" in title)
+    plt.close(fig)
+
+
+def test_months_without_data_are_marked_and_titled_not_drawn_as_zero(ds):
+    fig = plotting.plot_monthly(ds, end="2025-06")
+    html = plotting.figure_html(fig, "c")
+    assert html.count('class="mark-missing"') == 2 and "January 2024: not reported" in html
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "n/r: not reported (no data, not zero)" in labels
+    assert any(x.startswith("Shaded: Announcement No. 18") for x in labels)   # shaded periods are in the legend
+    plt.close(fig)
+
+
+def test_event_numbers_never_overlap_on_the_drawn_chart(ds):
+    # June 2025 has three events in a fortnight (5, 9 and 19 June), October–November three more
+    for fig in (plotting.plot_monthly(ds, end="2025-12"), plotting.plot_partner_vs_total(ds, "US", "2024-01", "2025-12"),
+                plotting.plot_monthly(ds, start="2025-03", end="2025-12")):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in fig.event_marks]
+        assert len(boxes) >= 6
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not a.overlaps(b), (a, b)
+        plt.close(fig)
+
+
+def test_event_levels_put_close_events_on_separate_rows():
+    assert plotting.event_levels([0, 5, 10, 100]) == [0, 1, 2, 0]
+    assert plotting.event_levels([0, 20, 40]) == [0, 0, 0]
+
+
+def test_chart_titles_state_their_point(ds):
+    fig = plotting.plot_monthly(ds, end="2025-12")
+    assert fig.axes[0].get_title(loc="left") == ("China's rare-earth magnet exports: lowest in May 2025 (1,238 t), "
+                                                 "5,952 t in December 2025")
+    plt.close(fig)
+
+
+def test_one_event_key_lists_every_event_with_its_date(ds):
+    key = plotting.event_key_html(ds, "2024-01", "2025-06")
+    assert key.count("<tr>") == 7 and "4 April 2025" in key and "Announcement No. 18" in key
 
 
 def test_partner_figure_and_scenarios_have_alt_text(ds):
@@ -59,7 +133,7 @@ def test_partner_figure_and_scenarios_have_alt_text(ds):
                            "status": ["reported"] * 3})
     proj = pd.DataFrame({"scenario": ["fast", "fast"], "month": ["2025-07", "2025-08"], "tonnes": [4000.0, 5000.0]})
     fig = plotting.plot_scenarios(actual, proj, "2025-06")
-    assert "fast" in fig.alt_text and "after it for 1 month" in fig.alt_text
+    assert "fast" in fig.alt_text and "after it for 1 month," in fig.alt_text
     plt.close(fig)
 
 
@@ -74,3 +148,11 @@ def test_scenario_chart_breaks_at_missing_months_and_marks_derived(ds):
     assert pd.isna(line.get_ydata()[0])  # not drawn across the unknown month
     assert "Derived (range shown)" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     plt.close(fig)
+
+
+def test_chart_colours_meet_wcag_contrast_on_white():
+    # data marks: 3:1 against the background (WCAG 2.1, 1.4.11); text drawn in the chart: 4.5:1
+    for c in [plotting.PALETTE[k] for k in ("total", "focus", "base", "other")] + plotting.SCENARIO_COLORS:
+        assert plotting.contrast(c) >= 3.0, c
+    for c in (plotting.PALETTE["event"], plotting.PALETTE["missing"], "#595959"):
+        assert plotting.contrast(c) >= 4.5, c

@@ -36,7 +36,12 @@ def test_a_derived_month_says_how_from_its_derivation_record(ds):
     mar = facts.month(ds, "2025-03")
     assert mar.tonnes.status == "derived"
     est = __import__("helpers.series", fromlist=["estimate"]).estimate(ds, "WLD", "2025-03")
-    assert est.method in mar.provenance.text and "S88" in mar.provenance.text   # March 2026's −1.6% y/y
+    # said once, in words (March 2026's −1.6% y/y narrows it most); the formula, its inputs as published and
+    # the range are the method note
+    assert mar.tonnes.text == "about 5,323 t, worked out from March 2026 and its reported change on a year before"
+    assert mar.provenance.text == ""
+    assert "March 2026 (5,238 t) ÷ (1 −1.6% y/y)" in mar.tonnes.note and "S88" in mar.tonnes.note
+    assert "between 5,320 t and 5,326 t" in mar.tonnes.note
 
 
 def test_a_month_chapter_comes_from_the_template(ds):
@@ -120,10 +125,11 @@ def test_whats_new_lists_new_months_and_revisions():
                                   "status": "reported", "sources": ["S41"]},
            "WLD 2025-07 tonnes": {"text": "5,577 t", "value": 5577, "status": "reported", "sources": ["S7"]}}
     news = editions.whats_new(old, new, "Latest: July 2025")
-    assert "New month(s): July 2025." in news["lines"]
+    assert "New month: July 2025." in news["lines"]
     assert any("3,188 t (S1) → 3,190 t (S40)" in x for x in news["lines"])
     assert any("is now reported" in x for x in news["lines"])
-    assert news["summary"].startswith("Since the previous edition (Latest: June 2025): 1 new month(s), 1 value(s) revised")
+    assert news["summary"].startswith("Since the previous edition (Latest: June 2025): 1 new month, 1 value revised")
+    assert any(x.startswith("Revised: exports (all destinations), June 2025: 3,188 t") for x in news["lines"])
     assert editions.whats_new(None, new, "x")["summary"] == "First edition."
 
 
@@ -179,3 +185,14 @@ def test_a_later_publication_is_a_revision_and_as_known_on_gives_the_earlier_vin
     assert "revised" not in month_table.loc["May 2025", "Provenance"]
     assert "revised" not in compare.provenance_table(revised.known_on("2025-08-01"), "WLD", "2025-06", "2025-06"
                                                      ).iloc[0]["Provenance"]
+
+
+def test_a_month_not_on_file_reads_as_a_sentence(ds):
+    known = ds.known_on("2025-07-21")  # January and February 2025 were not yet known then
+    brief = facts.months_in_brief(*(facts.month(known, f"2025-0{m}") for m in (1, 2, 3)))
+    assert brief.text.startswith("January 2025 was not published, and no published figure gives it. "
+                                 "February 2025 was not published")
+    assert "March 2025 was about 5,360 t, worked out from April 2025" in brief.text
+    assert "opened at not reported" not in brief.text
+    full = facts.months_in_brief(*(facts.month(ds, f"2025-0{m}") for m in (1, 2, 3)))
+    assert full.text.startswith("2025 opened at 6,357 t in January. February was ")

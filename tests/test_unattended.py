@@ -339,7 +339,7 @@ def test_another_sets_build_keeps_the_index_and_prune_removes_unlisted(published
     assert proc.returncode == 0, proc.stderr
     index = (out / "index.html").read_text()
     assert all(f'href="{n}.html"' in index for n in ("alpha", "beta", "gamma")), index
-    assert "3 report(s)" in index
+    assert "3 reports, newest edition first" in index
     assert "2 published report(s) not in" in proc.stderr and "--prune" in proc.stderr
     alpha = (out / "alpha.html").read_bytes()
     proc = run_build("--config", config, "--output-dir", out, "--prune")
@@ -348,7 +348,7 @@ def test_another_sets_build_keeps_the_index_and_prune_removes_unlisted(published
     assert not list(out.glob("gamma.*")) and not list((out / ".state").glob("gamma*"))
     assert (out / "alpha.html").read_bytes() == alpha
     index = (out / "index.html").read_text()
-    assert 'href="gamma.html"' not in index and "2 report(s)" in index
+    assert 'href="gamma.html"' not in index and "2 reports, newest edition first" in index
 
 
 def test_no_tcp_encryption_warning_in_build_logs(built_fixture_reports):
