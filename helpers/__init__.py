@@ -4,8 +4,11 @@
 - :mod:`helpers.errors`    one base exception and its narrow subclasses
 - :mod:`helpers.patterns`  the text patterns (month, date, number, URL)
 - :mod:`helpers.partners`  partner codes, names, and resolving a name or alias to a code
-- :mod:`helpers.data`      load and validate the data files, verify checksums
-- :mod:`helpers.staging`   kill-safe writes to ``data/``: lock, staging folder, commit marker, recovery
+- :mod:`helpers.data`      load the data into one validated ``Dataset`` (reads only)
+- :mod:`helpers.tables`    each data file's table: its columns, reading a CSV, validating its rows
+- :mod:`helpers.checksums` the checksum manifest, read and verified
+- :mod:`helpers.staging`   the one module that writes to ``data/``: kill-safe imports (lock, staging
+                           folder, commit marker, recovery) and the manifest's records
 - :mod:`helpers.provenance` provenance counted by origin: which original releases a set of pages relays
 - :mod:`helpers.intervals` interval arithmetic on numpy arrays, bounds rounded outward
 - :mod:`helpers.series`    build the monthly series (reported and derived values)

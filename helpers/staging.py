@@ -27,6 +27,9 @@ import signal
 import tempfile
 from pathlib import Path
 
+from . import paths
+from .checksums import read_checksums, sha256_file
+
 #: Prefix of staging folders inside ``data/`` (git-ignored).
 STAGING_PREFIX = ".import-"
 #: The commit marker: its presence means "every check passed; finish this import".
@@ -87,8 +90,6 @@ def commit(staging: Path, batch_name: str, files: list[str], data_dir: Path) -> 
 
 def _finish(staging: Path, data_dir: Path) -> Path:
     """Roll a committed import forward (idempotent): move the batch, record its checksums, remove staging."""
-    from .data import record_checksums
-
     lines = (staging / MARKER).read_text(encoding="utf-8").splitlines()
     batch_name, files = lines[0].strip(), [f for f in lines[1:] if f.strip()]
     target = Path(data_dir) / "raw" / batch_name
@@ -131,3 +132,19 @@ def recover_locked(data_dir: Path) -> list[str]:
             shutil.rmtree(folder, ignore_errors=True)
             done.append(f"removed {folder.name}, left by an interrupted import (nothing had been written)")
     return done
+
+
+def record_checksums(files, data_dir: Path | None = None) -> None:
+    """Add or update the manifest lines of ``files`` (paths under ``data/``).
+
+    This is the one deliberate way to change the manifest.
+    """
+    data_dir = data_dir or paths.DATA
+    manifest = data_dir / "checksums.sha256"
+    recorded = read_checksums(manifest) if manifest.exists() else {}
+    for f in files:
+        f = Path(f)
+        f = f if f.is_absolute() else (data_dir / f)
+        recorded[f.resolve().relative_to(data_dir.resolve()).as_posix()] = sha256_file(f)
+    lines = [f"{h}  {p}" for p, h in sorted(recorded.items())]
+    atomic_write(manifest, ("\n".join(lines) + "\n").encode("utf-8"))   # never half-written

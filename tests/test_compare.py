@@ -230,7 +230,8 @@ def _two_relays_of_one_story(tmp_path):
     import shutil
 
     from helpers import paths
-    from helpers.data import load_dataset, record_checksums
+    from helpers.data import load_dataset
+    from helpers.staging import record_checksums
 
     data = tmp_path / "data"
     shutil.copytree(paths.DATA, data)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from helpers import paths
-from helpers.data import load_dataset, record_checksums, verify_checksums
+from helpers.data import load_dataset, verify_checksums
+from helpers.staging import record_checksums
 from helpers.errors import ChecksumError, DataError
 
 FIGURES = "raw/2025-brief/figures.csv"
@@ -248,7 +249,6 @@ def test_the_eu_is_a_partner_but_never_ranked(data_dir, code):
 def _legacy_copy(data_dir: Path) -> None:
     """Write the copy's batches back the way they were before series said their scope, plus an old
     UN Comtrade import (then written as 850511 like everything else)."""
-    from helpers.data import record_checksums
 
     changed = []
     for path in sorted((data_dir / "raw").glob("*/figures.csv")):
@@ -295,7 +295,7 @@ def test_an_unknown_series_is_refused(data_dir):
 def test_old_batches_stay_readable_and_migrate_in_place(data_dir):
     """A batch written before the scopes reads as it meant: 850511 was the rare-earth line, except
     what came from UN Comtrade (HS-6). The migration rewrites only the series cells, once."""
-    from helpers.data import migrate_series, verify_checksums
+    from pipeline.importing.manifest import migrate_series
     from helpers.series import build_monthly_series
 
     current = load_dataset(today=TODAY)

@@ -443,15 +443,15 @@ def test_comtrade_bulk_file_tab_separated_and_gzipped(project, tmp_path):
 
 
 def test_a_failure_while_publishing_rolls_everything_back(project, monkeypatch):
-    import helpers.data as data_module
-    real = data_module.record_checksums
+    import helpers.staging as staging_module
+    real = staging_module.record_checksums
 
     def failing(files, data_dir=None):
         real(files, data_dir=data_dir)
         if Path(data_dir).resolve() == (project / "data").resolve():
             raise OSError(28, "No space left on device")   # after the batch moved and the manifest changed
 
-    monkeypatch.setattr(data_module, "record_checksums", failing)   # the commit records through helpers.data
+    monkeypatch.setattr(staging_module, "record_checksums", failing)   # the commit records through helpers.staging
     before = tree_hash(project)
     with pytest.raises(OSError):
         run(project, FIX / "comtrade-2026-04.csv")

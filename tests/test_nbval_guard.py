@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from helpers import paths
-from helpers.data import record_checksums
+from helpers.staging import record_checksums
 
 pytestmark = pytest.mark.slow
 

@@ -158,7 +158,8 @@ def test_a_later_publication_is_a_revision_and_as_known_on_gives_the_earlier_vin
     import shutil
 
     from helpers import compare
-    from helpers.data import load_dataset, record_checksums
+    from helpers.data import load_dataset
+    from helpers.staging import record_checksums
     from helpers.paths import DATA
 
     shutil.copytree(DATA, tmp_path / "data")

@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import paths, staging
-from helpers.data import (MAIN_SERIES, ORIGIN_KINDS, SERIES, TABLES, load_dataset, record_checksums, scope_match_text,
+from helpers.staging import record_checksums
+from helpers.data import (MAIN_SERIES, ORIGIN_KINDS, SERIES, TABLES, load_dataset, scope_match_text,
                           scope_matches, validate_figures)
 from helpers.errors import DataError, ParameterError
 from helpers.partners import partner_lookup
