@@ -19,10 +19,6 @@
 
 from __future__ import annotations
 
-import csv
-import html
-import io
-import itertools
 import re
 
 import matplotlib
@@ -37,35 +33,11 @@ from .compare import cumulative_by_month, monthly_table  # noqa: E402
 from .data import TOTAL, Dataset  # noqa: E402
 from .series import estimate  # noqa: E402
 from .text import fmt_sources, fmt_t, fmt_tonnes, in_sentence, month_name, span_name  # noqa: E402
-
-#: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
-OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
-}
-PALETTE = {
-    "total": OKABE_ITO["blue"],        # all destinations
-    "focus": OKABE_ITO["vermillion"],  # the partner in focus
-    "base": OKABE_ITO["green"],        # the comparison year (sky blue is under 3:1 on white)
-    "other": OKABE_ITO["green"],
-    "controls": "#D9D9D9",             # shaded controls period (light grey: fine in greyscale)
-    "controls2": "#F2D7A6",            # a second controls period (light orange: told apart from the first)
-    "event": "#444444",
-    "missing": "#595959",
-}
-#: Scenario lines: Okabe–Ito hues darkened where needed to reach 3:1 on white (WCAG 2.1, 1.4.11).
-SCENARIO_COLORS = ["#B36B00", OKABE_ITO["green"], "#AD4F8A", "#8C6D00", "#595959"]
+from .figures import DATA_COLUMNS, mark, _FIGURE_NUMBERS, figure_svg, data_csv, data_block, figure_html, table_html, show_table, show  # noqa: F401,E402  (moved; the notebooks' API)
+from .colours import OKABE_ITO, PALETTE, SCENARIO_COLORS, contrast  # noqa: F401,E402  (moved; the notebooks' API)
+from .events import EVENT_ROW_PT, events_in_window, controls_periods, SHADES, shade_periods, event_levels, draw_events, event_key_html, event_legend  # noqa: F401,E402  (moved; the notebooks' API)
 
 
-def contrast(colour: str, background: str = "#FFFFFF") -> float:
-    """WCAG 2.1 contrast ratio of two ``#RRGGBB`` colours."""
-    def lum(h: str) -> float:
-        r, g, b = (int(h.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
-        f = lambda c: c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4  # noqa: E731
-        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
-
-    hi, lo = sorted((lum(colour), lum(background)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
 DERIVED_HATCH = "////"
 UNIT = "tonnes"
 
@@ -81,22 +53,8 @@ def use_house_style() -> None:
     })
 
 
-#: The CSV columns of a figure's data (the values drawn and their provenance).
-DATA_COLUMNS = ("series", "month", "value", "unit", "low", "high", "status", "sources", "method")
-
-
 def _num(x) -> str:
     return "" if x is None or pd.isna(x) else f"{float(x):.4f}".rstrip("0").rstrip(".")
-
-
-def mark(fig, artist, title: str, row: dict | None = None) -> None:
-    """Give a drawn data mark its tooltip (an SVG ``<title>``) and, with ``row``, its CSV row."""
-    marks = fig.__dict__.setdefault("marks", [])
-    gid = f"mark-{len(marks) + 1}"
-    artist.set_gid(gid)
-    marks.append((gid, title))
-    if row is not None:
-        fig.__dict__.setdefault("data_rows", []).append({k: row.get(k, "") for k in DATA_COLUMNS})
 
 
 def _value_title(series: str, month: str, r, unit: str = "t") -> str:
@@ -137,114 +95,6 @@ def _time_axis(ax, start: str, end: str) -> None:
     ax.grid(axis="x", visible=False)
 
 
-def events_in_window(dataset: Dataset, start: str, end: str) -> pd.DataFrame:
-    """The timeline's events between the first day of ``start`` and the last of ``end``, numbered."""
-    ev = dataset.events.copy()
-    lo = pd.Timestamp(start + "-01")
-    hi = pd.Timestamp(end + "-01") + pd.offsets.MonthEnd(0)
-    ev["when"] = pd.to_datetime(ev.date)
-    ev = ev[(ev.when >= lo) & (ev.when <= hi)].sort_values("when").reset_index(drop=True)
-    ev["number"] = range(1, len(ev) + 1)
-    return ev
-
-
-def controls_periods(dataset: Dataset, end: str) -> list[tuple[pd.Timestamp, pd.Timestamp, str]]:
-    """(start, end, label) of each controls period; an open-ended one runs to ``end``."""
-    hi = pd.Timestamp(end + "-01") + pd.offsets.MonthEnd(0)
-    out = []
-    for r in dataset.events[dataset.events.kind == "controls"].itertuples():
-        a = pd.Timestamp(r.date)
-        b = pd.Timestamp(r.end_date) if r.end_date else hi
-        if a <= hi:
-            out.append((a, min(b, hi), r.label))
-    return out
-
-
-SHADES = ("controls", "controls2")
-#: Horizontal room one event number needs (points), and the rise between two rows of numbers.
-EVENT_GAP_PT, EVENT_ROW_PT = 17.0, 14.0
-
-
-def shade_periods(ax, dataset: Dataset, start: str, end: str, legend: bool = True) -> None:
-    """Shade each controls period in its own colour, named in the legend."""
-    lo = pd.Timestamp(start + "-01")
-    for i, (a, b, label) in enumerate(controls_periods(dataset, end)):
-        if b < lo:
-            continue
-        ax.axvspan(max(a, lo), b, color=PALETTE[SHADES[i % len(SHADES)]], alpha=0.6, lw=0, zorder=0,
-                   label=f"Shaded: {label} in force" if legend else None)
-
-
-def event_levels(xs_pt: list[float]) -> list[int]:
-    """The row of each event number, given their x positions (points): the lowest row where it
-    keeps :data:`EVENT_GAP_PT` from every number already placed in that row (so none overlap)."""
-    rows: list[list[float]] = []
-    out = []
-    for x in xs_pt:
-        for level, placed in enumerate(rows):
-            if all(abs(x - p) >= EVENT_GAP_PT for p in placed):
-                placed.append(x)
-                out.append(level)
-                break
-        else:
-            rows.append([x])
-            out.append(len(rows) - 1)
-    return out
-
-
-def draw_events(ax, dataset: Dataset, start: str, end: str) -> pd.DataFrame:
-    """Shade the controls periods and mark each event with its number; return the events drawn.
-
-    Numbers of events close together go on rows above one another, never on top of each other
-    (:func:`event_levels`, on the axis's width in points)."""
-    shade_periods(ax, dataset, start, end)
-    ev = events_in_window(dataset, start, end)
-    top = ax.get_ylim()[1]
-    x0, x1 = (mdates.date2num(v) for v in ax.get_xlim()) if not isinstance(ax.get_xlim()[0], float) else ax.get_xlim()
-    width_pt = ax.get_position().width * ax.figure.get_figwidth() * 72 * 0.9  # after tight_layout: a little narrower
-    xs = [(mdates.date2num(r.when) - x0) / (x1 - x0) * width_pt for r in ev.itertuples()]
-    levels = event_levels(xs)
-    for r, level in zip(ev.itertuples(), levels):
-        ax.axvline(r.when, color=PALETTE["event"], lw=0.8, ls=(0, (2, 2)), zorder=1)
-        t = ax.annotate(str(r.number), (r.when, top), xytext=(0, 2 + EVENT_ROW_PT * level), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=8, color=PALETTE["event"],
-                        bbox=dict(boxstyle="circle,pad=0.2", fc="white", ec=PALETTE["event"], lw=0.6),
-                        annotation_clip=False)
-        t.set_gid(f"event-{r.number}")
-        ax.figure.__dict__.setdefault("event_marks", []).append(t)
-        mark(ax.figure, t, f"Event {r.number}: {r.when.day} {r.when:%B %Y}, {r.label} ({r.source_id})")
-    ax.figure.__dict__["event_rows"] = max(levels, default=-1) + 1
-    return ev
-
-
-def event_key_html(dataset: Dataset, start: str, end: str) -> str:
-    """One key per report to the numbered event markers and shaded periods of its charts."""
-    ev = events_in_window(dataset, start, end)
-    if ev.empty:
-        return ""
-    rows = "".join(f"<tr><td>{r.number}</td><td>{r.when.day} {r.when:%B %Y}</td><td>{html.escape(r.label)}</td>"
-                   f"<td>{html.escape(r.source_id)}</td></tr>" for r in ev.itertuples())
-    shades = "".join(f"<li>{html.escape(lab)}: in force from {a.day} {a:%B %Y}"
-                     + (f" to {b.day} {b:%B %Y}" if b < pd.Timestamp(end + '-01') + pd.offsets.MonthEnd(0) else "")
-                     + "</li>" for a, b, lab in controls_periods(dataset, end))
-    return ('<section class="event-key" aria-label="Events marked on the charts"><h3>Events marked on the charts</h3>'
-            '<table class="event-key-table"><thead><tr><th scope="col">No.</th><th scope="col">Date</th>'
-            f'<th scope="col">Event</th><th scope="col">Source</th></tr></thead><tbody>{rows}</tbody></table>'
-            + (f"<p>Shaded periods:</p><ul>{shades}</ul>" if shades else "")
-            + data_block(ev[["number", "date", "label", "description", "source_id"]].to_csv(
-                index=False, lineterminator="\n"), "table") + "</section>")
-
-
-def event_legend(dataset: Dataset, start: str, end: str) -> str:
-    """The caption text that names the numbered event markers (a report shows :func:`event_key_html` once instead)."""
-    ev = events_in_window(dataset, start, end)
-    parts = [f"({r.number}) {r.when:%-d %b %Y} {r.label} [{r.source_id}]" for r in ev.itertuples()]
-    shade = controls_periods(dataset, end)
-    text = "Markers: " + "; ".join(parts) + "." if parts else ""
-    if shade:
-        text += " Shaded: " + "; ".join(f"{lab} ({a:%-d %b %Y}–{'' if b < pd.Timestamp(end + '-01') + pd.offsets.MonthEnd(0) else 'in force at '}{b:%-d %b %Y})"
-                                       for a, b, lab in shade) + "."
-    return text.strip()
 
 
 def _bars(ax, df: pd.DataFrame, color: str, label: str, width_days: float = 24, offset_days: float = 0) -> None:
@@ -557,84 +407,3 @@ def plot_scenarios(actual: pd.DataFrame, projections: pd.DataFrame, as_of: str,
     return fig
 
 
-_FIGURE_NUMBERS = itertools.count(1)
-
-
-def figure_svg(fig: plt.Figure, alt: str) -> str:
-    """The figure as inline SVG: text kept as text, every mark's ``<title>`` inserted (native tooltips),
-    the whole labelled by its alt text (``role="img"``)."""
-    buf = io.StringIO()
-    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "magnet", "svg.id": "fig"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
-    titles = dict(fig.__dict__.get("marks", []))
-    titles.update({t.get_gid(): txt for t, txt in fig.__dict__.get("missing_marks", [])})
-    n = 0
-
-    def titled(m):   # matplotlib writes each artist with a gid as <g id="GID">: its title goes first inside
-        nonlocal n
-        gid = html.unescape(m.group(1))
-        if gid not in titles:
-            return m.group(0)
-        n += 1
-        cls = "mark" if gid.startswith(("mark-", "event-")) else "mark-missing"
-        return f'<g id="{m.group(1)}" class="{cls}">\n   <title>{html.escape(titles[gid], quote=False)}</title>'
-
-    text = re.sub(r'<g id="([^"]+)">', titled, buf.getvalue())
-    text = text[text.index("<svg"):]   # no XML declaration or doctype inside an HTML page
-    # ids unique in the page (several figures in one report): prefix them with the figure's own number
-    prefix = f"f{next(_FIGURE_NUMBERS)}-"   # the figure's number in this kernel: the same in every build
-    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', text)
-    text = re.sub(r'(url\(#|href="#)([^)"]+)', lambda m: f"{m.group(1)}{prefix}{m.group(2)}", text)
-    label = html.escape(alt, quote=True)
-    text = re.sub(r"^<svg\b", f'<svg role="img" aria-label="{label}" class="report-chart"', text, count=1)
-    fig.__dict__["titled_marks"] = n
-    return text
-
-
-def data_csv(fig: plt.Figure) -> str:
-    """The values a figure draws, one row each, with their provenance (``DATA_COLUMNS``)."""
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=DATA_COLUMNS, lineterminator="\n")
-    w.writeheader()
-    w.writerows(fig.__dict__.get("data_rows", []))
-    return buf.getvalue()
-
-
-def data_block(csv_text: str, kind: str) -> str:
-    """The CSV behind a figure or table, carried inside its HTML (inert); the build writes it beside the
-    report and puts a "Data (CSV)" link in its place (``pipeline.render``)."""
-    return f'<script type="text/csv" class="magnet-data" data-kind="{kind}">\n{html.escape(csv_text, quote=False)}</script>'
-
-
-def figure_html(fig: plt.Figure, caption: str, alt: str | None = None) -> str:
-    """The figure as a self-contained ``<figure>``: inline SVG with titled marks, alt text, caption
-    (all escaped), and the CSV of the values drawn."""
-    alt = alt or getattr(fig, "alt_text", "") or caption
-    svg = figure_svg(fig, alt)
-    return (f'<figure class="report-figure">{svg}'
-            f"<figcaption>{html.escape(caption)}</figcaption>{data_block(data_csv(fig), 'figure')}</figure>")
-
-
-def table_html(df: pd.DataFrame, data: pd.DataFrame | None = None, **to_html) -> str:
-    """A table as HTML (``DataFrame.to_html`` options, escaped) with the CSV of what it shows (``data``:
-    the same rows with full precision and provenance, when the table rounds or formats them)."""
-    to_html.setdefault("escape", True)
-    out = (data if data is not None else df).to_csv(index=to_html.get("index", True), lineterminator="\n")
-    return df.to_html(**to_html) + data_block(out, "table")
-
-
-def show_table(df: pd.DataFrame, data: pd.DataFrame | None = None, **to_html) -> None:
-    """Display a table with its data (:func:`table_html`)."""
-    from IPython.display import HTML, display
-
-    display(HTML(table_html(df, data, **to_html)))
-
-
-def show(fig: plt.Figure, caption: str, alt: str | None = None) -> None:
-    """Display ``fig`` in the notebook as a captioned figure with alt text, then close it."""
-    from IPython.display import HTML, display
-
-    try:
-        display(HTML(figure_html(fig, caption, alt)))
-    finally:
-        plt.close(fig)
