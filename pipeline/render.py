@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from helpers.errors import BuildError
+from .bulletin import DATA_RE, MARKER_RE, SOURCE_ID_RE, TABLE_MINUS_RE, data_dir_name, extract_data, _origin_key, cite_sources, method_notes, _notes_html, _sources_html, _date, bulletin_layout, AUDIENCE_DEFAULT, report_card, data_index_html  # noqa: F401,E402  (moved; the notebooks' API)
 
 #: The render templates (nbconvert's ``magnet`` template and the index page).
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -339,163 +340,11 @@ def render_pdf(body: str, target: Path) -> None:
     HTML(string=body, base_url=None, url_fetcher=fetcher).write_pdf(str(target), font_config=_font_config(body))
 
 
-
 # --------------------------------------------------------------------------- the bulletin layer
 # What a reader meets: the headline and main points on page 1 (then what's new), sources as compact
 # numbered markers linking to a list of only the sources the report cites (originals before relays),
 # each derived value linked to its method note, a "Data (CSV)" link under every figure and table
 # (the values drawn, written beside the report), and the true minus sign in tables.
-
-DATA_RE = re.compile(r"<script\b[^>]*class=\"magnet-data\"[^>]*data-kind=\"(figure|table)\"[^>]*>\n?(.*?)</script>", re.S)
-#: A run of source markers as the facts write them: ``(S3, S72)``, ``(sources S1, S2)``.
-MARKER_RE = re.compile(r"\s?\((?:sources? )?(S\d+(?:,\s*S\d+)*)\)")
-SOURCE_ID_RE = re.compile(r"(?<![\w-])S\d+(?![\w-])")
-TABLE_MINUS_RE = re.compile(r"(<td[^>]*>\s*)-(?=\d)")
-
-
-def data_dir_name(name: str) -> str:
-    """The folder beside a report that holds its figures' and tables' CSVs."""
-    return f"{name}.data"
-
-
-def extract_data(body: str, name: str) -> tuple[str, dict[str, str]]:
-    """Every figure's and table's CSV out of the HTML, each replaced by a "Data (CSV)" link to the file
-    the build writes beside the report. Returns the HTML and ``{file name: CSV text}``."""
-    files: dict[str, str] = {}
-    counts = {"figure": 0, "table": 0}
-
-    def link(m):
-        kind = m.group(1)
-        counts[kind] += 1
-        fname = f"{kind}-{counts[kind]}.csv"
-        files[fname] = html.unescape(m.group(2))
-        href = f"{data_dir_name(name)}/{fname}"
-        what = f"{kind} {counts[kind]}"
-        return (f'<p class="data-link"><a href="{html.escape(href)}" type="text/csv" download>Data (CSV)'
-                f'<span class="visually-hidden"> for {what}</span></a></p>')
-
-    return DATA_RE.sub(link, body), files
-
-
-def _origin_key(s: dict) -> tuple:
-    """Originals before relays: sources grouped by the original release or story they relay (their
-    ``origin_id``, once the origin register is on file), the earliest page of each first; without it,
-    by the agency they carry, the agency's own page before the pages that relay it."""
-    if s.get("origin_id"):
-        oid = str(s["origin_id"])
-        return (int(oid[1:]) if oid[1:].isdigit() else 0, oid, 0, str(s.get("published", "")))
-    agency = str(s.get("agency") or "")
-    outlet = str(s.get("outlet") or "")
-    original = not agency or agency.lower() in outlet.lower() or outlet.lower() in agency.lower()
-    return (10**9, agency.replace(" (relayed)", "").lower(), 0 if original else 1, str(s.get("published", "")))
-
-
-def cite_sources(body: str, sources: list[dict]) -> tuple[str, list[dict]]:
-    """Source ids become numbered markers linking to the list; returns the HTML and the cited sources,
-    originals before relays, numbered in that order. Figures' own SVG text is left as it is."""
-    known = {s["source_id"]: s for s in sources}
-    # only what a reader sees: not inside the SVG charts or the CSV blocks
-    parts = re.split(r"(<svg\b.*?</svg>|<script\b.*?</script>)", body, flags=re.S)
-    cited_ids = []
-    for i, part in enumerate(parts):
-        # the text a reader sees: the page's, and the tooltips of the charts' marks
-        seen = (re.sub(r"<[^>]+>", " ", part) if i % 2 == 0 else
-                " ".join(re.findall(r"<title>([^<]*)</title>", part)) if part.startswith("<svg") else "")
-        for sid in SOURCE_ID_RE.findall(seen):
-            if sid in known and sid not in cited_ids:
-                cited_ids.append(sid)
-    cited = sorted((known[s] for s in cited_ids), key=_origin_key)
-    number = {s["source_id"]: n for n, s in enumerate(cited, 1)}
-
-    def marker(ids: list[str]) -> str:
-        links = ",".join(f'<a href="#source-{sid}" class="cite" aria-label="source {number[sid]}">{number[sid]}</a>'
-                         for sid in ids if sid in number)
-        return f'<sup class="cites">[{links}]</sup>' if links else ""
-
-    def in_text(segment: str) -> str:
-        # markers in running text: "(S3, S72)" -> superscript [3,7]; a bare id elsewhere (tables) -> [n]
-        segment = MARKER_RE.sub(lambda m: marker([x.strip() for x in m.group(1).split(",")])
-                                if all(x.strip() in number for x in m.group(1).split(",")) else m.group(0), segment)
-        return SOURCE_ID_RE.sub(lambda m: (f'<a href="#source-{m.group(0)}" class="cite">[{number[m.group(0)]}]</a>'
-                                           if m.group(0) in number else m.group(0)), segment)
-
-    for i, part in enumerate(parts):
-        if i % 2 == 0:
-            # only text between tags, never attributes (ids such as source-S3 stay)
-            parts[i] = re.sub(r">([^<]+)<", lambda m: ">" + in_text(m.group(1)) + "<", part)
-        elif part.startswith("<svg"):   # a tooltip names the sources by their number in the list
-            parts[i] = re.sub(r"<title>([^<]*)</title>", lambda m: "<title>" + SOURCE_ID_RE.sub(
-                lambda s: f"[{number[s.group(0)]}]" if s.group(0) in number else s.group(0), m.group(1)) + "</title>",
-                part)
-    return "".join(parts), [dict(s, number=number[s["source_id"]]) for s in cited]
-
-
-def method_notes(body: str, stated: dict | None) -> tuple[str, list[dict]]:
-    """Link each derived value's text in the prose to its method note; returns the HTML and the notes."""
-    notes, seen = [], set()
-    records = []
-    for rec in (stated or {}).values():  # each stated fact, and the facts stated inside one (a sentence of months)
-        records.append(rec)
-        records += [{"text": part.get("text", ""), "fact": part} for part in (rec.get("fact") or {}).get("parts", [])]
-    for rec in records:
-        fact = rec.get("fact") or {}
-        if fact.get("status") != "derived" or not fact.get("note") or fact["key"] in seen:
-            continue
-        text = html.escape(rec["text"], quote=False)
-        if text not in body:
-            continue
-        seen.add(fact["key"])
-        anchor = "method-" + re.sub(r"[^A-Za-z0-9]+", "-", fact["key"]).strip("-").lower()
-        body = body.replace(text, f'<a href="#{anchor}" class="method-link">{text}</a>', 1)
-        notes.append({"id": anchor, "what": rec["text"], "note": fact["note"]})
-    return body, notes
-
-
-def _notes_html(notes: list[dict]) -> str:
-    if not notes:
-        return ""
-    items = "".join(f'<li id="{n["id"]}"><strong>{html.escape(n["what"].split(",")[0])}</strong>: '
-                    f'{html.escape(n["note"])}</li>' for n in notes)
-    return (f'<section id="method-notes" class="report-method"><h2>How derived values were worked out</h2>'
-            f"<p>Each value below was not published on its own; it follows from published figures as shown, "
-            f"and the rounding of those figures gives its range.</p><ol>{items}</ol></section>")
-
-
-def _sources_html(cited: list[dict]) -> str:
-    if not cited:
-        return ""
-    items = []
-    for s in cited:
-        title = html.escape(str(s.get("title", "")))
-        title = f'<a href="{html.escape(str(s["url"]))}">{title}</a>' if s.get("url") else title
-        agency = f" (from {html.escape(str(s['agency']))})" if s.get("agency") else ""
-        items.append(f'<li id="source-{html.escape(s["source_id"])}" value="{s["number"]}">'
-                     f'{html.escape(str(s.get("outlet", "")))}{agency}: {title}, published '
-                     f'{html.escape(_date(s.get("published", "")))}. <span class="source-id">{html.escape(s["source_id"])}</span></li>')
-    return ('<section id="sources" class="report-sources"><h2>Sources</h2><p>The sources this report cites, '
-            'original releases and agency stories before the pages that relay them.</p><ol>'
-            + "".join(items) + "</ol></section>")
-
-
-def _date(value: str) -> str:
-    from helpers.text import date_name
-
-    try:
-        return date_name(str(value)) if value else "date not known"
-    except ValueError:
-        return str(value)
-
-
-def bulletin_layout(body: str, stated: dict | None, sources: list[dict]) -> str:
-    """The reader's layer over a rendered report (see the section comment above)."""
-    body, notes = method_notes(body, stated)
-    body = re.sub(r'<section id="sources" class="report-sources">.*?</section>', "", body, flags=re.S)
-    body, cited = cite_sources(body, sources)
-    body = TABLE_MINUS_RE.sub(lambda m: m.group(1) + "\u2212", body)
-    tail = _notes_html(notes) + _sources_html(cited)
-    at = body.find('<footer class="report-footer">')
-    at = at if at >= 0 else body.rfind("</main>")
-    return body[:at] + tail + body[at:] if at >= 0 else body + tail
 
 
 def render_report(nb, meta: dict, sources: list[dict], staging: Path, stated: dict | None = None) -> str:
@@ -518,44 +367,3 @@ def render_report(nb, meta: dict, sources: list[dict], staging: Path, stated: di
     return body
 
 
-#: Who each notebook's reports are for (the index says it under each entry); a notebook may say it
-#: itself in its metadata (``{"magnet": {"audience": "..."}}``).
-AUDIENCE_DEFAULT = "Anyone following China's rare-earth magnet exports."
-
-
-def report_card(nb, meta: dict, body: str, stated: dict | None) -> dict:
-    """What the index and the feed show of a report: its headline, main points, audience, month."""
-    head = re.search(r'report-headline"[^>]*>\s*<p>(.*?)</p>', body, re.S)
-    points = re.search(r'<section[^>]*class="report-points"[^>]*>(.*?)</section>', body, re.S)
-
-    def plain(fragment: str) -> str:
-        fragment = re.sub(r'<sup class="cites">.*?</sup>', "", fragment, flags=re.S)
-        return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split()).replace(" .", ".")
-
-    try:
-        as_of = json.loads((meta.get("parameters") or {}).get("as_of", '""'))
-    except (TypeError, ValueError):
-        as_of = ""
-    return {"title": meta.get("title", meta["name"]), "edition": meta.get("edition", ""),
-            "headline": plain(head.group(1)) if head else "",
-            "points": [plain(li) for li in re.findall(r"<li>(.*?)</li>", points.group(1), re.S)] if points else [],
-            "audience": ((nb.metadata.get("magnet") or {}).get("audience") or AUDIENCE_DEFAULT),
-            "as_of": as_of if isinstance(as_of, str) else "", "built": meta.get("built", ""),
-            "news": (meta.get("news") or {}).get("summary", "")}
-
-
-def data_index_html(meta: dict, body: str, files: dict[str, str]) -> str:
-    """A page in the report's data folder listing its CSVs, each with what it holds."""
-    captions = re.findall(r"<figcaption>(.*?)</figcaption>", body, re.S)
-    rows = []
-    for fname in files:
-        kind, n = fname[:-4].split("-")
-        what = (html.unescape(re.sub(r"<[^>]+>", "", captions[int(n) - 1])) if kind == "figure" and int(n) <= len(captions)
-                else f"Table {n} of the report, as shown, with its provenance")
-        rows.append(f'<li><a href="{fname}">{fname}</a>: {html.escape(what)}</li>')
-    title = html.escape(f"Data behind “{meta.get('title', meta['name'])}”")
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head><body><main>'
-            f"<h1>{title}</h1><p>Each file holds exactly the values a figure draws or a table shows, with where each "
-            f"comes from (sources are the ids of the data package's source list).</p><ul>{''.join(rows)}</ul>"
-            f'<p><a href="../{html.escape(meta["name"])}.html">Back to the report</a> · '
-            f'<a href="../data/datapackage.json">the whole dataset</a></p></main></body></html>')
