@@ -11,14 +11,21 @@
                            folder, commit marker, recovery) and the manifest's records
 - :mod:`helpers.provenance` provenance counted by origin: which original releases a set of pages relays
 - :mod:`helpers.intervals` interval arithmetic on numpy arrays, bounds rounded outward
+- :mod:`helpers.months`    month arithmetic on ``YYYY-MM`` strings
 - :mod:`helpers.series`    build the monthly series (reported and derived values)
-- :mod:`helpers.compare`   changes, cumulative totals, shares, rankings, reconciliation
+- :mod:`helpers.compare`   changes, cumulative totals, shares, rankings, scopes
+- :mod:`helpers.reconcile` reconciliation, cross-checks between sources, revisions
 - :mod:`helpers.text`      numbers, changes and months as readers see them
-- :mod:`helpers.plotting`  the house plotting style
+- :mod:`helpers.plotting`  the house plotting style and the report's charts
+- :mod:`helpers.colours`   the house colours and the contrast check
+- :mod:`helpers.events`    events on a chart's time axis, and their key
+- :mod:`helpers.figures`   figures and tables as a reader gets them: titled marks, SVG, the CSV beside
 - :mod:`helpers.claims`    check a news report's claims against the data
+- :mod:`helpers.verdicts`  the evidence behind each verdict, the verdict table and sentences
 - :mod:`helpers.params`    validate notebook parameters, one kind at a time
 - :mod:`helpers.contract`  the parameter contract: what a notebook declares, resolved once; chapter rules
-- :mod:`helpers.facts`     the facts a report states, each with its status and sources
+- :mod:`helpers.facts`     what a report leads with: headline, main points, the outlook's statements
+- :mod:`helpers.monthfacts` the facts of a month, span, year or destination, each with status and sources
 - :mod:`helpers.outlook`   scenario projections and their backtest
 
 The pipeline that runs the notebooks and publishes reports is the separate

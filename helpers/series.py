@@ -45,33 +45,10 @@ from .data import MAIN_SERIES, MEASURES, TOTAL, Dataset, known_dates, published_
 from .errors import DataError
 from .intervals import Interval
 from .text import fmt_pct, fmt_t
+from .months import add_months, _month_range, month_range  # noqa: F401,E402  (moved; the notebooks' API)
 
 #: A quantity: (partner, first month, last month).
 Key = tuple[str, str, str]
-
-
-@lru_cache(maxsize=65536)
-def add_months(month: str, n: int) -> str:
-    """``add_months("2025-01", -1) == "2024-12"``."""
-    y, m = int(month[:4]), int(month[5:7])
-    if len(month) != 7 or month[4] != "-" or not 1 <= m <= 12:
-        raise ValueError(f"not a month YYYY-MM: {month!r}")
-    i = y * 12 + (m - 1) + n
-    return f"{i // 12:04d}-{i % 12 + 1:02d}"
-
-
-@lru_cache(maxsize=65536)
-def _month_range(start: str, end: str) -> tuple[str, ...]:
-    out, m = [], start
-    while m <= end:
-        out.append(m)
-        m = add_months(m, 1)
-    return tuple(out)
-
-
-def month_range(start: str, end: str) -> list[str]:
-    """Every month from ``start`` to ``end`` inclusive, as ``YYYY-MM``."""
-    return list(_month_range(start, end))
 
 
 def span_label(key: Key) -> str:

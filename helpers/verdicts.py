@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import paths
 from .data import Dataset, known_dates
 from .text import day_name, source_ids
 
