@@ -89,26 +89,43 @@ def clear_leftovers(out_dir: Path) -> list[str]:
     return removed
 
 
+#: A stop that arrived while a report was being published: raised once it is published.
+_HELD = {"depth": 0, "pending": None}
+
+
 @contextlib.contextmanager
 def signals_held():
-    """Hold SIGTERM and SIGINT while a report is published, so a stop never lands mid-move."""
-    import signal
-
-    held = {signal.SIGTERM, signal.SIGINT}
-    try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):
-        yield
-        return
+    """Hold SIGTERM and SIGINT while a report is published, so a stop never lands mid-move: a stop
+    arriving meanwhile is raised when the block ends. (A flag, not a signal mask: Python runs its
+    handlers in the main thread whichever thread the kernel delivered the signal to, and the worker
+    pool's threads do not have the signal blocked.)"""
+    _HELD["depth"] += 1
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        _HELD["depth"] -= 1
+    if not _HELD["depth"] and _HELD["pending"] is not None:
+        signum, _HELD["pending"] = _HELD["pending"], None
+        _stop(signum)
+
+
+def _stop(signum: int):
+    """Stop the build now: no second stop, the workers killed, :class:`Stopped` raised."""
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGINT):  # once: the way out must not be interrupted
+        signal.signal(sig, signal.SIG_IGN)
+    if "multiprocessing" in sys.modules:
+        for child in sys.modules["multiprocessing"].active_children():
+            with contextlib.suppress(OSError):
+                child.kill()
+    raise Stopped(signum)
 
 
 @contextlib.contextmanager
 def stop_on_signals():
-    """SIGTERM and SIGINT raise :class:`Stopped` in the build, after killing its worker processes.
+    """SIGTERM and SIGINT raise :class:`Stopped` in the build, after killing its worker processes
+    (while a report is being published, once it is: :func:`signals_held`).
 
     Killing the workers first lets the pool shut down at once; their kernel clients
     and kernels follow (parent-death signals, :func:`pipeline.kernels.die_with_parent`),
@@ -117,13 +134,10 @@ def stop_on_signals():
     import signal
 
     def stop(signum, _frame):
-        for sig in (signal.SIGTERM, signal.SIGINT):  # once: the way out must not be interrupted
-            signal.signal(sig, signal.SIG_IGN)
-        if "multiprocessing" in sys.modules:
-            for child in sys.modules["multiprocessing"].active_children():
-                with contextlib.suppress(OSError):
-                    child.kill()
-        raise Stopped(signum)
+        if _HELD["depth"]:
+            _HELD["pending"] = signum
+            return
+        _stop(signum)
 
     try:
         old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
