@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import require_chromium
 from helpers import paths
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 NOTEBOOK = "01_controls_to_agreement.ipynb"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -38,11 +37,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """``(url, token)`` of a JupyterLab serving a copy of the notebooks (the tracked ones stay untouched)."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (Debian: apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI must run the browser tests")
-        pytest.skip(reason)
+    require_chromium()
     root = tmp_path_factory.mktemp("lab")
     shutil.copy2(paths.NOTEBOOKS / NOTEBOOK, root / NOTEBOOK)
     port, token = _free_port(), secrets.token_hex(16)
@@ -87,33 +82,29 @@ def lab(tmp_path_factory):
         log.close()
 
 
-def test_jupyterlab_runs_the_notebook_and_shows_the_story_with_its_numbers(lab, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_jupyterlab_runs_the_notebook_and_shows_the_story_with_its_numbers(lab, browser):
     url, token, root = lab
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}", wait_until="domcontentloaded")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-        # wait for the kernel, then Run All, as the Run menu does
-        page.wait_for_function("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-                               " return w && w.sessionContext && w.sessionContext.session"
-                               " && w.sessionContext.session.kernel"
-                               " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=120_000)
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        # the last code cell has run and the summary's inline values are rendered from the kernel
-        page.wait_for_function("() => document.querySelector('.jp-Notebook').innerText.includes('3,188 t')",
-                               timeout=180_000)
-        page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
-                               " === 'idle'", timeout=180_000)
-        time.sleep(1)  # the last Markdown cells render their expressions after the kernel answers
-        markdown = page.eval_on_selector_all(".jp-MarkdownCell .jp-RenderedMarkdown, .jp-MarkdownCell .myst",
-                                             "els => els.map(e => e.innerText)")
-        for i, where in enumerate(["The question", "Not in this report"]):  # for a person to look at
-            page.locator(".jp-MarkdownCell", has_text=where).first.scroll_into_view_if_needed(timeout=10_000)
-            page.screenshot(path=str(root / f"jupyterlab-{i}.png"))
-        browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}", wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    # wait for the kernel, then Run All, as the Run menu does
+    page.wait_for_function("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+                           " return w && w.sessionContext && w.sessionContext.session"
+                           " && w.sessionContext.session.kernel"
+                           " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=120_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # the last code cell has run and the summary's inline values are rendered from the kernel
+    page.wait_for_function("() => document.querySelector('.jp-Notebook').innerText.includes('3,188 t')",
+                           timeout=180_000)
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
+                           " === 'idle'", timeout=180_000)
+    time.sleep(1)  # the last Markdown cells render their expressions after the kernel answers
+    markdown = page.eval_on_selector_all(".jp-MarkdownCell .jp-RenderedMarkdown, .jp-MarkdownCell .myst",
+                                         "els => els.map(e => e.innerText)")
+    for i, where in enumerate(["The question", "Not in this report"]):  # for a person to look at
+        page.locator(".jp-MarkdownCell", has_text=where).first.scroll_into_view_if_needed(timeout=10_000)
+        page.screenshot(path=str(root / f"jupyterlab-{i}.png"))
+    page.close()
     text = "\n".join(markdown)
     assert "3,188 t" in text, text[:2000]
     assert "{eval}" not in text, "a role is shown as its source, not its value"
