@@ -236,18 +236,11 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
             files = ["figures.csv"]
             _write_csv(batch / "figures.csv", _columns("figures"), figure_rows)
             staging.stage("staging")
-            if source_rows:
-                _write_csv(batch / "sources.csv", _columns("sources"), source_rows)
-                files.append("sources.csv")
-            if resolutions:
-                _write_csv(batch / "resolutions.csv", _columns("resolutions"), resolutions)
-                files.append("resolutions.csv")
-            if origin_rows:
-                _write_csv(batch / "origins.csv", _columns("origins"), origin_rows)
-                files.append("origins.csv")
-            if relay_rows:
-                _write_csv(batch / "relays.csv", _columns("relays"), relay_rows)
-                files.append("relays.csv")
+            for table, rows in (("sources", source_rows), ("resolutions", resolutions), ("origins", origin_rows),
+                                ("relays", relay_rows)):
+                if rows:  # a table only when the batch has rows of it
+                    _write_csv(batch / f"{table}.csv", _columns(table), rows)
+                    files.append(f"{table}.csv")
             original = _original_name(path)
             (batch / original).write_bytes(raw)
             files.append(original)
