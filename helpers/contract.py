@@ -133,15 +133,17 @@ def unknown(given: dict, params: dict[str, Parameter], where: str) -> None:
             raise ParameterError(name, value, f"not a parameter of {where}; allowed: {allowed}")
 
 
-def resolve(params: dict[str, Parameter], given: dict, all_data, base: Path | None = None) -> dict:
+def resolve(params: dict[str, Parameter], given: dict, all_data, base: Path | None = None,
+            where: str = "the notebook") -> dict:
     """Every declared parameter's normalised value, from ``given`` (missing ones take their default).
 
-    Raises one :class:`ParameterError` naming the first bad parameter. ``base`` is the folder
-    relative paths start from (the notebook's).
+    Raises one :class:`ParameterError` naming the first bad parameter (an unknown name: with
+    ``where``, the notebook it is not a parameter of). ``base`` is the folder relative paths start
+    from (the notebook's).
     """
     from . import params as P
 
-    unknown(given, params, "the notebook")
+    unknown(given, params, where)
     values = {name: given.get(name, p.default) for name, p in params.items()}
     out, dataset = dict(values), all_data
     claims_table = None

@@ -206,11 +206,14 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
     jobs_list = []
     built_at = provenance.build_time(dataset).strftime("%Y-%m-%d %H:%M UTC")
     versions = provenance.versions()
+    defaults = {}  # each notebook's defaults, resolved once (a sweep runs one notebook many times)
     for r in todo:
+        if r.notebook not in defaults:
+            defaults[r.notebook] = checks.defaults(r, dataset)
         meta = {"built": built_at, "commit": commit, "data_checksum": dataset.checksum, "versions": versions,
                 "notebook": paths.relative(r.notebook),
                 "edition": edition_label(params[r.name], uses_latest(r), dataset.partner_name,
-                                         checks.defaults(r, dataset)),
+                                         defaults[r.notebook]),
                 "parameters": {k: json.dumps(v, ensure_ascii=False) for k, v in params[r.name].items()}}
         jobs_list.append({"name": r.name, "notebook": str(r.notebook), "cwd": str(r.notebook.parent),
                           "parameters": params[r.name], "staging": str(staging), "meta": meta,

@@ -24,6 +24,13 @@ def month_name(month: str) -> str:
     return name(month)
 
 
+def plural(n: int, one: str, many: str) -> str:
+    """``1 new month``, ``2 new months`` (:func:`helpers.text.plural`, imported when used)."""
+    from helpers.text import plural as words
+
+    return words(n, one, many)
+
+
 def day_name(date: str) -> str:
     """``21 July 2025`` (:func:`helpers.text.day_name`, imported when used)."""
     from helpers.text import day_name as name
@@ -95,10 +102,6 @@ def fact_words(key: str) -> str:
     return readable_dates(key)
 
 
-def _n(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def whats_new(previous: dict | None, facts: dict, edition: str) -> dict:
     """What changed since the previous edition: ``{"since", "lines", "summary"}``."""
     if not previous:
@@ -130,11 +133,11 @@ def whats_new(previous: dict | None, facts: dict, edition: str) -> dict:
     lines += [f"Revised: {r}." for r in revised] + [f"Firmer: {r}." for r in firmed]
     counts = []
     if new_months:
-        counts.append(_n(len(new_months), "new month", "new months"))
+        counts.append(plural(len(new_months), "new month", "new months"))
     if revised:
-        counts.append(_n(len(revised), "value revised", "values revised"))
+        counts.append(plural(len(revised), "value revised", "values revised"))
     if firmed:
-        counts.append(_n(len(firmed), "value firmer", "values firmer"))
+        counts.append(plural(len(firmed), "value firmer", "values firmer"))
     summary = (f"Since the previous edition ({since}): " + ", ".join(counts) + "." if counts
                else f"No change in the stated figures since the previous edition ({since}).")
     return {"since": since, "lines": lines, "summary": summary}

@@ -75,9 +75,9 @@ def check(nb, given: dict, input_path=None) -> dict:
 
     cell = contract.parameters_cell(nb)
     params = contract.declarations(cell[1]) if cell else {}
-    contract.unknown(given, params, Path(input_path).name if input_path else "the notebook")
     return contract.resolve(params, given, load_dataset(),
-                            base=Path(input_path).resolve().parent if input_path else None)
+                            base=Path(input_path).resolve().parent if input_path else None,
+                            where=Path(input_path).name if input_path else "the notebook")
 
 
 def execute_report(notebook: Path, output: Path | None, parameters: dict | None = None, *,
