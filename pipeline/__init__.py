@@ -21,3 +21,11 @@ reverse. One module, one job:
 - :mod:`pipeline.scale`      Comtrade-size generated data and throw-away project copies (bench, tests)
 - :mod:`pipeline.refresh`    ``make execute-notebooks``: re-execute the committed notebooks in place
 """
+
+import sys
+
+# jsonschema (under nbformat, under papermill and nbval) compiles an IRI grammar at import when
+# rfc3987_syntax is installed: 1.3 s per process for a format check no notebook uses. Every process
+# that imports the pipeline does without it: the build and its workers, and pytest, which loads this
+# package first (``-p pipeline`` in pyproject.toml) so that its nbval plugin imports nbformat without it.
+sys.modules.setdefault("rfc3987_syntax", None)

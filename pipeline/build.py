@@ -54,13 +54,6 @@ class BuildResult:
     cleaned: list = field(default_factory=list)   # staging folders of killed builds removed
 
 
-def _without_iri_grammar() -> None:
-    """jsonschema (under nbformat, under papermill) compiles an IRI grammar at import when
-    rfc3987_syntax is installed: 1.3 s for a format check notebooks never use, so the build does
-    without it. Called before anything imports papermill or nbformat (resolve_parameters does)."""
-    sys.modules.setdefault("rfc3987_syntax", None)
-
-
 def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = False,
           jobs: int | None = None, as_of: str | None = None, index_reports: list[Report] | None = None,
           lock_timeout: float = 3600, progress: bool | None = None, warm: bool = True,
@@ -99,14 +92,14 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
                 # loads the data and checks. It starts no kernel until a report asks for one, after
                 # every check passed. (remote workers cannot reach this machine's zygote: they start
                 # their kernels cold)
-                from .kernels import warm_kernels
+                from .kernels import notebook_imports, warm_kernels
 
                 warm_here = warm and not (executor and executor.remote)
-                kernel_name = (stack.enter_context(warm_kernels(staging / "zygote")) if warm_here
+                preload = notebook_imports(sorted({r.notebook for r in todo})) if warm_here else []
+                kernel_name = (stack.enter_context(warm_kernels(staging / "zygote", preload)) if warm_here
                                else (lambda: "python3"))
                 stages.stage("staged")
             if todo or as_of is not None:
-                _without_iri_grammar()
                 from helpers.data import load_dataset
 
                 dataset = load_dataset()
@@ -155,7 +148,6 @@ def with_known_on(reports: list[Report], date: str) -> list[Report]:
     """Every report whose notebook declares ``as_known_on`` gets ``date`` (``--as-known-on``)."""
     import dataclasses
 
-    _without_iri_grammar()
     import papermill as pm
 
     if date and not (DATE_RE.match(date) and len(date) == 10):
@@ -181,7 +173,6 @@ def _remove_staging(staging: Path) -> None:
 def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, dataset, params,
                 executor: ExecutorSpec | None = None) -> tuple[list, list]:
     # Heavy imports only now (and before forking, so every worker inherits them).
-    _without_iri_grammar()
     for heavy in ("papermill", "weasyprint"):  # imported once here, inherited by every forked worker
         importlib.import_module(heavy)
     from tqdm import tqdm
