@@ -23,13 +23,42 @@ from helpers import paths
 WARM_KERNEL = "magnet-warm"
 #: The build's process id, given to the zygote so it dies with the build.
 PARENT_ENV = "MAGNET_BUILD_PID"
-#: What the zygote imports once: the kernel (with what IPKernelApp.initialize imports in every
-#: kernel: the IPython kernel and shell, and the debugger with debugpy, 0.1 s a kernel) and what
-#: the notebooks import.
-PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
-           "IPython.display", "pandas", "matplotlib.pyplot", "helpers.data", "helpers.series",
-           "helpers.compare", "helpers.plotting", "helpers.claims", "helpers.params", "helpers.outlook",
-           "helpers.facts", "helpers.text")
+#: What the zygote imports in every build: the kernel (with what IPKernelApp.initialize imports in every
+#: kernel: the IPython kernel and shell, and the debugger with debugpy, 0.1 s a kernel). To these it
+#: adds what the set's notebooks import (:func:`notebook_imports`): pandas, matplotlib and the helpers
+#: for the story notebooks, nothing more for a notebook that imports nothing.
+KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+                  "IPython.display")
+
+
+def notebook_imports(notebooks) -> list[str]:
+    """The modules the code cells of ``notebooks`` import (``import x.y``, ``from x import y``), sorted.
+
+    Read with :mod:`ast` from the notebook's JSON; a cell that is not plain Python (a magic) is skipped,
+    as is a relative import: the zygote imports what it can and a report still imports the rest itself."""
+    import ast
+
+    found = set()
+    for notebook in notebooks:
+        try:
+            cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            source = cell.get("source", "")
+            try:
+                tree = ast.parse(source if isinstance(source, str) else "".join(source))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module)
+                    found.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
+    return sorted(found)
 
 
 def die_with_parent(sig: int | None = None, parent: int | None = None) -> None:
@@ -64,8 +93,9 @@ def _parent_pid() -> int | None:
         return None
 
 
-def _zygote(sock_path: str) -> None:
-    """Serve kernels: import what every report imports, then fork one kernel per request."""
+def _zygote(sock_path: str, modules: list[str]) -> None:
+    """Serve kernels: import the kernel and ``modules`` (what the reports import), then fork one kernel
+    per request."""
     import importlib
     import signal
     import socket
@@ -74,12 +104,13 @@ def _zygote(sock_path: str) -> None:
     os.environ.pop(PARENT_ENV, None)
     zygote_pid = os.getpid()
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    for module in PRELOAD:
+    for module in (*KERNEL_MODULES, *modules):
         try:
             importlib.import_module(module)
-        except Exception:  # a module that fails to import fails in the report itself, with its cell
+        except Exception:  # not a module (a name imported from one), or one that fails: the report says so
             pass
-    _warm_data()
+    if "helpers.data" in sys.modules:  # the notebooks read the data: load and derive it once, here
+        _warm_data()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     tmp = sock_path + ".tmp"
@@ -182,8 +213,9 @@ def _kernel_client(sock_path: str, argv: list[str]) -> int:
 
 
 @contextlib.contextmanager
-def warm_kernels(folder: Path):
-    """A zygote for this build; yields a function giving the kernel name to use (``python3`` as fallback)."""
+def warm_kernels(folder: Path, modules: list[str] = ()):
+    """A zygote for this build that imports ``modules`` (:func:`notebook_imports` of the reports to run);
+    yields a function giving the kernel name to use (``python3`` as fallback)."""
     import subprocess
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -195,7 +227,7 @@ def warm_kernels(folder: Path):
         "display_name": "Python 3 (magnet-exports)", "language": "python"}), encoding="utf-8")
     env = dict(os.environ, **{PARENT_ENV: str(os.getpid())}, PYTHONPATH=os.pathsep.join([str(paths.ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     with open(folder / "zygote.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline.kernels", "--zygote", str(sock)], cwd=str(paths.ROOT),
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline.kernels", "--zygote", str(sock), *modules], cwd=str(paths.ROOT),
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
     old = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = os.pathsep.join([str(folder)] + ([old] if old else []))
@@ -344,10 +376,10 @@ def ready_client():
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pipeline.kernels --zygote SOCK`` or ``--kernel-client SOCK -f CONNECTION_FILE``."""
+    """``python -m pipeline.kernels --zygote SOCK [MODULE ...]`` or ``--kernel-client SOCK -f CONNECTION_FILE``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) >= 2 and argv[0] == "--zygote":
-        _zygote(argv[1])
+        _zygote(argv[1], argv[2:])
         # told to quit: its kernels are gone, nothing to tear down (the interpreter's teardown of
         # pandas and matplotlib would hold the build for 0.2 s)
         sys.stdout.flush()
@@ -355,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         os._exit(0)
     if len(argv) >= 2 and argv[0] == "--kernel-client":
         return _kernel_client(argv[1], argv[2:])
-    print("usage: python -m pipeline.kernels --zygote SOCK | --kernel-client SOCK -f FILE", file=sys.stderr)
+    print("usage: python -m pipeline.kernels --zygote SOCK [MODULE ...] | --kernel-client SOCK -f FILE", file=sys.stderr)
     return 2
 
 
