@@ -1,22 +1,26 @@
 """The monthly refresh end to end: a new month is a data change, not a code change.
 
-On a private copy of the project (data/, notebooks/ and a one-report set): build the
-main report, import April 2026 from a news release with ``magnet-import``, rebuild
-with ``magnet-build`` — the report now tells the story up to April 2026. A refused
-import in between leaves the published report byte-identical.
+On a private copy of the project (data/, notebooks/ and a two-report set): build the main
+report and the United States' destinations report, import April 2026 from a news release
+and UN Comtrade's HS 8505.11 for June 2025 with ``magnet-import``, rebuild with
+``magnet-build`` — the main report now tells the story up to April 2026, the destinations
+report sets the wider scope beside the rare-earth line. A refused import in between leaves
+the published reports byte-identical. The refresh runs once per session (conftest.shared_once);
+each test reads what it needs.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import shared_once
 
 from helpers import paths
 
@@ -28,17 +32,10 @@ REPORT_SET = """reports:
   - name: main-latest
     notebook: notebooks/01_controls_to_agreement.ipynb
     parameters: {as_of: latest, start: "2024-01", focus_partner: US}
+  - name: dest-us
+    notebook: notebooks/02_destinations.ipynb
+    parameters: {partner: US, as_of: "2025-06", start: "2025-01"}
 """
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    if not (paths.NOTEBOOKS / "01_controls_to_agreement.ipynb").exists():
-        pytest.skip("notebooks/01_controls_to_agreement.ipynb is not there yet")
-    shutil.copytree(paths.DATA, tmp_path / "data")
-    shutil.copytree(paths.NOTEBOOKS, tmp_path / "notebooks")
-    (tmp_path / "reports.yaml").write_text(REPORT_SET, encoding="utf-8")
-    return tmp_path
 
 
 def command(project: Path, name: str, *args: str) -> subprocess.CompletedProcess:
@@ -48,45 +45,73 @@ def command(project: Path, name: str, *args: str) -> subprocess.CompletedProcess
     return subprocess.run(cmd, env=env, cwd=project, capture_output=True, text=True, timeout=600)
 
 
-def build(project: Path) -> subprocess.CompletedProcess:
-    out = command(project, "magnet-build", "--config", str(project / "reports.yaml"), "--no-progress",
-                  "--jobs", "1")
+def build(project: Path) -> None:
+    out = command(project, "magnet-build", "--config", str(project / "reports.yaml"), "--no-progress")
     assert out.returncode == 0, out.stderr
-    return out
 
 
-def built_as_of(project: Path) -> str:
-    nb = json.loads((project / "reports" / "main-latest.ipynb").read_text(encoding="utf-8"))
-    return nb["metadata"]["papermill"]["parameters"]["as_of"]
+def built(project: Path) -> dict:
+    """What the published reports say: each one's ``as_of`` and HTML."""
+    reports = project / "reports"
+    return {name: {"as_of": json.loads((reports / f"{name}.ipynb").read_text(encoding="utf-8"))
+                   ["metadata"]["papermill"]["parameters"]["as_of"],
+                   "html": (reports / f"{name}.html").read_text(encoding="utf-8")}
+            for name in ("main-latest", "dest-us")}
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_a_new_month_reaches_the_main_report_with_no_code_change(project):
+def _refresh(project: Path) -> dict:
+    shutil.copytree(paths.DATA, project / "data")
+    shutil.copytree(paths.NOTEBOOKS, project / "notebooks")
+    (project / "reports.yaml").write_text(REPORT_SET, encoding="utf-8")
     build(project)
-    assert built_as_of(project) == "2026-03"
-    html_before = (project / "reports" / "main-latest.html").read_text(encoding="utf-8")
+    before = built(project)
+
+    # a bad file is refused and changes nothing, published reports included
+    reports_before, data_before = tree_bytes(project / "reports"), tree_bytes(project / "data")
+    bad = command(project, "magnet-import", str(FIX / "bad" / "implausible-kg-as-tonnes.csv"))
+    refused = {"returncode": bad.returncode, "stderr": bad.stderr,
+               "reports_unchanged": tree_bytes(project / "reports") == reports_before,
+               "data_unchanged": tree_bytes(project / "data") == data_before}
+
+    june = project / "comtrade-2025-06.csv"   # June 2025: the world 3,401 t of all metals, the US 400 t
+    june.write_text((FIX / "comtrade-2026-04.csv").read_text(encoding="utf-8").replace("202604", "202506")
+                    .replace(",2026,4,", ",2025,6,").replace("5812345,5812345", "3401000,3401000")
+                    .replace("601234,601234", "400000,400000"), encoding="utf-8")
+    comtrade = command(project, "magnet-import", str(june), "--published", "2026-03-15")
+    assert comtrade.returncode == 0, comtrade.stderr
+    added = command(project, "magnet-import", str(FIX / "news-2026-04.csv"))
+    assert added.returncode == 0, added.stderr
+
+    build(project)
+    return {"before": before, "refused": refused, "added": added.stdout, "after": built(project),
+            "log": (project / "reports" / "main-latest.log").read_text(encoding="utf-8")}
+
+
+@pytest.fixture(scope="session")
+def refreshed(tmp_path_factory, worker_id) -> dict:
+    if not (paths.NOTEBOOKS / "01_controls_to_agreement.ipynb").exists():
+        pytest.skip("notebooks/01_controls_to_agreement.ipynb is not there yet")
+    return shared_once(tmp_path_factory, worker_id, "refresh-e2e", _refresh)[1]
+
+
+def test_a_new_month_reaches_the_main_report_with_no_code_change(refreshed):
+    assert refreshed["before"]["main-latest"]["as_of"] == "2026-03"
+    html_before = refreshed["before"]["main-latest"]["html"]
     # no month after the data on file is told (a source published later may be listed among the sources)
     assert "Latest: April 2026" not in html_before and "### April 2026" not in html_before
     assert '<h3 id="april-2026"' not in html_before
 
-    # a bad file is refused and changes nothing, published reports included
-    reports_before = tree_bytes(project / "reports")
-    data_before = tree_bytes(project / "data")
-    bad = command(project, "magnet-import", str(FIX / "bad" / "implausible-kg-as-tonnes.csv"))
-    assert bad.returncode == 1 and bad.stderr.startswith("error: ")
-    assert tree_bytes(project / "reports") == reports_before
-    assert tree_bytes(project / "data") == data_before
+    refused = refreshed["refused"]
+    assert refused["returncode"] == 1 and refused["stderr"].startswith("error: ")
+    assert refused["reports_unchanged"] and refused["data_unchanged"]
+    assert "latest month is now 2026-04" in refreshed["added"]
 
-    added = command(project, "magnet-import", str(FIX / "news-2026-04.csv"))
-    assert added.returncode == 0, added.stderr
-    assert "latest month is now 2026-04" in added.stdout
-
-    build(project)
-    assert built_as_of(project) == "2026-04"
-    html = (project / "reports" / "main-latest.html").read_text(encoding="utf-8")
+    assert refreshed["after"]["main-latest"]["as_of"] == "2026-04"
+    html = refreshed["after"]["main-latest"]["html"]
     assert "April 2026" in html
     assert "example.org/news/2026-05-20" in html   # the new source is cited
     # the new month has its own chapter, written from its facts by the month template
@@ -96,26 +121,14 @@ def test_a_new_month_reaches_the_main_report_with_no_code_change(project):
     assert "Exports to the United States were 601 t" in chapter
     # and the edition says so: what's new since the last edition
     assert "Latest: April 2026" in html and "New month: April 2026" in text
-    assert "No anchor" not in (project / "reports" / "main-latest.log").read_text(encoding="utf-8")
+    assert "No anchor" not in refreshed["log"]
 
 
-def test_a_comtrade_month_shows_as_a_scope_comparison_in_the_destinations_report(project):
+def test_a_comtrade_month_shows_as_a_scope_comparison_in_the_destinations_report(refreshed):
     """UN Comtrade's HS 8505.11 for a month on file: the destinations report sets it beside the
     rare-earth line ("other metal magnets: at most …"), and the story's figures do not move."""
-    (project / "reports.yaml").write_text(
-        "reports:\n  - name: dest-us\n    notebook: notebooks/02_destinations.ipynb\n"
-        "    parameters: {partner: US, as_of: \"2025-06\", start: \"2025-01\"}\n", encoding="utf-8")
-    build(project)
-    before = (project / "reports" / "dest-us.html").read_text(encoding="utf-8")
-    assert "no scope comparison to show" in before
-    june = project / "comtrade-2025-06.csv"   # June 2025: the world 3,401 t of all metals, the US 400 t
-    june.write_text((FIX / "comtrade-2026-04.csv").read_text(encoding="utf-8").replace("202604", "202506")
-                    .replace(",2026,4,", ",2025,6,").replace("5812345,5812345", "3401000,3401000")
-                    .replace("601234,601234", "400000,400000"), encoding="utf-8")
-    out = command(project, "magnet-import", str(june), "--published", "2026-03-15")
-    assert out.returncode == 0, out.stderr
-    build(project)
-    html = (project / "reports" / "dest-us.html").read_text(encoding="utf-8")
+    assert "no scope comparison to show" in refreshed["before"]["dest-us"]["html"]
+    html = refreshed["after"]["dest-us"]["html"]
     assert "no scope comparison to show" not in html
     assert "All metal magnets, HS 8505.11 (t)" in html and "at most 214" in html      # 3,401 − 3,188 (world)
     assert "at most 48" in html                                                        # 400 − 353 (the US)
