@@ -94,10 +94,15 @@ def built_fixture_reports(tmp_path_factory, worker_id):
                            names=list(FIXTURE_SET))
 
 
+#: The build time of the session's default build (reproducible builds): 2026-01-01 00:00 UTC.
+EPOCH = "1767225600"
+
+
 @pytest.fixture(scope="session")
 def built_default_reports(tmp_path_factory, worker_id):
     """The default report set (reports.yaml), built once per session into a temporary folder (shared
-    by the workers; read it, never write into it)."""
+    by the workers; read it, never write into it), with ``SOURCE_DATE_EPOCH`` = :data:`EPOCH` so that
+    another build of one of its reports can be compared with it byte for byte."""
     import yaml
 
     doc = yaml.safe_load((ROOT / "reports.yaml").read_text(encoding="utf-8"))
@@ -106,7 +111,7 @@ def built_default_reports(tmp_path_factory, worker_id):
         pytest.skip(f"the real notebooks are not all written yet (missing: {', '.join(missing)})")
 
     def make(folder: Path) -> dict:
-        proc = run_build("--output-dir", folder / "out", timeout=900)
+        proc = run_build("--output-dir", folder / "out", timeout=900, env={"SOURCE_DATE_EPOCH": EPOCH})
         assert proc.returncode == 0, proc.stderr
         return _proc(proc)
 

@@ -396,29 +396,6 @@ def test_inline_facts_are_filled_from_the_kernel(published):
     assert "No anchor" not in (out / "beta.log").read_text(encoding="utf-8")
 
 
-@pytest.mark.slow
-def test_two_builds_of_the_same_inputs_are_byte_identical(tmp_path):
-    """SOURCE_DATE_EPOCH set: HTML, PDF and executed notebook are the same bytes (reproducible builds)."""
-    import os
-
-    config = write_report_set(tmp_path, {"beta": {}})
-    env = {"SOURCE_DATE_EPOCH": "1767225600"}   # 2026-01-01 00:00 UTC
-    outs = []
-    for i in (1, 2):
-        out = tmp_path / f"out{i}"
-        proc = subprocess.run([*MAGNET_BUILD, "--no-progress", "--config", str(config), "--output-dir", str(out)],
-                              capture_output=True, text=True, env={**os.environ, **env}, timeout=600)
-        assert proc.returncode == 0, proc.stderr
-        outs.append(out)
-    for ext in ("html", "pdf", "ipynb", "facts.json"):
-        assert (outs[0] / f"beta.{ext}").read_bytes() == (outs[1] / f"beta.{ext}").read_bytes(), ext
-    html = (outs[0] / "beta.html").read_text(encoding="utf-8")
-    assert "Built 2026-01-01 00:00 UTC" in html
-    # every report names its versions and the lock it was built from
-    for name in ("python", "pandas", "matplotlib", "papermill", "nbconvert", "weasyprint", "lock"):
-        assert f"{name} " in html.split("Versions:")[1].split("</p>")[0]
-
-
 def test_a_pdf_does_not_depend_on_the_reports_printed_before_it(tmp_path):
     """Reports share WeasyPrint's font configuration within a worker: the PDFs stay byte-identical."""
     from weasyprint import HTML

@@ -1,10 +1,10 @@
 """One way to execute a report: papermill's ``magnet`` engine, the same from the command line, the
-build, ``make execute-notebooks`` and the tests; the same parameters, resolved once, give the same bytes."""
+build, ``make execute-notebooks`` and the tests; the same parameters, resolved once, give the same bytes
+(compared with the session's default build: conftest.built_default_reports)."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MAGNET_BUILD, ROOT
+from conftest import EPOCH, ROOT, run_build
 
 NB01 = ROOT / "notebooks" / "01_controls_to_agreement.ipynb"
 pytestmark = pytest.mark.slow
@@ -23,45 +23,49 @@ def _expressions(nb: dict) -> list:
             if c["cell_type"] == "markdown" and c["metadata"].get("user_expressions")]
 
 
-def _build(tmp_path: Path, name: str, parameters: dict, out: Path) -> Path:
-    config = tmp_path / f"{out.name}.yaml"
-    config.write_text(json.dumps({"reports": [{"name": name, "notebook": str(NB01), "parameters": parameters}]}),
-                      encoding="utf-8")
-    proc = subprocess.run([*MAGNET_BUILD, "--no-progress", "--config", str(config), "--output-dir", str(out)],
-                          capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
-    assert proc.returncode == 0, proc.stderr
-    return out
+#: main-2025-06 of reports.yaml, as the session's default build has it.
+MAIN_2025_06 = {"as_of": "2025-06", "start": "2024-01", "focus_partner": "US", "as_known_on": "2025-07-21"}
 
 
-def test_papermill_with_the_magnet_engine_gives_the_notebook_the_build_publishes(tmp_path):
+def test_papermill_with_the_magnet_engine_gives_the_notebook_the_build_publishes(built_default_reports, tmp_path):
+    """papermill's command line, the focus given by name: the values main-2025-06's published notebook shows."""
     out = tmp_path / "cli.ipynb"
+    given = [a for k, v in dict(MAIN_2025_06, focus_partner="United States").items() if k != "start"
+             for a in ("-p", k, v)]  # start: the notebook's default
     proc = subprocess.run([str(Path(sys.executable).with_name("papermill")), "--engine", "magnet", str(NB01),
-                           str(out), "-p", "focus_partner", "DE", "--cwd", str(NB01.parent), "--no-progress-bar"],
+                           str(out), *given, "--cwd", str(NB01.parent), "--no-progress-bar"],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     cli = json.loads(out.read_text(encoding="utf-8"))
-    built = json.loads((_build(tmp_path, "de", {"focus_partner": "DE"}, tmp_path / "out") / "de.ipynb")
-                       .read_text(encoding="utf-8"))
+    built = json.loads((built_default_reports.out / "main-2025-06.ipynb").read_text(encoding="utf-8"))
     assert _expressions(cli) == _expressions(built)
     values = [u["result"]["data"]["text/plain"] for _, exprs in _expressions(cli) for u in exprs]
-    assert "Germany" in values and "3,188 t" in values
-    assert any(re.search(r"Exports to Germany in \w+ \d{4} were (about )?[\d,]+ t", v) for v in values), values
+    assert "3,188 t" in values and "the United States" in values  # the focus, resolved from its name
     # no evaluating cell is left behind, and the chapters after June 2025 are not in it
     assert not any("magnet-inline" in c["metadata"].get("tags", []) for c in cli["cells"])
     assert not any("### July" in "".join(c["source"]) for c in cli["cells"])
 
 
-def test_a_focus_by_code_or_by_name_builds_the_same_bytes(tmp_path):
-    """By code and by name (test_contract: every spelling, "us" too, resolves to the one value the build uses)."""
-    outs = [_build(tmp_path, "focus", {"as_of": "2025-12", "focus_partner": v}, tmp_path / f"out{i}")
-            for i, v in enumerate(("US", "United States"))]
-    for ext in ("html", "pdf", "ipynb"):
-        first = (outs[0] / f"focus.{ext}").read_bytes()
-        assert all((o / f"focus.{ext}").read_bytes() == first for o in outs[1:]), ext
-    html = (outs[0] / "focus.html").read_text(encoding="utf-8")
+def test_a_focus_by_name_builds_the_same_bytes_as_by_code(built_default_reports, tmp_path):
+    """Reproducible builds: main-2025-06 built alone, its focus given by name ("United States"), with the
+    session build's SOURCE_DATE_EPOCH, is the session build's main-2025-06 (focus "US") byte for byte:
+    HTML, PDF, executed notebook and stated facts (test_contract: every spelling resolves to one value)."""
+    config = tmp_path / "one.yaml"
+    config.write_text(json.dumps({"reports": [{"name": "main-2025-06", "notebook": str(NB01), "parameters":
+                                               dict(MAIN_2025_06, focus_partner="United States")}]}), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = run_build("--config", config, "--output-dir", out, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert proc.returncode == 0, proc.stderr
+    for ext in ("html", "pdf", "ipynb", "facts.json"):
+        assert (out / f"main-2025-06.{ext}").read_bytes() == \
+            (built_default_reports.out / f"main-2025-06.{ext}").read_bytes(), ext
+    html = (out / "main-2025-06.html").read_text(encoding="utf-8")
+    assert "Built 2026-01-01 00:00 UTC" in html
     assert "focus:" not in html.split("</title>")[0]  # the notebook's default focus is not an edition of its own
     assert html.count("Exports to the United States were 46 t") <= 1
+    # every report names its versions and the lock it was built from
+    for name in ("python", "pandas", "matplotlib", "papermill", "nbconvert", "weasyprint", "lock"):
+        assert f"{name} " in html.split("Versions:")[1].split("</p>")[0]
 
 
 def test_a_bad_parameter_on_the_command_line_is_one_line_before_any_kernel(tmp_path):
