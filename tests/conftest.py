@@ -146,10 +146,38 @@ def project_copy(tmp_path) -> Path:
     return root
 
 
+class _WarmKernel:
+    """This worker's kernel zygote (pipeline.kernels), started on first use: ``name()`` is the kernel name
+    to execute with, its kernelspec on ``JUPYTER_PATH`` for this process and the processes it starts."""
+
+    def __init__(self, tmp_path_factory, stack):
+        self._factory, self._stack, self._name = tmp_path_factory, stack, None
+
+    def name(self) -> str:
+        if self._name is None:
+            from helpers import paths
+            from pipeline.kernels import notebook_imports, warm_kernels
+
+            modules = notebook_imports(sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")))
+            self._name = self._stack.enter_context(warm_kernels(self._factory.mktemp("zygote"), modules))()
+        return self._name
+
+
+@pytest.fixture(scope="session")
+def warm_kernel(tmp_path_factory):
+    """Kernels forked from a zygote that has imported what the notebooks import and loaded the data,
+    as the build's are (for the project as it is: a test on a copy of the data starts its kernels cold)."""
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        yield _WarmKernel(tmp_path_factory, stack)
+
+
 # --------------------------------------------------------------------------- tiers
 
 #: Fixtures that build reports or execute notebooks: a test using one is ``slow`` (not in ``make test-fast``).
-BUILDING_FIXTURES = {"built_fixture_reports", "built_default_reports", "published", "project_copy", "runs"}
+BUILDING_FIXTURES = {"built_fixture_reports", "built_default_reports", "published", "project_copy", "runs",
+                     "warm_kernel"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -25,8 +25,10 @@ def test_the_key_numbers_are_marked_for_nbval():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
-def test_committed_notebooks_pass_nbval_lax(notebook):
-    """One notebook per test, so that parallel test workers share them out."""
-    proc = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider", str(notebook)],
+def test_committed_notebooks_pass_nbval_lax(notebook, warm_kernel):
+    """One notebook per test, so that parallel test workers share them out; the kernel is forked by the
+    worker's zygote (conftest.warm_kernel), as in the build."""
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
+                           "--nbval-kernel-name", warm_kernel.name(), str(notebook)],
                           cwd=paths.ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

@@ -3,7 +3,9 @@ and a bad parameter stops them before any kernel starts (the engine's contract c
 setup line when it reaches a kernel, with a ParameterError naming it.
 
 Each execution runs once per session, on whichever test worker first asks for it (shared with the
-others through conftest.shared_once); each test then checks one.
+others through conftest.shared_once); each test then checks one. A notebook with the parameters of a
+report of reports.yaml is read from the session's default build (conftest.built_default_reports)
+instead of being run again: ``runs["built:NAME"]``.
 """
 
 from __future__ import annotations
@@ -20,16 +22,11 @@ pytestmark = pytest.mark.slow
 NB01, NB02, NB03, NB04 = ("01_controls_to_agreement", "02_destinations", "03_claims_check", "04_outlook")
 
 RUNS = {
-    "01-defaults": (NB01, {}),
     "01-december-germany": (NB01, {"as_of": "2025-12", "focus_partner": "DE"}),
     "01-september-japan-by-name": (NB01, {"as_of": "2025-09", "start": "2025-01", "focus_partner": "Japan"}),
-    "02-defaults": (NB02, {}),
-    "02-germany": (NB02, {"partner": "DE"}),
     "02-japan-july": (NB02, {"partner": "JP", "as_of": "2025-07"}),
-    "03-defaults": (NB03, {}),
     "03-june-all-data": (NB03, {"as_known_on": ""}),
     "03-december": (NB03, {"as_of": "2025-12", "as_known_on": ""}),
-    "04-defaults": (NB04, {}),
     "04-september-same-month": (NB04, {"as_of": "2025-09", "horizon": 3, "baseline": "same_month",
                                        "scenarios": {"quick": 1, "stalled": None}}),
     "bad-month": (NB01, {"as_of": "2025-13"}),
@@ -38,18 +35,16 @@ RUNS = {
     "bad-horizon": (NB04, {"horizon": "six"}),
     "bad-claims-file": (NB03, {"claims_file": "../data/claims/no-such-article.csv"}),
     "in-kernel-bad-partner": (NB02, {"partner": "XX"}),
-    "01-us-by-name": (NB01, {"focus_partner": "United States"}),
 }
 
 
-def _execute(name: str, notebook: str, parameters: dict, out_dir: str) -> dict:
-    """Run one notebook the one way every report runs (papermill's magnet engine); return its text
-    outputs, or the error it stopped with."""
+def _execute(name: str, notebook: str, parameters: dict, out_dir: str, kernel_name: str) -> dict:
+    """Run one notebook the one way every report runs (papermill's magnet engine, a warm kernel as in
+    the build); return its text outputs, or the error it stopped with."""
     import nbformat
     import papermill
 
     from helpers.errors import ParameterError
-    from pipeline import inline
     from pipeline.execute import execute_report
 
     out = f"{out_dir}/{name}.ipynb"
@@ -57,7 +52,7 @@ def _execute(name: str, notebook: str, parameters: dict, out_dir: str) -> dict:
     for attempt in (1, 2):  # a kernel that dies while starting: retry once (ipc sockets: no port to race for)
         try:
             execute_report(paths.NOTEBOOKS / f"{notebook}.ipynb", out, parameters, cwd=paths.NOTEBOOKS,
-                           check_parameters=not name.startswith("in-kernel-"))
+                           kernel_name=kernel_name, check_parameters=not name.startswith("in-kernel-"))
         except ParameterError as exc:  # the contract, before any kernel started: nothing was written
             result.update(ename="ParameterError", evalue=str(exc), before_kernel=True)
             return result
@@ -68,7 +63,14 @@ def _execute(name: str, notebook: str, parameters: dict, out_dir: str) -> dict:
                 continue
             raise
         break
-    nb = nbformat.read(out, as_version=4)
+    result.update(_text(nbformat.read(out, as_version=4)))
+    return result
+
+
+def _text(nb) -> dict:
+    """What an executed notebook says: its Markdown with the values filled in, and its outputs."""
+    from pipeline import inline
+
     inline.rendered_markdown(nb)
     prose = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
     texts = []
@@ -76,28 +78,35 @@ def _execute(name: str, notebook: str, parameters: dict, out_dir: str) -> dict:
         for o in cell.get("outputs", []):
             data = o.get("data", {})
             texts.append(data.get("text/markdown", "") + re.sub(r"base64,[^\"]+", "", data.get("text/html", "")))
-    result["outputs"] = "\n".join(texts)
-    result["text"] = "\n".join(prose + texts)
-    return result
+    return {"outputs": "\n".join(texts), "text": "\n".join(prose + texts)}
 
 
 class _Runs:
-    """``runs[name]``: the result of run ``name``, executed on first use by any test worker."""
+    """``runs[name]``: the result of run ``name``, executed on first use by any test worker (its kernel
+    forked by the worker's zygote: conftest.warm_kernel)."""
 
-    def __init__(self, tmp_path_factory, worker_id):
-        self._args, self._seen = (tmp_path_factory, worker_id), {}
+    def __init__(self, tmp_path_factory, worker_id, request):
+        self._args, self._seen, self._request = (tmp_path_factory, worker_id), {}, request
 
     def __getitem__(self, name: str) -> dict:
+        if name.startswith("built:"):  # a report of the default build
+            import nbformat
+
+            out = self._request.getfixturevalue("built_default_reports").out
+            nb = nbformat.read(out / f"{name.removeprefix('built:')}.ipynb", as_version=4)
+            return {"ename": None, "evalue": None, **_text(nb)}
         if name not in self._seen:
             notebook, parameters = RUNS[name]
+            kernel = self._request.getfixturevalue("warm_kernel")
             _, self._seen[name] = shared_once(*self._args, f"notebook-run-{name}",
-                                              lambda folder: _execute(name, notebook, parameters, str(folder)))
+                                              lambda folder: _execute(name, notebook, parameters, str(folder),
+                                                                      kernel.name()))
         return self._seen[name]
 
 
 @pytest.fixture(scope="session")
-def runs(tmp_path_factory, worker_id):
-    return _Runs(tmp_path_factory, worker_id)
+def runs(tmp_path_factory, worker_id, request):
+    return _Runs(tmp_path_factory, worker_id, request)
 
 
 def ok(runs, name) -> str:
@@ -107,14 +116,15 @@ def ok(runs, name) -> str:
 
 
 def test_main_report_at_june_2025_shows_the_summary_and_nothing_after_june(runs):
-    text = ok(runs, "01-defaults")
+    text = ok(runs, "built:main-2025-06")
     assert "exports were 3,188 t in June 2025" in text and "**3,188 t**" in text and "−18.9%" in text
     assert "lowest since February 2020" in text and "seven medium and heavy rare earths" in text
     assert "### July" not in text
     assert "one-year arrangement" not in text  # the Busan meeting (October) is not told
     # no hindsight and no instructions to a reader who cannot re-run anything
     assert "October expansion" not in text and "Re-run" not in text and "as_of" not in text.split("**The question:**")[1]
-    assert "2025 opened at 6,357 t in January" in text
+    # as known on 21 July 2025 (main-2025-06), January 2025 was not yet published
+    assert "January 2025 was not published, and no published figure gives it." in text
 
 
 def test_main_report_at_december_tells_what_came_after(runs):
@@ -122,6 +132,7 @@ def test_main_report_at_december_tells_what_came_after(runs):
     for heading in ("### July", "### October", "### Busan", "### The year's end"):
         assert heading in text
     assert "57,392 t" in text and "Germany" in text
+    assert "2025 opened at 6,357 t in January" in text
     # the focus destination's own sentences tell Germany's story, not the United States'
     assert "Exports to Germany in June 2025 were about 764 t" in text
 
@@ -132,12 +143,12 @@ def test_main_report_with_a_partner_given_by_name(runs):
 
 
 def test_destinations_show_missing_months_as_not_reported_never_zero(runs):
-    text = ok(runs, "02-defaults")
+    text = ok(runs, "built:destinations-us")
     assert "United States" in text and "not reported" in text
     assert "<td>0</td>" not in text and "<td>0 t</td>" not in text
 
 
-@pytest.mark.parametrize("name, partner", [("02-germany", "Germany"), ("02-japan-july", "Japan")])
+@pytest.mark.parametrize("name, partner", [("built:destinations-de", "Germany"), ("02-japan-july", "Japan")])
 def test_destinations_work_for_other_partners(runs, name, partner):
     text = ok(runs, name)
     assert f"Exports to **{partner}**" in text
@@ -155,7 +166,7 @@ def test_claims_check_at_december_confirms_the_july_claim(runs):
 
 
 def test_claims_check_by_default_judges_the_article_on_what_was_released_that_day(runs):
-    text = ok(runs, "03-defaults")
+    text = ok(runs, "built:claims-check")
     # GAC released June on 20 July, the article's day: its June figures are judged, and hold
     assert ("On 20 July 2025, the day the article was published, 9 of its 12 claims were consistent with "
             "what had been released; none was contradicted") in text
@@ -166,7 +177,7 @@ def test_claims_check_by_default_judges_the_article_on_what_was_released_that_da
 
 
 def test_outlook_sets_july_2025_against_the_scenarios_and_benchmarks(runs):
-    text = ok(runs, "04-defaults")
+    text = ok(runs, "built:outlook")
     # the June edition is made with the data as known on 20 July 2025, GAC's June release: its 2024 level
     # is the average of the 7 months of 2024 known then (never the 10 known today)
     assert "as known on **20 July 2025**" in text
@@ -203,10 +214,3 @@ def test_a_bad_parameter_reaching_the_kernel_stops_at_the_setup_line(runs):
     # nothing of the story ran: no figure, no table, no sentence before the error
     outputs = r["outputs"].split("papermill-error-cell")[-1]
     assert "<figure" not in outputs and "<table" not in outputs, outputs[:300]
-
-
-def test_a_focus_given_by_name_is_the_same_report_as_by_code(runs):
-    """'United States' is resolved to US before the chapter rules run: no paragraph twice."""
-    by_name, by_code = ok(runs, "01-us-by-name"), ok(runs, "01-defaults")
-    assert by_name == by_code
-    assert by_name.count("Exports to the United States were") <= 2
