@@ -91,9 +91,8 @@ def test_a_build_killed_at_any_stage_leaves_nothing_behind(published, tmp_path, 
     is finished first)."""
     out, config = published
     before = _inodes(out)
-    proc = subprocess.run(MAGNET_BUILD + ["--no-progress", "--force", "--config", str(config), "--output-dir", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env=dict(os.environ, PYTHONWARNINGS="ignore", **{stages.STOP_ENV: f"{at}:{sig}"}))
+    proc = run_build("--force", "--config", config, "--output-dir", out, timeout=300,
+                     env={stages.STOP_ENV: f"{at}:{sig}"})
     err = proc.stderr
     if sig == "SIGKILL":
         assert proc.returncode == -signal.SIGKILL, (proc.returncode, err)
