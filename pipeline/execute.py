@@ -22,8 +22,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from papermill.engines import NBClientEngine
-
 from . import inline
 
 #: The engine's name (``papermill --engine magnet``).
@@ -32,40 +30,56 @@ ENGINE = "magnet"
 INJECTED_ID = "injected-parameters"
 
 
-class MagnetEngine(NBClientEngine):
-    """papermill's nbclient engine, with the parameter contract, the ``{eval}`` facts and stable ids.
+def __getattr__(name: str):
+    """``MagnetEngine``, papermill's entry point, is made on first use: papermill loads its entry points
+    (this module among them) while it is being imported, so this module imports papermill only then:
+    at import time, importing it before papermill would be circular."""
+    if name == "MagnetEngine":
+        globals()["MagnetEngine"] = engine = _engine()
+        return engine
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    Engine options (``execute_notebook(..., keep_hidden_chapters=True)``): keep the chapters the
-    parameters do not show, with their reason (what ``make execute-notebooks`` commits).
-    """
 
-    @classmethod
-    def execute_notebook(cls, nb, kernel_name, keep_hidden_chapters: bool = False, check_parameters: bool = True,
-                         **kwargs):
-        given = dict(nb.metadata.get("papermill", {}).get("parameters") or {})
-        if check_parameters:
-            check(nb, given, kwargs.get("input_path"))
-        for cell in nb.cells:
-            if "injected-parameters" in cell.metadata.get("tags", []):
-                cell["id"] = INJECTED_ID
-        inline.prepare(nb)
-        nb = super().execute_notebook(nb, kernel_name, **kwargs)
-        nb.metadata.setdefault("magnet", {})["stated"] = inline.fill(nb, drop_hidden=not keep_hidden_chapters)
-        return nb
+def _engine():
+    from papermill.engines import NBClientEngine
 
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
-        from . import stages
+    class MagnetEngine(NBClientEngine):
+        """papermill's nbclient engine, with the parameter contract, the ``{eval}`` facts and stable ids.
 
-        if stages.armed("executing"):  # (test hook) stop the build once the first cell has run
-            complete = nb_man.cell_complete
+        Engine options (``execute_notebook(..., keep_hidden_chapters=True)``): keep the chapters the
+        parameters do not show, with their reason (what ``make execute-notebooks`` commits).
+        """
 
-            def cell_complete(*args, **kw):
-                complete(*args, **kw)
-                stages.stage("executing")
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, keep_hidden_chapters: bool = False, check_parameters: bool = True,
+                             **kwargs):
+            given = dict(nb.metadata.get("papermill", {}).get("parameters") or {})
+            if check_parameters:
+                check(nb, given, kwargs.get("input_path"))
+            for cell in nb.cells:
+                if "injected-parameters" in cell.metadata.get("tags", []):
+                    cell["id"] = INJECTED_ID
+            inline.prepare(nb)
+            nb = super().execute_notebook(nb, kernel_name, **kwargs)
+            nb.metadata.setdefault("magnet", {})["stated"] = inline.fill(nb, drop_hidden=not keep_hidden_chapters)
+            return nb
 
-            nb_man.cell_complete = cell_complete
-        return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            from . import stages
+
+            if stages.armed("executing"):  # (test hook) stop the build once the first cell has run
+                complete = nb_man.cell_complete
+
+                def cell_complete(*args, **kw):
+                    complete(*args, **kw)
+                    stages.stage("executing")
+
+                nb_man.cell_complete = cell_complete
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    MagnetEngine.__qualname__ = "MagnetEngine"
+    return MagnetEngine
 
 
 def check(nb, given: dict, input_path=None) -> dict:

@@ -27,13 +27,16 @@ def _expressions(nb: dict) -> list:
 MAIN_2025_06 = {"as_of": "2025-06", "start": "2024-01", "focus_partner": "US", "as_known_on": "2025-07-21"}
 
 
-def test_papermill_with_the_magnet_engine_gives_the_notebook_the_build_publishes(built_default_reports, tmp_path):
-    """papermill's command line, the focus given by name: the values main-2025-06's published notebook shows."""
+def test_papermill_with_the_magnet_engine_gives_the_notebook_the_build_publishes(built_default_reports, warm_kernel,
+                                                                               tmp_path):
+    """papermill's command line, the focus given by name: the values main-2025-06's published notebook shows
+    (its kernel forked by a zygote, as the build's are: conftest.warm_kernel)."""
     out = tmp_path / "cli.ipynb"
     given = [a for k, v in dict(MAIN_2025_06, focus_partner="United States").items() if k != "start"
              for a in ("-p", k, v)]  # start: the notebook's default
     proc = subprocess.run([str(Path(sys.executable).with_name("papermill")), "--engine", "magnet", str(NB01),
-                           str(out), *given, "--cwd", str(NB01.parent), "--no-progress-bar"],
+                           str(out), *given, "--cwd", str(NB01.parent), "--no-progress-bar",
+                           "--kernel", warm_kernel.name()],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     cli = json.loads(out.read_text(encoding="utf-8"))
@@ -75,6 +78,14 @@ def test_a_bad_parameter_on_the_command_line_is_one_line_before_any_kernel(tmp_p
     assert proc.returncode != 0 and not (tmp_path / "x.ipynb").exists()
     assert "ParameterError: parameter 'focus_partner' = 'Atlantis' is not allowed" in proc.stderr
     assert "Executing notebook with kernel" not in proc.stderr
+
+
+def test_the_engine_module_can_be_imported_before_papermill():
+    """papermill loads the engine's entry point while it is being imported: no circular import either way."""
+    proc = subprocess.run([sys.executable, "-c", "from pipeline.execute import execute_report; import papermill; "
+                           "print(papermill.engines.papermill_engines.get_engine('magnet').__name__)"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "MagnetEngine", proc.stderr[-1000:]
 
 
 def test_there_is_one_execution_function():
