@@ -1,5 +1,6 @@
 """Every built report and the index, checked with axe-core in headless Chromium: no violation of
-WCAG 2.1 A and AA (contrast of text included). axe-core comes from the axe-playwright-python package
+WCAG 2.1 A and AA (contrast of text included), and nothing loaded from outside the page (test_browser
+checks the fixture reports the same way). axe-core comes from the axe-playwright-python package
 (its axe.min.js): nothing is downloaded when the tests run, and the pages load nothing either."""
 
 from __future__ import annotations
@@ -16,8 +17,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def page(browser):
+    """A page that loads only ``file://`` and ``data:`` URLs; it records every other request it refused
+    (``p.external``) and every console error (``p.errors``)."""
     p = browser.new_page()
-    p.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file://", "data:")) else r.abort())
+    p.external, p.errors = [], []
+
+    def route(r):
+        if r.request.url.startswith(("file://", "data:")):
+            r.continue_()
+        else:
+            p.external.append(r.request.url)
+            r.abort()
+
+    p.route("**/*", route)
+    p.on("console", lambda m: p.errors.append(m.text) if m.type == "error" else None)
+    p.on("pageerror", lambda e: p.errors.append(str(e)))
     yield p
     p.close()
 
@@ -44,9 +58,18 @@ def test_axe_finds_what_it_should(page, tmp_path):
     assert "color-contrast" in found and "image-alt" in found
 
 
-def test_every_report_the_index_and_the_technical_page_have_no_accessibility_violation(page, built_default_reports):
+def test_every_report_the_index_and_the_technical_page_open_offline_with_no_accessibility_violation(
+        page, built_default_reports):
+    """Each page of the default build, opened once: it asks for nothing but itself and its data (the
+    network is cut off), logs no error, every image loads and has alt text, and axe finds nothing."""
     out = built_default_reports.out
     problems = []
     for name in built_default_reports.names + ["index", "technical"]:
+        page.external.clear(), page.errors.clear()
         problems += axe_violations(page, out / f"{name}.html")
+        images = page.eval_on_selector_all(
+            "img", "els => els.map(i => ({complete: i.complete, width: i.naturalWidth, alt: i.getAttribute('alt')}))")
+        problems += [f"{name}: requested {u}" for u in page.external] + [f"{name}: console: {e}" for e in page.errors]
+        problems += [f"{name}: image #{i} did not load or has no alt text" for i, img in enumerate(images)
+                     if not (img["complete"] and img["width"] > 0 and (img["alt"] or "").strip())]
     assert problems == []

@@ -1,4 +1,5 @@
-"""The built reports in headless Chromium with the network cut off: they must need nothing else."""
+"""The built reports in headless Chromium with the network cut off: they must need nothing else
+(the default build's pages: test_accessibility, which opens each once for both checks)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def check_offline(browser, page_path: Path, screenshot: Path | None = None) -> None:
-    """Open ``page_path`` via file://; fail on any other request, console error or broken image.
-    ``screenshot``: save the whole page there (a picture of what a reader sees)."""
+def check_offline(browser, page_path: Path, screenshot: Path) -> None:
+    """Open ``page_path`` via file://; fail on any other request, console error or broken image; save a
+    picture of the whole page at ``screenshot``."""
     external, errors = [], []
     page = browser.new_page()
 
@@ -30,8 +31,7 @@ def check_offline(browser, page_path: Path, screenshot: Path | None = None) -> N
     page.wait_for_load_state("networkidle")
     images = page.eval_on_selector_all(
         "img", "els => els.map(i => ({complete: i.complete, width: i.naturalWidth, alt: i.getAttribute('alt')}))")
-    if screenshot:
-        page.screenshot(path=str(screenshot), full_page=True)
+    page.screenshot(path=str(screenshot), full_page=True)
     page.close()
     assert external == [], f"{page_path.name} requested {external}"
     assert errors == [], f"{page_path.name} logged console errors {errors}"
@@ -45,9 +45,3 @@ def test_fixture_reports_open_offline(browser, built_fixture_reports, tmp_path):
     for name in built_fixture_reports.names + ["index"]:
         check_offline(browser, out / f"{name}.html", tmp_path / f"{name}.png")
     assert (tmp_path / "alpha.png").stat().st_size > 0
-
-
-def test_default_reports_open_offline(browser, built_default_reports):
-    out = built_default_reports.out
-    for name in built_default_reports.names + ["index", "technical"]:
-        check_offline(browser, out / f"{name}.html")
