@@ -1,12 +1,12 @@
 """The monthly refresh end to end: a new month is a data change, not a code change.
 
-On a private copy of the project (data/, notebooks/ and a two-report set): build the main
-report and the United States' destinations report, import April 2026 from a news release
-and UN Comtrade's HS 8505.11 for June 2025 with ``magnet-import``, rebuild with
-``magnet-build`` — the main report now tells the story up to April 2026, the destinations
-report sets the wider scope beside the rare-earth line. A refused import in between leaves
-the published reports byte-identical. The refresh runs once per session (conftest.shared_once);
-each test reads what it needs.
+On a private copy of the project (data/, notebooks/, and main-latest and destinations-us of
+reports.yaml published as the session's default build published them): import April 2026 from a
+news release and UN Comtrade's HS 8505.11 for June 2025 with ``magnet-import``, rebuild with
+``magnet-build`` — the main report now tells the story up to April 2026 (and says what is new
+since the edition before), the destinations report sets the wider scope beside the rare-earth
+line. A refused import in between leaves the published reports byte-identical. The refresh runs
+once per session (conftest.shared_once); each test reads what it needs.
 """
 
 from __future__ import annotations
@@ -28,14 +28,7 @@ pytestmark = pytest.mark.slow
 
 FIX = Path(__file__).parent / "fixtures" / "imports"
 BIN = Path(sys.executable).parent
-REPORT_SET = """reports:
-  - name: main-latest
-    notebook: notebooks/01_controls_to_agreement.ipynb
-    parameters: {as_of: latest, start: "2024-01", focus_partner: US}
-  - name: dest-us
-    notebook: notebooks/02_destinations.ipynb
-    parameters: {partner: US, as_of: "2025-06", start: "2025-01"}
-"""
+NAMES = ("main-latest", "destinations-us")
 
 
 def command(project: Path, name: str, *args: str) -> subprocess.CompletedProcess:
@@ -56,18 +49,26 @@ def built(project: Path) -> dict:
     return {name: {"as_of": json.loads((reports / f"{name}.ipynb").read_text(encoding="utf-8"))
                    ["metadata"]["papermill"]["parameters"]["as_of"],
                    "html": (reports / f"{name}.html").read_text(encoding="utf-8")}
-            for name in ("main-latest", "dest-us")}
+            for name in NAMES}
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def _refresh(project: Path) -> dict:
+def _refresh(project: Path, published: Path) -> dict:
+    import yaml
+
     shutil.copytree(paths.DATA, project / "data")
     shutil.copytree(paths.NOTEBOOKS, project / "notebooks")
-    (project / "reports.yaml").write_text(REPORT_SET, encoding="utf-8")
-    build(project)
+    config = yaml.safe_load((paths.ROOT / "reports.yaml").read_text(encoding="utf-8"))
+    config["reports"] = [r for r in config["reports"] if r["name"] in NAMES]
+    (project / "reports.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    (project / "reports" / ".state").mkdir(parents=True)
+    for name in NAMES:  # the editions before: as the session's default build published them
+        for path in published.glob(f"{name}.*"):
+            (shutil.copytree if path.is_dir() else shutil.copy2)(path, project / "reports" / path.name)
+        shutil.copy2(published / ".state" / f"{name}.json", project / "reports" / ".state" / f"{name}.json")
     before = built(project)
 
     # a bad file is refused and changes nothing, published reports included
@@ -92,10 +93,9 @@ def _refresh(project: Path) -> dict:
 
 
 @pytest.fixture(scope="session")
-def refreshed(tmp_path_factory, worker_id) -> dict:
-    if not (paths.NOTEBOOKS / "01_controls_to_agreement.ipynb").exists():
-        pytest.skip("notebooks/01_controls_to_agreement.ipynb is not there yet")
-    return shared_once(tmp_path_factory, worker_id, "refresh-e2e", _refresh)[1]
+def refreshed(tmp_path_factory, worker_id, built_default_reports) -> dict:
+    return shared_once(tmp_path_factory, worker_id, "refresh-e2e",
+                       lambda folder: _refresh(folder, built_default_reports.out))[1]
 
 
 def test_a_new_month_reaches_the_main_report_with_no_code_change(refreshed):
@@ -111,6 +111,7 @@ def test_a_new_month_reaches_the_main_report_with_no_code_change(refreshed):
     assert "latest month is now 2026-04" in refreshed["added"]
 
     assert refreshed["after"]["main-latest"]["as_of"] == "2026-04"
+    assert refreshed["after"]["destinations-us"]["as_of"] == "2026-04"
     html = refreshed["after"]["main-latest"]["html"]
     assert "April 2026" in html
     assert "example.org/news/2026-05-20" in html   # the new source is cited
@@ -127,8 +128,8 @@ def test_a_new_month_reaches_the_main_report_with_no_code_change(refreshed):
 def test_a_comtrade_month_shows_as_a_scope_comparison_in_the_destinations_report(refreshed):
     """UN Comtrade's HS 8505.11 for a month on file: the destinations report sets it beside the
     rare-earth line ("other metal magnets: at most …"), and the story's figures do not move."""
-    assert "no scope comparison to show" in refreshed["before"]["dest-us"]["html"]
-    html = refreshed["after"]["dest-us"]["html"]
+    assert "no scope comparison to show" in refreshed["before"]["destinations-us"]["html"]
+    html = refreshed["after"]["destinations-us"]["html"]
     assert "no scope comparison to show" not in html
     assert "All metal magnets, HS 8505.11 (t)" in html and "at most 214" in html      # 3,401 − 3,188 (world)
     assert "at most 48" in html                                                        # 400 − 353 (the US)
