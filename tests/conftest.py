@@ -230,10 +230,10 @@ class _WarmKernel:
 
     def name(self) -> str:
         if self._name is None:
-            from helpers import paths
             from pipeline.kernels import notebook_imports, warm_kernels
+            from pipeline.refresh import notebooks
 
-            modules = notebook_imports(sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")))
+            modules = notebook_imports(notebooks())
             self._name = self._stack.enter_context(warm_kernels(self._factory.mktemp("zygote"), modules))()
         return self._name
 

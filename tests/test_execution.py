@@ -14,6 +14,8 @@ import pytest
 
 from conftest import EPOCH, ROOT, run_build
 
+from pipeline.reportset import load_report_set
+
 NB01 = ROOT / "notebooks" / "01_controls_to_agreement.ipynb"
 pytestmark = pytest.mark.slow
 
@@ -23,8 +25,8 @@ def _expressions(nb: dict) -> list:
             if c["cell_type"] == "markdown" and c["metadata"].get("user_expressions")]
 
 
-#: main-2025-06 of reports.yaml, as the session's default build has it.
-MAIN_2025_06 = {"as_of": "2025-06", "start": "2024-01", "focus_partner": "US", "as_known_on": "2025-07-21"}
+#: main-2025-06 of reports.yaml (its focus "US"), as the session's default build has it.
+MAIN_2025_06 = next(r.parameters for r in load_report_set() if r.name == "main-2025-06")
 
 
 def test_papermill_with_the_magnet_engine_gives_the_notebook_the_build_publishes(built_default_reports, warm_kernel,

@@ -8,10 +8,11 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import ROOT, run_build
+from conftest import run_build, shared_once
 from helpers import facts
 from helpers.data import known_dates, load_dataset
 from pipeline import hindsight, inline
+from pipeline.reportset import load_report_set
 
 DAY = "2025-07-21"
 
@@ -163,9 +164,8 @@ def _as_known(name: str, folder, kernel_name: str) -> dict:
     build's hindsight check finds in it, the facts it stated and its text."""
     from pipeline.execute import execute_report
 
-    report = next(r for r in yaml.safe_load((ROOT / "reports.yaml").read_text(encoding="utf-8"))["reports"]
-                  if r["name"] == name)
-    nb = execute_report(ROOT / report["notebook"], folder / f"{name}.ipynb", {**report["parameters"], "as_known_on": DAY},
+    report = next(r for r in load_report_set() if r.name == name)
+    nb = execute_report(report.notebook, folder / f"{name}.ipynb", {**report.parameters, "as_known_on": DAY},
                         kernel_name=kernel_name)
     stated = nb.metadata.get("magnet", {}).pop("stated", {})
     found = hindsight.check(nb, DAY, stated)
@@ -186,16 +186,13 @@ def test_every_report_as_known_on_a_date_states_nothing_published_later(name, bu
     (the outlook too: by default it sets its scenarios against what came after) are executed here as the
     build executes them with --as-known-on, and checked as it checks them (destinations-de is
     destinations-us's notebook)."""
-    config = yaml.safe_load((ROOT / "reports.yaml").read_text(encoding="utf-8"))
-    assert sorted(r["name"] for r in config["reports"]) == sorted(
+    assert sorted(r.name for r in load_report_set()) == sorted(
         ["main-2025-06", "claims-check", "main-latest", "destinations-us", "destinations-de", "outlook"])
     if name in ("main-2025-06", "claims-check"):
         out = built_default_reports.out
         stated = json.loads((out / f"{name}.facts.json").read_text(encoding="utf-8"))["facts"]
         text = (out / f"{name}.html").read_text(encoding="utf-8").split("<footer")[0].split("Sources</h2>")[0]
     else:
-        from conftest import shared_once
-
         _, run = shared_once(tmp_path_factory, worker_id, f"as-known-{name}",
                              lambda folder: _as_known(name, folder, warm_kernel.name()))
         assert run["found"] == [], run["found"]
