@@ -93,6 +93,25 @@ def _parent_pid() -> int | None:
         return None
 
 
+@contextlib.contextmanager
+def socket_address(path: str):
+    """``path`` as an address a Unix socket accepts (at most 107 bytes).
+
+    A build's staging folder can be deeper than that (a long project path, a test's temporary
+    folder): there the address goes through a descriptor of the socket's folder,
+    ``/proc/self/fd/N/zygote.sock`` (Linux). Elsewhere the path is used as it is, and a zygote
+    that cannot bind says so (:func:`warm_kernels` then warns and starts kernels cold)."""
+    folder, name = os.path.split(path)
+    if len(os.fsencode(path)) < 100 or not os.path.isdir("/proc/self/fd"):
+        yield path
+        return
+    fd = os.open(folder or ".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        yield f"/proc/self/fd/{fd}/{name}"
+    finally:
+        os.close(fd)
+
+
 def _zygote(sock_path: str, modules: list[str]) -> None:
     """Serve kernels: import the kernel and ``modules`` (what the reports import), then fork one kernel
     per request."""
@@ -114,7 +133,8 @@ def _zygote(sock_path: str, modules: list[str]) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     tmp = sock_path + ".tmp"
-    srv.bind(tmp)
+    with socket_address(tmp) as address:
+        srv.bind(address)
     srv.listen(16)
     os.replace(tmp, sock_path)  # the socket appears only when ready
     children = []
@@ -178,7 +198,8 @@ def _kernel_client(sock_path: str, argv: list[str]) -> int:
     while True:
         try:
             conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            conn.connect(sock_path)
+            with socket_address(sock_path) as address:
+                conn.connect(address)
             break
         except OSError:
             conn.close()
@@ -227,18 +248,28 @@ def warm_kernels(folder: Path, modules: list[str] = ()):
         "display_name": "Python 3 (magnet-exports)", "language": "python"}), encoding="utf-8")
     env = dict(os.environ, **{PARENT_ENV: str(os.getpid())}, PYTHONPATH=os.pathsep.join([str(paths.ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     with open(folder / "zygote.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline.kernels", "--zygote", str(sock), *modules], cwd=str(paths.ROOT),
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
+        # -Xfrozen_modules=off as in ipykernel's own kernelspec: the kernels' debugger needs it
+        proc = subprocess.Popen([sys.executable, "-Xfrozen_modules=off", "-m", "pipeline.kernels", "--zygote", str(sock),
+                                 *modules], cwd=str(paths.ROOT), stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
     old = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = os.pathsep.join([str(folder)] + ([old] if old else []))
     def kernel_name() -> str:
-        """The warm kernel once the zygote listens; ``python3`` if it did not come up."""
+        """The warm kernel once the zygote listens; ``python3`` if it did not come up (said on stderr:
+        every report then starts its kernel from scratch, which works but takes longer)."""
         deadline = time.monotonic() + 60
         while not sock.exists():
             if proc.poll() is not None or time.monotonic() > deadline:
+                if not warned:
+                    lines = (folder / "zygote.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
+                    why = (f"it stopped: {lines[-1]}" if lines else "it stopped") if proc.poll() is not None \
+                        else "it did not start within 60 s"
+                    print(f"warning: no warm kernels ({why}); every report starts its kernel cold", file=sys.stderr)
+                    warned.append(True)
                 return "python3"
             time.sleep(0.02)
         return WARM_KERNEL
+
+    warned = []
 
     try:
         yield kernel_name
@@ -252,7 +283,8 @@ def warm_kernels(folder: Path, modules: list[str] = ()):
 
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
                 c.settimeout(5)
-                c.connect(str(sock))
+                with socket_address(str(sock)) as address:
+                    c.connect(address)
                 c.sendall(b'{"quit": true}\n')
             proc.wait(timeout=10)
         except (OSError, subprocess.TimeoutExpired):

@@ -76,7 +76,8 @@ def build_one(job: dict) -> dict:
 
         from .execute import execute_report
 
-        log.info("report %s: %s with %s", name, job["notebook"], json.dumps(job["parameters"]))
+        log.info("report %s: %s with %s (kernel %s)", name, job["notebook"], json.dumps(job["parameters"]),
+                 job.get("kernel", "python3"))
         try:
             with _stderr_to(staging / f"{name}.log"):  # the kernel's own warnings go to the log too
                 # the one way to execute: the contract, the {eval} facts filled, stable ids (pipeline/execute.py)

@@ -160,13 +160,18 @@ def built_fixture_reports(tmp_path_factory, worker_id):
 
     def make(folder: Path) -> dict:
         config = write_report_set(folder, FIXTURE_SET)
-        proc = run_build("--config", config, "--output-dir", folder / "out")
+        proc = run_build("--config", config, "--output-dir", folder / DEEP / "out")
         assert proc.returncode == 0, proc.stderr
         return _proc(proc)
 
     folder, proc = shared_once(tmp_path_factory, worker_id, "fixture-reports", make)
-    return SimpleNamespace(out=folder / "out", config=folder / "set.yaml", proc=SimpleNamespace(**proc),
+    return SimpleNamespace(out=folder / DEEP / "out", config=folder / "set.yaml", proc=SimpleNamespace(**proc),
                            names=list(FIXTURE_SET))
+
+
+#: A folder name that puts the fixture build's staging folder deeper than a Unix socket address may be
+#: (107 bytes), as a long project path would: its reports must still run in warm kernels.
+DEEP = "a-folder-deep-enough-that-the-zygote-socket-path-passes-107-bytes"
 
 
 #: The build time of the session's default build (reproducible builds): 2026-01-01 00:00 UTC.

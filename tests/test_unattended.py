@@ -356,6 +356,39 @@ def test_no_tcp_encryption_warning_in_build_logs(built_fixture_reports):
         assert "without encryption" not in log and "Executing notebook" in log
 
 
+def test_reports_run_in_warm_kernels_even_from_a_deep_output_folder(built_fixture_reports):
+    """The zygote's socket lives in the staging folder, here deeper than a Unix socket address may be:
+    the reports still get warm kernels, and the build warns of nothing."""
+    staging_socket = built_fixture_reports.out / ".staging" / "20261202T222903-123456" / "zygote" / "zygote.sock.tmp"
+    assert len(str(staging_socket)) > 107
+    for name in built_fixture_reports.names:
+        log = (built_fixture_reports.out / f"{name}.log").read_text(encoding="utf-8")
+        assert "(kernel magnet-warm)" in log, log[:500]
+    assert "warning" not in built_fixture_reports.proc.stderr
+
+
+def test_a_socket_deeper_than_the_address_limit_binds_and_connects(tmp_path):
+    import socket
+
+    from pipeline.kernels import socket_address
+
+    folder = tmp_path / ("d" * 100) / ("e" * 100)
+    folder.mkdir(parents=True)
+    path = str(folder / "zygote.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as srv, \
+            socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        with socket_address(path) as address:
+            srv.bind(address)
+        srv.listen(1)
+        assert Path(path).exists()
+        with socket_address(path) as address:
+            client.connect(address)
+        conn, _ = srv.accept()
+        client.sendall(b"hi")
+        assert conn.recv(2) == b"hi"
+        conn.close()
+
+
 # --------------------------------------------------------------------------- make lab
 
 
