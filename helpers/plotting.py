@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import matplotlib
 
@@ -27,7 +28,6 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
 
 from .compare import cumulative_by_month, monthly_table  # noqa: E402
 from .data import TOTAL, Dataset  # noqa: E402
@@ -38,19 +38,15 @@ from .colours import OKABE_ITO, PALETTE, SCENARIO_COLORS, contrast  # noqa: F401
 from .events import EVENT_ROW_PT, events_in_window, controls_periods, SHADES, shade_periods, event_levels, draw_events, event_key_html, event_legend  # noqa: F401,E402  (moved; the notebooks' API)
 
 
+#: The house style sheet (matplotlib): seaborn's whitegrid theme and the house's sizes.
+HOUSE_STYLE = str(Path(__file__).with_name("house.mplstyle"))
 DERIVED_HATCH = "////"
 UNIT = "tonnes"
 
 
 def use_house_style() -> None:
-    """Apply the house style to matplotlib (call once per notebook)."""
-    sns.set_theme(style="whitegrid", context="notebook", font="DejaVu Sans")
-    plt.rcParams.update({
-        "figure.figsize": (9, 4.2), "figure.dpi": 100, "savefig.dpi": 110,
-        "axes.spines.top": False, "axes.spines.right": False, "axes.titleweight": "bold",
-        "axes.titlesize": 12, "axes.labelsize": 10, "legend.frameon": False, "legend.fontsize": 9,
-        "hatch.linewidth": 0.8,
-    })
+    """Apply the house style to matplotlib (call once per notebook): the style sheet ``house.mplstyle``."""
+    plt.style.use(HOUSE_STYLE)
 
 
 def _num(x) -> str:

@@ -147,7 +147,6 @@ CONDA_NAMES = {
     "matplotlib": "matplotlib-base",       # "matplotlib" on conda-forge adds a Qt GUI backend
     "prometheus-client": "prometheus_client",
     "pure-eval": "pure_eval",
-    "seaborn": "seaborn-base",             # "seaborn" on conda-forge adds statsmodels
     "stack-data": "stack_data",
     "typing-extensions": "typing_extensions",
     "tzdata": "python-tzdata",
