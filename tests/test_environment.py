@@ -62,11 +62,13 @@ def test_a_raised_lower_bound_the_lock_misses_fails():
 
 def test_a_new_dependency_missing_from_the_lock_fails():
     tampered = PYPROJECT.replace('"tqdm>=4.66",', '"tqdm>=4.66",\n    "polars>=1.0",')
+    assert tampered != PYPROJECT
     assert lock.lock_problems(tampered, _lock_text("3.11"), "3.11") == ["polars>=1.0 is not in the lock"]
 
 
 def test_a_new_test_extra_missing_from_the_lock_fails():
-    tampered = PYPROJECT.replace('"pytest>=8.0",', '"pytest>=8.0",\n    "tomli-w>=1.0",')
+    tampered = PYPROJECT.replace('"nbval>=0.11",', '"nbval>=0.11",\n    "tomli-w>=1.0",')
+    assert tampered != PYPROJECT
     assert lock.lock_problems(tampered, _lock_text("3.11"), "3.11") == ["tomli-w>=1.0 is not in the lock"]
 
 
