@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -50,7 +49,6 @@ def shared_once(tmp_path_factory, worker_id: str, name: str, make) -> tuple[Path
 # --------------------------------------------------------------------------- build and browser tests
 
 BUILD_FIXTURES = ROOT / "tests" / "fixtures" / "build"
-MAGNET_BUILD = [sys.executable, "-m", "pipeline.build"]
 
 
 def write_report_set(folder: Path, reports: dict[str, dict], name: str = "set.yaml") -> Path:
@@ -64,85 +62,71 @@ def write_report_set(folder: Path, reports: dict[str, dict], name: str = "set.ya
     return path
 
 
-def run_build(*args, timeout: float = 600, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """``magnet-build ARGS`` in a process of its own, as a user runs it; ``env``: extra variables.
+def run_command(module: str, *args, timeout: float = 600, env: dict | None = None,
+                cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """``python -m MODULE ARGS`` in a process of its own, as a user runs it; ``env``: extra variables.
 
-    The process is forked from this worker's build server (:func:`_build_server`), a clean interpreter
-    that imported the build's libraries once (pandas, papermill, nbconvert, WeasyPrint: 2 s a process)
-    and has run nothing; it runs the command's ``main`` with its own stdout, stderr, environment and
-    default signal handling, and its exit code is what the command's would be (minus the signal that
-    killed it). A build of another copy of the project (``cwd`` elsewhere, or ``MAGNET_PROJECT_ROOT``
-    or ``PYTHONPATH`` set) starts a fresh interpreter instead: what the server imported points here."""
-    argv = ["--no-progress", *map(str, args)]
-    environ = dict(os.environ, PYTHONWARNINGS="ignore", **(env or {}))
-    if Path(cwd) != ROOT or {"MAGNET_PROJECT_ROOT", "PYTHONPATH"} & set(environ):
-        return subprocess.run(MAGNET_BUILD + argv, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                              env=environ)
+    The process is forked from this worker's command server (:mod:`_forked`): a clean interpreter that
+    imported the commands' libraries once (pandas, papermill, nbconvert, WeasyPrint: 2 s a process) and
+    none of the project's modules, so that each command imports the project from ``cwd`` and
+    ``PYTHONPATH`` (a copy of the project, ``MAGNET_PROJECT_ROOT``) as a fresh ``python -m`` does. It has
+    its own stdout, stderr, environment, working folder and default signal handling; its exit code is the
+    command's (minus the signal that killed it)."""
     import tempfile
 
+    argv = list(map(str, args))
+    environ = dict(os.environ, PYTHONWARNINGS="ignore", **(env or {}))
     with tempfile.TemporaryDirectory() as tmp:
         out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
-        proc = _build_server().Process(target=_build_main, args=(argv, environ, str(out), str(err)))
+        proc = _command_server().Process(target=_forked_main(), args=(module, argv, environ, str(cwd), str(out), str(err)))
         proc.start()
         proc.join(timeout)
         if proc.exitcode is None:
             proc.kill()
             proc.join()
-            raise subprocess.TimeoutExpired(["magnet-build", *argv], timeout)
-        return subprocess.CompletedProcess(["magnet-build", *argv], proc.exitcode,
+            raise subprocess.TimeoutExpired([module, *argv], timeout)
+        return subprocess.CompletedProcess([module, *argv], proc.exitcode,
                                            out.read_text(encoding="utf-8", errors="replace"),
                                            err.read_text(encoding="utf-8", errors="replace"))
+
+
+def run_build(*args, **kw) -> subprocess.CompletedProcess:
+    """``magnet-build --no-progress ARGS`` (:func:`run_command`)."""
+    return run_command("pipeline.build", "--no-progress", *args, **kw)
 
 
 _SERVER = []
 
 
-def _build_server():
-    """A multiprocessing ``forkserver`` context whose server has imported the build (one per worker)."""
+def _command_server():
+    """A multiprocessing ``forkserver`` context whose server imported :mod:`_forked` (one per worker)."""
     if not _SERVER:
         import multiprocessing
 
+        from multiprocessing import forkserver
+
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["pipeline.build", "papermill", "nbconvert", "weasyprint", "helpers.data"])
+        ctx.set_forkserver_preload(["_forked"])
+        # The server is a fresh `python -c` that multiprocessing does not give this process's sys.path
+        # (Python 3.11), and a module it cannot import is skipped in silence: it finds tests/ through
+        # PYTHONPATH (test_the_command_server_imported_the_libraries checks that it did)
+        saved = os.environ.get("PYTHONPATH")
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parent)] + ([saved] if saved else []))
+        try:
+            forkserver.ensure_running()
+        finally:
+            if saved is None:
+                os.environ.pop("PYTHONPATH")
+            else:
+                os.environ["PYTHONPATH"] = saved
         _SERVER.append(ctx)
     return _SERVER[0]
 
 
-def _build_main(argv: list[str], environ: dict, out: str, err: str) -> None:
-    """In the forked process: ``magnet-build ARGV``, its output in the files ``out`` and ``err``."""
-    import signal
-    import warnings
+def _forked_main():
+    import _forked
 
-    code = 1
-    try:
-        for path, fd in ((out, 1), (err, 2)):
-            f = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.dup2(f, fd)
-            os.close(f)
-        sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)
-        sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_DFL)
-        os.chdir(ROOT)
-        os.environ.clear()
-        os.environ.update(environ)
-        warnings.simplefilter("ignore")
-        from pipeline import build
-
-        code = build.main(argv)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
-        os._exit(code or 0)
+    return _forked.main
 
 
 #: Two fixture reports; ``alpha``'s greeting carries markup that must render as text.

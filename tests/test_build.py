@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 from pathlib import Path
 import re
-import subprocess
 
 import pytest
-from conftest import FIXTURE_SET, MAGNET_BUILD, ROOT, run_build, write_report_set
+from conftest import FIXTURE_SET, ROOT, run_build, write_report_set
 
 from pipeline import build, render, reportset, staleness
 from helpers.errors import BuildError, ParameterError
@@ -278,10 +278,9 @@ def test_failing_report_leaves_the_published_one_untouched(published, capsys):
 def test_two_builds_at_once_do_not_corrupt_the_output(tmp_path):
     config = write_report_set(tmp_path, {"solo": {"greeting": "concurrent"}})
     out = tmp_path / "out"
-    procs = [subprocess.Popen(MAGNET_BUILD + ["--no-progress", "--config", str(config), "--output-dir", str(out)],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
-    results = [p.communicate(timeout=300) + (p.returncode,) for p in procs]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:  # two processes of their own, started together
+        procs = list(pool.map(lambda _: run_build("--config", config, "--output-dir", out, timeout=300), range(2)))
+    results = [(p.stdout, p.stderr, p.returncode) for p in procs]
     assert [r[2] for r in results] == [0, 0], results
     summaries = sorted(r[0].strip().splitlines()[-1].split(": ", 1)[1].split(" in ")[0] for r in results)
     assert summaries == ["0 built, 1 up to date, 0 failed", "1 built, 0 up to date, 0 failed"], results
@@ -410,3 +409,20 @@ def test_a_pdf_does_not_depend_on_the_reports_printed_before_it(tmp_path):
     alone = HTML(string=second, base_url=str(tmp_path) + "/",
                  url_fetcher=URLFetcher(allowed_protocols={"data", "file"})).write_pdf()
     assert (tmp_path / "second.pdf").read_bytes() == alone
+
+
+# --------------------------------------------------------------------------- the suite's own command server
+
+
+def test_the_command_server_imported_the_libraries_and_no_project_module(tmp_path):
+    """conftest.run_command forks commands from a server that imported pandas, nbconvert and WeasyPrint once
+    (a server that failed to is silent, and every command then pays for them) and none of the project's
+    modules (a command on a copy of the project must import the copy's)."""
+    from conftest import run_command
+
+    (tmp_path / "probe.py").write_text(
+        "import sys\nprint(sorted(m for m in ('pandas', 'nbconvert', 'weasyprint', 'helpers', 'pipeline')"
+        " if m in sys.modules))\n", encoding="utf-8")
+    proc = run_command("probe", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['nbconvert', 'pandas', 'weasyprint']"

@@ -8,11 +8,10 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import EPOCH, ROOT, run_build
+from conftest import EPOCH, ROOT, run_build, run_command
 
 from pipeline.reportset import load_report_set
 
@@ -36,10 +35,8 @@ def test_papermill_with_the_magnet_engine_gives_the_notebook_the_build_publishes
     out = tmp_path / "cli.ipynb"
     given = [a for k, v in dict(MAIN_2025_06, focus_partner="United States").items() if k != "start"
              for a in ("-p", k, v)]  # start: the notebook's default
-    proc = subprocess.run([str(Path(sys.executable).with_name("papermill")), "--engine", "magnet", str(NB01),
-                           str(out), *given, "--cwd", str(NB01.parent), "--no-progress-bar",
-                           "--kernel", warm_kernel.name()],
-                          capture_output=True, text=True, timeout=600)
+    proc = run_command("papermill", "--engine", "magnet", NB01, out, *given, "--cwd", NB01.parent,
+                       "--no-progress-bar", "--kernel", warm_kernel.name())
     assert proc.returncode == 0, proc.stderr[-2000:]
     cli = json.loads(out.read_text(encoding="utf-8"))
     built = json.loads((built_default_reports.out / "main-2025-06.ipynb").read_text(encoding="utf-8"))
@@ -74,9 +71,8 @@ def test_a_focus_by_name_builds_the_same_bytes_as_by_code(built_default_reports,
 
 
 def test_a_bad_parameter_on_the_command_line_is_one_line_before_any_kernel(tmp_path):
-    proc = subprocess.run([str(Path(sys.executable).with_name("papermill")), "--engine", "magnet", str(NB01),
-                           str(tmp_path / "x.ipynb"), "-p", "focus_partner", "Atlantis"],
-                          capture_output=True, text=True, timeout=300)
+    proc = run_command("papermill", "--engine", "magnet", NB01, tmp_path / "x.ipynb", "-p", "focus_partner", "Atlantis",
+                       timeout=300)
     assert proc.returncode != 0 and not (tmp_path / "x.ipynb").exists()
     assert "ParameterError: parameter 'focus_partner' = 'Atlantis' is not allowed" in proc.stderr
     assert "Executing notebook with kernel" not in proc.stderr

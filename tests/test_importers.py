@@ -9,14 +9,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import os
 import shutil
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_command
 
 from helpers import paths
 from helpers.data import load_dataset
@@ -77,9 +76,9 @@ def refused(project: Path, fixture: Path, words: str, row: int | None = None, co
 
 
 def cli(project: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MAGNET_PROJECT_ROOT": str(project)}
-    return subprocess.run([sys.executable, "-m", "pipeline.importing.cli", *args], env=env, capture_output=True,
-                          text=True, cwd=project, timeout=120)
+    """``magnet-import ARGS`` on the project copy, in a process of its own (conftest.run_command)."""
+    return run_command("pipeline.importing.cli", *args, env={"MAGNET_PROJECT_ROOT": str(project)}, cwd=project,
+                       timeout=120)
 
 
 # --------------------------------------------------------------------------- the three paths work
@@ -593,18 +592,14 @@ def staging_left(project: Path) -> list[str]:
 
 
 def killed_import(project: Path, at: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MAGNET_PROJECT_ROOT": str(project), "MAGNET_IMPORT_KILL_AT": at}
-    return subprocess.run([sys.executable, "-m", "pipeline.importing.cli", str(FIX / "news-2026-04.csv")], env=env,
-                          capture_output=True, text=True, cwd=project, timeout=120)
+    return run_command("pipeline.importing.cli", FIX / "news-2026-04.csv", cwd=project, timeout=120,
+                       env={"MAGNET_PROJECT_ROOT": str(project), "MAGNET_IMPORT_KILL_AT": at})
 
 
 def next_command(project: Path, kind: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "MAGNET_IMPORT_KILL_AT"}
-    env["MAGNET_PROJECT_ROOT"] = str(project)
-    cmd = ([sys.executable, "-m", "helpers.data"] if kind == "load" else
-           [sys.executable, "-m", "pipeline.importing.cli", "--check", str(FIX / "customs-2026-04.csv"),
-            "--published", PUBLISHED, "--flow", "export"])
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=project, timeout=120)
+    if kind == "load":
+        return run_command("helpers.data", env={"MAGNET_PROJECT_ROOT": str(project)}, cwd=project, timeout=120)
+    return cli(project, "--check", str(FIX / "customs-2026-04.csv"), "--published", PUBLISHED, "--flow", "export")
 
 
 @pytest.mark.parametrize("at,then", [("staging", "import"), ("staged", "load"), ("validated", "import"),

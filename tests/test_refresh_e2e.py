@@ -12,30 +12,26 @@ once per session (conftest.shared_once); each test reads what it needs.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import shared_once
+from conftest import run_command, shared_once
 
 from helpers import paths
 
 pytestmark = pytest.mark.slow
 
 FIX = Path(__file__).parent / "fixtures" / "imports"
-BIN = Path(sys.executable).parent
 NAMES = ("main-latest", "destinations-us")
 
 
 def command(project: Path, name: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MAGNET_PROJECT_ROOT": str(project)}
-    exe = BIN / name
-    cmd = [str(exe), *args] if exe.exists() else [sys.executable, "-m", {"magnet-build": "pipeline.build", "magnet-import": "pipeline.importing.cli"}[name], *args]
-    return subprocess.run(cmd, env=env, cwd=project, capture_output=True, text=True, timeout=600)
+    """``magnet-build`` or ``magnet-import`` on the project copy, in a process of its own (conftest.run_command)."""
+    module = {"magnet-build": "pipeline.build", "magnet-import": "pipeline.importing.cli"}[name]
+    return run_command(module, *args, env={"MAGNET_PROJECT_ROOT": str(project)}, cwd=project)
 
 
 def build(project: Path) -> None:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_SET, MAGNET_BUILD, ROOT, run_build, write_report_set
+from conftest import FIXTURE_SET, ROOT, run_build, write_report_set
 
 from helpers import paths
 from pipeline import render, stages
