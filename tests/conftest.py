@@ -248,6 +248,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    # The default build is the suite's longest step. The first test that reads it goes first (its worker
+    # starts the build at once) and the others last, so that while it builds the other workers run
+    # tests that do not wait for it (xdist hands each worker a run of the list, then they steal).
+    readers = [item for item in items if "built_default_reports" in getattr(item, "fixturenames", ())]
+    if readers:
+        first, later = readers[0], {id(item) for item in readers[1:]}
+        # among the others, those that make something of their own (run a notebook, build, import) before
+        # those that only read it, so that the session does not end on one worker's long test
+        makes = {"warm_kernel", "tmp_path", "tmp_path_factory"}
+        readers = sorted(readers[1:], key=lambda item: not makes & set(item.fixturenames))
+        items[:] = [first] + [item for item in items if item is not first and id(item) not in later] + readers
 
 
 # --------------------------------------------------------------------------- headless Chromium
