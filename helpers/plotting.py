@@ -83,10 +83,15 @@ def _thousands(ax, axis: str = "y") -> None:
 
 
 def _time_axis(ax, start: str, end: str) -> None:
-    ax.set_xlim(pd.Timestamp(start + "-01") - pd.Timedelta(days=3),
-                pd.Timestamp(end + "-01") + pd.offsets.MonthEnd(0) + pd.Timedelta(days=3))
-    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 4, 7, 10]))
-    ax.xaxis.set_minor_locator(mdates.MonthLocator())
+    lo = pd.Timestamp(start + "-01") - pd.Timedelta(days=3)
+    hi = pd.Timestamp(end + "-01") + pd.offsets.MonthEnd(0) + pd.Timedelta(days=3)
+    ax.set_xlim(lo, hi)
+    # a tick at each month's start in the window (labelled in January, April, July and October): what
+    # MonthLocator finds there, given once instead of found by dateutil's rrule at every one of the
+    # figure's layout passes (half the time of drawing a monthly chart)
+    months = pd.date_range(lo, hi, freq="MS")
+    ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(mdates.date2num(months[months.month.isin([1, 4, 7, 10])])))
+    ax.xaxis.set_minor_locator(matplotlib.ticker.FixedLocator(mdates.date2num(months)))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
     ax.grid(axis="x", visible=False)
 
