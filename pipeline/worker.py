@@ -84,7 +84,7 @@ def build_one(job: dict) -> dict:
                 nb = execute_report(Path(job["notebook"]), staging / f"{name}.ipynb", job["parameters"],
                                     cwd=Path(job["cwd"]), kernel_name=job.get("kernel", "python3"),
                                     check_parameters=False,  # resolved and checked before the build started
-                                    log_output=True, request_save_on_cell_execute=False)
+                                    log_output=True)
         except pm.PapermillExecutionError as exc:
             result["error"] = (f"report '{name}' failed in cell In [{exc.exec_count}] "
                                f"(cell #{exc.cell_index}): {exc.ename}: {one_line(exc.evalue)}")
