@@ -414,6 +414,7 @@ def test_a_pdf_does_not_depend_on_the_reports_printed_before_it(tmp_path):
 # --------------------------------------------------------------------------- the suite's own command server
 
 
+@pytest.mark.slow
 def test_the_command_server_imported_the_libraries_and_no_project_module(tmp_path):
     """conftest.run_command forks commands from a server that imported pandas, nbconvert and WeasyPrint once
     (a server that failed to is silent, and every command then pays for them) and none of the project's
