@@ -253,23 +253,25 @@ def warm_kernels(folder: Path, modules: list[str] = ()):
                                  *modules], cwd=str(paths.ROOT), stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
     old = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = os.pathsep.join([str(folder)] + ([old] if old else []))
+    warned = False
+
     def kernel_name() -> str:
-        """The warm kernel once the zygote listens; ``python3`` if it did not come up (said on stderr:
+        """The warm kernel once the zygote listens; ``python3`` if it did not come up (said once on stderr:
         every report then starts its kernel from scratch, which works but takes longer)."""
+        nonlocal warned
         deadline = time.monotonic() + 60
         while not sock.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
+            stopped = proc.poll() is not None
+            if stopped or time.monotonic() > deadline:
                 if not warned:
                     lines = (folder / "zygote.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
-                    why = (f"it stopped: {lines[-1]}" if lines else "it stopped") if proc.poll() is not None \
-                        else "it did not start within 60 s"
+                    why = ((f"it stopped: {lines[-1]}" if lines else "it stopped") if stopped
+                           else "it did not start within 60 s")
                     print(f"warning: no warm kernels ({why}); every report starts its kernel cold", file=sys.stderr)
-                    warned.append(True)
+                    warned = True
                 return "python3"
             time.sleep(0.02)
         return WARM_KERNEL
-
-    warned = []
 
     try:
         yield kernel_name
