@@ -32,7 +32,7 @@ from .guard import Stopped, clear_leftovers, lock_output, signals_held, stop_on_
 from .publish import publish, unlisted, write_atomic, write_index
 from .publish import prune as prune_reports
 from .render import one_line
-from .executors import EXECUTORS, ExecutorSpec
+from .executors import EXECUTORS, ExecutorSpec, one_thread_per_report
 from .reportset import Report, load_report_set, resolve_parameters, uses_latest
 from .sweeps import expand_sweeps
 from .staleness import STATE_VERSION, input_hash, is_up_to_date, read_state, shared_inputs_hash
@@ -88,6 +88,7 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
                 staging = out_dir / ".staging" / f"{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}"
                 staging.mkdir(parents=True)
                 stack.callback(_remove_staging, staging)
+                stack.enter_context(one_thread_per_report())   # before the zygote starts
                 # The kernel zygote starts first: it imports (and loads the data) while this process
                 # loads the data and checks. It starts no kernel until a report asks for one, after
                 # every check passed. (remote workers cannot reach this machine's zygote: they start

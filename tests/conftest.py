@@ -20,6 +20,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# One thread for BLAS and OpenMP in every process of the suite, as the build gives its kernels
+# (pipeline.executors.ONE_THREAD): two workers on two cores, each with a BLAS pool of a thread per
+# core, wait for one another. Set before any test imports numpy; a value set outside is kept.
+from pipeline.executors import ONE_THREAD  # noqa: E402
+
+for _name, _value in ONE_THREAD.items():
+    os.environ.setdefault(_name, _value)
+
 # --------------------------------------------------------------------------- built once, read by every worker
 
 

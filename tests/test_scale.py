@@ -136,6 +136,19 @@ def test_inline_executor_is_a_concurrent_futures_executor():
     assert isinstance(InlineExecutor().submit(int, "x").exception(), ValueError)
 
 
+def test_reports_run_with_one_numeric_thread_unless_the_user_chose(monkeypatch):
+    from pipeline.executors import ONE_THREAD, one_thread_per_report
+
+    for name in ONE_THREAD:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "4")   # the user's choice stands
+    with one_thread_per_report():
+        assert os.environ["OMP_NUM_THREADS"] == os.environ["OPENBLAS_NUM_THREADS"] == "1"
+        assert os.environ["MKL_NUM_THREADS"] == "4"
+    assert "OMP_NUM_THREADS" not in os.environ and "OPENBLAS_NUM_THREADS" not in os.environ
+    assert os.environ["MKL_NUM_THREADS"] == "4"
+
+
 def test_executor_spec_is_checked():
     with pytest.raises(BuildError, match="--scheduler needs --executor dask"):
         ExecutorSpec("local", "tcp://x:8786")
