@@ -8,9 +8,7 @@ needs a missing month is missing too (never zero).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import pandas as pd
 
@@ -94,18 +92,12 @@ def monthly_table(dataset: Dataset, partner: str = TOTAL, start: str = "2024-01"
     return df
 
 
-def reported_change_lookup(dataset: Dataset, partner: str = TOTAL) -> Mapping:
-    """``{(month, measure): value}`` of the changes reported for single months (read-only).
+def reported_change_lookup(dataset: Dataset, partner: str = TOTAL) -> dict:
+    """``{(month, measure): value}`` of the changes reported for single months.
 
     Where a resolution settles a change (``resolutions.csv``), the winning source's
     value is the one shown, as in the series; otherwise the most precise report.
-    Found once per dataset and partner: a report's tables and month chapters ask again and again.
     """
-    return _reported_changes(dataset, partner)
-
-
-@lru_cache(maxsize=32)
-def _reported_changes(dataset: Dataset, partner: str) -> Mapping:
     f = dataset.figures
     f = f[(f.series == MAIN_SERIES) & (f.partner == partner) & f.measure.isin(("mom_pct", "yoy_pct"))
           & (f.from_month == f.to_month)]
@@ -117,7 +109,7 @@ def _reported_changes(dataset: Dataset, partner: str) -> Mapping:
         won = group[group.source_id == winners.get(key)]
         rows = won if len(won) else group  # a resolution settles it: the winner's value, as in the series
         out[key] = rows.sort_values("half_width", kind="stable").value.iloc[0]  # the most precise report
-    return MappingProxyType(out)
+    return out
 
 
 def share_of_total(dataset: Dataset, month: str, partner: str) -> tuple[float, float, float] | None:
