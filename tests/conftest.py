@@ -263,9 +263,11 @@ def pytest_collection_modifyitems(config, items):
     if readers:
         first, later = readers[0], {id(item) for item in readers[1:]}
         # among the others, those that make something of their own (run a notebook, build, import) before
-        # those that only read it, so that the session does not end on one worker's long test
+        # those that only read it, the longest (the refresh: an import and two builds) first, so that the
+        # session does not end on one worker's long test
         makes = {"warm_kernel", "tmp_path", "tmp_path_factory"}
-        readers = sorted(readers[1:], key=lambda item: not makes & set(item.fixturenames))
+        readers = sorted(readers[1:], key=lambda item: ("refreshed" not in item.fixturenames,
+                                                       not makes & set(item.fixturenames)))
         items[:] = [first] + [item for item in items if item is not first and id(item) not in later] + readers
 
 
