@@ -212,16 +212,16 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
                           "sources": sources, "kernel": kernel, "out_dir": str(out_dir),
                           "build_pid": os.getpid()})
     # longest first (as last built), so the slowest report does not start last; reports never built
-    # into this folder first of all, the largest notebook first (with its committed outputs: the most to
-    # compute and to print; in yaml order the default set's cold build took 1-2 s longer)
+    # into this folder first of all, the notebook with the most source first (code and prose: the most
+    # to compute and to print; in yaml order the default set's cold build ended on the outlook)
+    by_name = {r.name: r for r in todo}
     previous = {r.name: (read_state(out_dir, r.name) or {}).get("seconds", float("inf")) for r in todo}
-    size = {r.name: r.notebook.stat().st_size if r.notebook.is_file() else 0 for r in todo}
-    jobs_list.sort(key=lambda j: (-previous[j["name"]], -size[j["name"]]))
+    size = {nb: _source_size(nb) for nb in {r.notebook for r in todo}}
+    jobs_list.sort(key=lambda j: (-previous[j["name"]], -size[by_name[j["name"]].notebook]))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     built, failed = [], []
     bar = tqdm(total=len(todo), desc="building reports", unit="report", file=sys.stderr,
                disable=(not progress) if progress is not None else None)
-    by_name = {r.name: r for r in todo}
     try:
         for res in run_jobs(build_one, jobs_list, jobs, executor):
             r = by_name[res["name"]]
@@ -246,6 +246,16 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
     finally:
         bar.close()
     return built, failed
+
+
+def _source_size(notebook: Path) -> int:
+    """The length of a notebook's cell sources (its outputs left out); 0 if it cannot be read."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return 0
+    return sum(len(c["source"] if isinstance(c.get("source"), str) else "".join(c.get("source") or []))
+               for c in cells)
 
 
 # --------------------------------------------------------------------------- the command
