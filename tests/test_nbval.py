@@ -7,11 +7,9 @@ the data or the helpers, refresh the committed outputs with ``make execute-noteb
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
+from conftest import run_command
 from helpers import paths
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
@@ -27,8 +25,8 @@ def test_the_key_numbers_are_marked_for_nbval():
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
 def test_committed_notebooks_pass_nbval_lax(notebook, warm_kernel):
     """One notebook per test, so that parallel test workers share them out; the kernel is forked by the
-    worker's zygote (conftest.warm_kernel), as in the build."""
-    proc = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
-                           "--nbval-kernel-name", warm_kernel.name(), str(notebook)],
-                          cwd=paths.ROOT, capture_output=True, text=True, timeout=600)
+    worker's zygote (conftest.warm_kernel), as in the build, and pytest is a command forked from the
+    worker's command server (conftest.run_command)."""
+    proc = run_command("pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
+                       "--nbval-kernel-name", warm_kernel.name(), notebook, cwd=paths.ROOT)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

@@ -6,13 +6,11 @@ MAGNET_PROJECT_ROOT (honoured by helpers.paths, and inherited by the kernel nbva
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
+from conftest import run_command
 from helpers import paths
 from helpers.staging import record_checksums
 
@@ -29,9 +27,9 @@ def copy_project(dest):
 
 
 def run_nbval(root):
-    return subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
-                           str(root / NOTEBOOK)], cwd=root, capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ, MAGNET_PROJECT_ROOT=str(root)))
+    """nbval on the copy's notebook, from the copy (no pyproject.toml there: nbval is the one plugin)."""
+    return run_command("pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider", "-p", "nbval", root / NOTEBOOK,
+                       cwd=root, env={"MAGNET_PROJECT_ROOT": str(root), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
 
 
 def test_changing_june_2025_makes_nbval_fail_on_the_summary_box(tmp_path):
