@@ -225,12 +225,28 @@ def _kernel_client(sock_path: str, argv: list[str]) -> int:
     except ValueError:
         launcher = None
     die_with_parent(signal.SIGTERM, launcher)
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return 0
+    while running(pid):
         time.sleep(0.01)  # jupyter_client learns that the kernel has exited when this process does
+    return 0
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` still runs: neither gone nor a zombie.
+
+    A kernel whose zygote died (the build was killed) is handed to PID 1 and stays a zombie until PID 1
+    reaps it, which some container inits do late or never; ``kill(pid, 0)`` still succeeds on a zombie,
+    so its state is read from ``/proc`` (Linux; elsewhere a process that exists runs)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rpartition(b")")[2].split()[:1] != [b"Z"]
+    except OSError:
+        return not os.path.isdir("/proc/self")  # no /proc entry: gone (or no /proc at all)
 
 
 @contextlib.contextmanager

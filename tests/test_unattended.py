@@ -181,6 +181,36 @@ def test_die_with_parent_kills_a_child_when_its_parent_dies(tmp_path):
             parent.kill()
 
 
+def test_a_kernel_left_a_zombie_counts_as_exited():
+    """The kernel client waits for its kernel with :func:`pipeline.kernels.running`: a kernel orphaned by a
+    killed build can stay a zombie (PID 1 reaps it late or never), and the client must not wait on it."""
+    from pipeline.kernels import running
+
+    r, w = os.pipe()
+    parent = os.fork()
+    if parent == 0:  # a parent that never reaps its child: the child stays a zombie
+        child = os.fork()
+        if child == 0:
+            os._exit(0)
+        os.write(w, str(child).encode())
+        time.sleep(60)
+        os._exit(0)
+    os.close(w)
+    try:
+        child = int(os.read(r, 32))
+        deadline = time.monotonic() + 10
+        while "Z" not in Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()[0]:
+            assert time.monotonic() < deadline, "the child never exited"
+            time.sleep(0.02)
+        assert not running(child)
+        assert running(parent) and running(os.getpid())
+    finally:
+        os.close(r)
+        os.kill(parent, signal.SIGKILL)
+        os.waitpid(parent, 0)
+    assert not running(parent)
+
+
 # --------------------------------------------------------------------------- failures explain themselves
 
 
