@@ -375,5 +375,6 @@ def naive_route(tmp: Path, config: Path | None, jobs: int | None) -> None:
           f"naive route {naive_mem:.0f} MiB")
     print_splits("magnet-build --force (the second build)", tmp / "build")
 
+
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -181,6 +181,7 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
     from . import provenance
     from .editions import edition_label
     from .executors import run_jobs
+    from .kernels import notebook_cells
     from .publish import git_commit
     from .render import exporter
     from .worker import build_one
@@ -216,7 +217,7 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
     # to compute and to print; in yaml order the default set's cold build ended on the outlook)
     by_name = {r.name: r for r in todo}
     previous = {r.name: (read_state(out_dir, r.name) or {}).get("seconds", float("inf")) for r in todo}
-    size = {nb: _source_size(nb) for nb in {r.notebook for r in todo}}
+    size = {nb: sum(len(src) for _, src in notebook_cells(nb)) for nb in {r.notebook for r in todo}}
     jobs_list.sort(key=lambda j: (-previous[j["name"]], -size[by_name[j["name"]].notebook]))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     built, failed = [], []
@@ -246,16 +247,6 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
     finally:
         bar.close()
     return built, failed
-
-
-def _source_size(notebook: Path) -> int:
-    """The length of a notebook's cell sources (its outputs left out); 0 if it cannot be read."""
-    try:
-        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    except (OSError, ValueError):
-        return 0
-    return sum(len(c["source"] if isinstance(c.get("source"), str) else "".join(c.get("source") or []))
-               for c in cells)
 
 
 # --------------------------------------------------------------------------- the command

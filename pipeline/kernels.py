@@ -31,6 +31,20 @@ KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshe
                   "IPython.display")
 
 
+def notebook_cells(notebook) -> list[tuple[str, str]]:
+    """``(cell_type, source)`` of each cell of a notebook, read from its JSON without validation
+    (fast; outputs left out); none if it cannot be read."""
+    try:
+        cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return []
+    out = []
+    for cell in cells:
+        source = cell.get("source") or ""
+        out.append((cell.get("cell_type", ""), source if isinstance(source, str) else "".join(source)))
+    return out
+
+
 def notebook_imports(notebooks) -> list[str]:
     """The modules the code cells of ``notebooks`` import (``import x.y``, ``from x import y``), sorted.
 
@@ -40,16 +54,11 @@ def notebook_imports(notebooks) -> list[str]:
 
     found = set()
     for notebook in notebooks:
-        try:
-            cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
-        except (OSError, ValueError):
-            continue
-        for cell in cells:
-            if cell.get("cell_type") != "code":
+        for kind, source in notebook_cells(notebook):
+            if kind != "code":
                 continue
-            source = cell.get("source", "")
             try:
-                tree = ast.parse(source if isinstance(source, str) else "".join(source))
+                tree = ast.parse(source)
             except SyntaxError:
                 continue
             for node in ast.walk(tree):
