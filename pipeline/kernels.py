@@ -203,6 +203,14 @@ def _kernel_client(sock_path: str, argv: list[str]) -> int:
     import signal
     import socket
 
+    # jupyter_client names the worker that launched this client: when it dies, this client gets SIGTERM,
+    # from the start (a build killed while this client still waits for the zygote's socket, which is
+    # then gone, must not leave it waiting); once the kernel runs, SIGTERM is relayed to it
+    try:
+        launcher = int(os.environ.get("JPY_PARENT_PID", ""))
+    except ValueError:
+        launcher = None
+    die_with_parent(signal.SIGTERM, launcher)
     deadline = time.monotonic() + 120
     while True:
         try:
@@ -228,12 +236,6 @@ def _kernel_client(sock_path: str, argv: list[str]) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, relay)
-    # jupyter_client names the worker that launched this client: when it dies, the kernel stops too
-    try:
-        launcher = int(os.environ.get("JPY_PARENT_PID", ""))
-    except ValueError:
-        launcher = None
-    die_with_parent(signal.SIGTERM, launcher)
     while running(pid):
         time.sleep(0.01)  # jupyter_client learns that the kernel has exited when this process does
     return 0

@@ -213,6 +213,30 @@ def test_a_kernel_left_a_zombie_counts_as_exited():
     assert not running(parent)
 
 
+def test_a_kernel_client_still_waiting_for_the_zygote_dies_with_its_worker(tmp_path):
+    """A build killed while a report's kernel client waits for the zygote's socket (gone with the zygote)
+    must not leave the client waiting for it: it dies with the worker that launched it."""
+    from pipeline.kernels import running
+
+    sock = tmp_path / "gone" / "zygote.sock"
+    code = ("import os, subprocess, sys, time\n"
+            f"p = subprocess.Popen([sys.executable, '-m', 'pipeline.kernels', '--kernel-client', {str(sock)!r}, '-f', 'x'],"
+            " env=dict(os.environ, JPY_PARENT_PID=str(os.getpid())))\n"
+            "print(p.pid, flush=True)\ntime.sleep(60)\n")
+    worker = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        client = int(worker.stdout.readline())
+        time.sleep(1)  # the client is waiting for the socket by now
+        assert running(client)
+    finally:
+        worker.kill()
+        worker.wait()
+    deadline = time.monotonic() + 10
+    while running(client) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(client)
+
+
 # --------------------------------------------------------------------------- failures explain themselves
 
 
