@@ -48,13 +48,19 @@ def lab(tmp_path_factory):
     docmanager = root / ".settings" / "@jupyterlab" / "docmanager-extension"
     docmanager.mkdir(parents=True)
     (docmanager / "plugin.jupyterlab-settings").write_text('{"autosave": false}', encoding="utf-8")
+    # nothing a researcher reads here depends on the extension manager (it would ask PyPI) or on the check
+    # whether JupyterLab needs a rebuild (node processes): both off
+    labconfig = root / ".jupyter" / "labconfig"
+    labconfig.mkdir(parents=True)
+    (labconfig / "page_config.json").write_text('{"buildCheck": false, "buildAvailable": false}', encoding="utf-8")
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / ".jupyter"), JUPYTER_RUNTIME_DIR=str(root / ".runtime"),
                JUPYTER_PATH=str(Path(sys.prefix) / "share" / "jupyter"),
                JUPYTERLAB_SETTINGS_DIR=str(root / ".settings"), JUPYTERLAB_WORKSPACES_DIR=str(root / ".workspaces"))
     cmd = [str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser", f"--port={port}",
            "--ip=127.0.0.1", f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
            "--expose-app-in-browser", "--ServerApp.disable_check_xsrf=True", "--LabApp.news_url=",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           "--LabApp.extension_manager=readonly"]
     if os.getuid() == 0:
         cmd.append("--allow-root")
     log = open(root / "lab.log", "w")
@@ -87,17 +93,19 @@ def test_jupyterlab_runs_the_notebook_and_shows_the_story_with_its_numbers(lab, 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}", wait_until="domcontentloaded")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-    # wait for the kernel, then Run All, as the Run menu does
+    # wait for the kernel, then Run All, as the Run menu does. Every wait polls ten times a second: by
+    # default playwright evaluates its condition on every animation frame, and reading the notebook's
+    # innerText lays the whole notebook out each time (a quarter of the test's CPU while the kernel ran)
     page.wait_for_function("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
                            " return w && w.sessionContext && w.sessionContext.session"
                            " && w.sessionContext.session.kernel"
-                           " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=120_000)
+                           " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=120_000, polling=100)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     # the last code cell has run and the summary's inline values are rendered from the kernel
     page.wait_for_function("() => document.querySelector('.jp-Notebook').innerText.includes('3,188 t')",
-                           timeout=180_000)
+                           timeout=180_000, polling=100)
     page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
-                           " === 'idle'", timeout=180_000)
+                           " === 'idle'", timeout=180_000, polling=100)
     # the Markdown cells render their expressions after the kernel answers, one by one and in no set
     # order: read them until they show what the assertions below look for (a minute at most)
     deadline = time.monotonic() + 60
