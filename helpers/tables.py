@@ -133,8 +133,9 @@ def check_header(name: str, header: list[str], required, optional=()) -> None:
 def read_table(path: Path, table: str) -> pd.DataFrame:
     """Read one CSV file as text, checking its columns against ``TABLES[table]``.
 
-    Empty cells are empty strings. Adds ``row`` (the editor line number) and
-    ``file`` (the path relative to the project root).
+    Cells are stripped of surrounding spaces; empty cells (and the cells a short row leaves out)
+    are empty strings; blank rows are skipped. Adds ``row`` (the editor line number the row
+    starts on) and ``file`` (the path relative to the project root).
     """
     path = Path(path)
     name = paths.relative(path)
@@ -149,29 +150,33 @@ def read_table(path: Path, table: str) -> pd.DataFrame:
         raise DataError(name, "is not UTF-8 text (save it as UTF-8)", row=line) from None
     if not text.strip():
         raise DataError(name, "is empty")
-    header = next(csv.reader(io.StringIO(text)))
-    required, optional = TABLES[table]
-    header_clean = [h.strip() for h in header]
-    if len(header_clean) == 1 and len(required) > 1 and any(d in header_clean[0] for d in ";\t|"):
-        raise DataError(name, "is not comma-separated (found a single column; check the delimiter)", row=1)
-    check_header(name, header_clean, required, optional)
-    dupes = sorted({c for c in header_clean if header_clean.count(c) > 1})
-    if dupes:
-        raise DataError(name, f"duplicate column(s): {', '.join(dupes)}", row=1, column=dupes[0])
+    # the csv module rather than pandas.read_csv: a third of the time for these small files
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.ParserError as exc:
-        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if m:
-            raise DataError(name, f"has {m.group(3)} fields where the header has {m.group(1)} "
-                            "(an unquoted comma?)", row=int(m.group(2))) from None
-        raise DataError(name, f"is not valid CSV ({str(exc).strip()})") from None
-    df.columns = header_clean
+        header = [h.strip() for h in next(reader)]
+        required, optional = TABLES[table]
+        if len(header) == 1 and len(required) > 1 and any(d in header[0] for d in ";\t|"):
+            raise DataError(name, "is not comma-separated (found a single column; check the delimiter)", row=1)
+        check_header(name, header, required, optional)
+        dupes = sorted({c for c in header if header.count(c) > 1})
+        if dupes:
+            raise DataError(name, f"duplicate column(s): {', '.join(dupes)}", row=1, column=dupes[0])
+        rows, lines, start = [], [], reader.line_num + 1
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                if len(cells) > len(header):
+                    raise DataError(name, f"has {len(cells)} fields where the header has {len(header)} "
+                                    "(an unquoted comma?)", row=start)
+                rows.append([c.strip() for c in cells] + [""] * (len(header) - len(cells)))
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DataError(name, f"is not valid CSV ({exc})", row=start) from None
+    df = pd.DataFrame(rows, columns=header, dtype=str)
     for col in optional:
         if col not in df.columns:
             df[col] = ""
-    df = df.apply(lambda s: s.str.strip())
-    df["row"] = range(2, len(df) + 2)
+    df["row"] = lines
     df["file"] = name
     return df[list(required + optional) + ["row", "file"]]
 

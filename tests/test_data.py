@@ -139,6 +139,21 @@ def test_unquoted_comma_names_the_row(data_dir):
     expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, "a, b"), None, "fields where the header has")
 
 
+def test_rows_are_named_by_their_editor_line_after_a_blank_line(data_dir):
+    # a blank line and a note over two lines (a quoted line break) before the bad row: the row named is
+    # the line the editor shows it on
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,\n",
+            '2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,"two\nlines"\n\n')
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,US,tonnes,353", "2025-06,2025-06,XX,tonnes,353")
+    expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, ",XX,"), "partner", "unknown partner code 'XX'")
+
+
+def test_an_unclosed_quote_names_the_row_it_opens_on(data_dir):
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,",
+            '2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,"never closed')
+    expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, "never closed"), None, "is not valid CSV")
+
+
 def test_wrong_delimiter(data_dir):
     path = data_dir / FIGURES
     path.write_text(path.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
