@@ -287,9 +287,10 @@ def require_chromium() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """Debian's chromium through playwright, one per test module."""
+    """Debian's chromium through playwright, one per test worker that needs one (each test opens and
+    closes its own pages)."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
