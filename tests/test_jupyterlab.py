@@ -48,6 +48,9 @@ def lab(tmp_path_factory):
     docmanager = root / ".settings" / "@jupyterlab" / "docmanager-extension"
     docmanager.mkdir(parents=True)
     (docmanager / "plugin.jupyterlab-settings").write_text('{"autosave": false}', encoding="utf-8")
+    apputils = root / ".settings" / "@jupyterlab" / "apputils-extension"   # no "Jupyter news?" toast
+    apputils.mkdir(parents=True)
+    (apputils / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}', encoding="utf-8")
     # nothing a researcher reads here depends on the extension manager (it would ask PyPI) or on the check
     # whether JupyterLab needs a rebuild (node processes): both off
     labconfig = root / ".jupyter" / "labconfig"
