@@ -15,6 +15,9 @@ import json
 import re
 from pathlib import Path
 
+#: A month in a fact's key (the partner code before it is letters).
+MONTH_TOKEN = re.compile(r"\d{4}-\d{2}")
+
 
 def month_name(month: str) -> str:
     """``June 2025`` (:func:`helpers.text.month_name`, imported only when used: it needs pandas,
@@ -83,8 +86,9 @@ def read_facts(path: Path) -> dict | None:
 
 
 def _month_of(key: str) -> str | None:
-    parts = key.split()
-    return parts[1] if len(parts) >= 3 and len(parts[1]) == 7 else None
+    """The month a fact is about: ``WLD 2025-06 tonnes``, ``2026-04 largest`` (a span such as
+    ``US 2024-01..2026-04 known`` is about no one month)."""
+    return next((part for part in key.split() if MONTH_TOKEN.fullmatch(part)), None)
 
 
 MEASURES = {"tonnes": "exports", "mom": "change on the month before", "yoy": "change on a year before",

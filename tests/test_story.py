@@ -133,6 +133,19 @@ def test_whats_new_lists_new_months_and_revisions():
     assert editions.whats_new(None, new, "x")["summary"] == "First edition."
 
 
+def test_a_report_whose_facts_name_the_month_first_still_gets_its_new_month():
+    """The destinations report states the month's largest destination ("2026-04 largest") and a span;
+    its next month is a new month, not "no change"."""
+    old = {"edition": "Latest: March 2026 · United States", "facts": {
+        "2026-03 largest": {"text": "11 destinations have a known figure", "value": 1540.0},
+        "US 2024-01..2026-03 known": {"text": "20 of the 27 months", "value": 20.0}}}
+    new = {"2026-04 largest": {"text": "12 destinations have a known figure", "value": 1611.0},
+           "US 2024-01..2026-04 known": {"text": "21 of the 28 months", "value": 21.0}}
+    news = editions.whats_new(old, new, "Latest: April 2026 · United States")
+    assert news["lines"] == ["New month: April 2026."]
+    assert news["summary"] == "Since the previous edition (Latest: March 2026 · United States): 1 new month."
+
+
 def test_editions_tell_reports_apart():
     names = {"DE": "Germany", "US": "United States"}.get
     assert editions.edition_label({"as_of": "2025-06"}, False) == "June 2025 edition"
