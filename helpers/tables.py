@@ -172,13 +172,11 @@ def read_table(path: Path, table: str) -> pd.DataFrame:
             start = reader.line_num + 1
     except csv.Error as exc:
         raise DataError(name, f"is not valid CSV ({exc})", row=start) from None
-    df = pd.DataFrame(rows, columns=header, dtype=str)
-    for col in optional:
-        if col not in df.columns:
-            df[col] = ""
+    columns = dict(zip(header, map(list, zip(*rows)))) if rows else {h: [] for h in header}
+    df = pd.DataFrame({c: columns.get(c, [""] * len(rows)) for c in required + optional}, dtype=str)
     df["row"] = lines
     df["file"] = name
-    return df[list(required + optional) + ["row", "file"]]
+    return df
 
 def _fail(df: pd.DataFrame, mask: pd.Series, column: str, message) -> None:
     """Raise a DataError for the first row of ``df`` where ``mask`` holds."""
