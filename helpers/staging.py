@@ -20,6 +20,7 @@ left, and leaves alone the staging folder of an import that is running: it holds
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -48,18 +49,12 @@ def stage(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-#: The import lock's file, at the top of the data folder (not data: no checksum, ignored by git).
-LOCK_FILE = ".import.lock"
-
-
 def lock(data_dir: Path, timeout: float = 60):
-    """The import lock of one data folder: ``data/.import.lock`` (filelock, ``flock(2)``; released when
-    its process dies). In the folder it guards, it belongs to whoever may write the data: a lock file in
-    the system's temporary folder was left there by every import, and one another user had created could
-    not be opened."""
+    """The import lock of one data folder (a file lock outside ``data/``; released when its process dies)."""
     from filelock import FileLock
 
-    return FileLock(os.path.join(Path(data_dir), LOCK_FILE), timeout=timeout)
+    key = hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
+    return FileLock(os.path.join(tempfile.gettempdir(), f"magnet-import-{key}.lock"), timeout=timeout)
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import paths, staging
+from helpers import paths
 from helpers.data import load_dataset
 from pipeline import fetch
 
@@ -62,14 +62,11 @@ def test_the_fetched_month_is_imported_through_the_validated_path(api, tmp_path)
 
 
 def test_check_fetches_and_writes_nothing(api, monkeypatch, capsys):
-    def data():   # every file of the data (the import lock, data/.import.lock, is not data)
-        return {p: p.read_bytes() for p in paths.DATA.rglob("*") if p.is_file() and p.name != staging.LOCK_FILE}
-
-    before = data()
+    before = {p: p.read_bytes() for p in paths.DATA.rglob("*") if p.is_file()}
     monkeypatch.setenv(fetch.KEY_ENV, "secret-key")
     assert fetch.main(["comtrade", "--period", "202601", "--published", "2026-03-15", "--check"]) == 0
     assert "checked" in capsys.readouterr().out
-    assert data() == before
+    assert {p: p.read_bytes() for p in paths.DATA.rglob("*") if p.is_file()} == before
 
 
 def test_an_empty_answer_is_one_line(api, monkeypatch, capsys):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import run_command
 
-from helpers import paths, staging
+from helpers import paths
 from helpers.data import load_dataset
 from helpers.errors import ConflictError, DataError, MagnetError, ParameterError
 from helpers.partners import partner_lookup, resolve_partner
@@ -104,8 +104,7 @@ def test_comtrade_file_adds_a_month_in_tonnes_with_kg_precision(project):
     assert src.outlet == "UN Comtrade" and src.published == PUBLISHED and src.accessed == "2026-11-28"
     assert (result.batch / "original.csv").read_bytes() == (FIX / "comtrade-2026-04.csv").read_bytes()
     assert result.batch.parent == project / "data" / "raw"
-    # no staging folder left behind: only the import lock stays, not data (helpers.staging.LOCK_FILE)
-    assert [p.name for p in (project / "data").iterdir() if p.name.startswith(".")] == [staging.LOCK_FILE]
+    assert [p.name for p in (project / "data").iterdir() if p.name.startswith(".")] == []
 
 
 @pytest.mark.parametrize("fixture", ["customs-2026-04.csv", "customs-2026-04-gbk.csv"])
