@@ -50,11 +50,19 @@ def stage(name: str) -> None:
 
 
 def lock(data_dir: Path, timeout: float = 60):
-    """The import lock of one data folder (a file lock outside ``data/``; released when its process dies)."""
+    """The import lock of one data folder (a file lock outside ``data/``, so that a refused import leaves
+    the project byte for byte as it was; released when its process dies).
+
+    The lock file is in the system's temporary folder, named after the data folder. One that another
+    user made there (root, before the project was handed to a user) cannot be opened by this one: this
+    user then locks a file of its own, which keeps this user's imports one at a time."""
     from filelock import FileLock
 
     key = hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
-    return FileLock(os.path.join(tempfile.gettempdir(), f"magnet-import-{key}.lock"), timeout=timeout)
+    path = os.path.join(tempfile.gettempdir(), f"magnet-import-{key}.lock")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        path = os.path.join(tempfile.gettempdir(), f"magnet-import-{key}-uid{os.getuid()}.lock")
+    return FileLock(path, timeout=timeout)
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -214,6 +214,22 @@ def test_the_same_file_is_not_imported_twice(project):
     refused(project, FIX / "comtrade-2026-04.csv", "already imported")
 
 
+def test_an_import_lock_another_user_made_does_not_stop_an_import(project, monkeypatch):
+    """The lock file of this data folder exists but this user cannot write it (another user made it):
+    the import takes a lock of this user's own instead of failing with a PermissionError."""
+    import os
+
+    from helpers import staging
+
+    theirs = staging.lock(project / "data").lock_file
+    Path(theirs).touch()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if str(p) == theirs else real_access(p, mode, **kw))
+    mine = staging.lock(project / "data").lock_file
+    assert mine != theirs and mine.endswith(f"-uid{os.getuid()}.lock")
+    run(project, FIX / "comtrade-2026-04.csv")
+
+
 def test_a_figure_within_rounding_of_an_existing_one_is_accepted(project):
     result = run(project, BAD / "corroborates-2025-06.csv", opts=Options())   # 3188.2 vs 3188 (S1)
     assert result.resolutions == 0
