@@ -130,6 +130,22 @@ def check_header(name: str, header: list[str], required, optional=()) -> None:
         raise DataError(name, f"unknown column(s): {listing(unknown, 'columns')}; allowed: "
                         f"{listing(required + optional, 'columns')}", row=1, column=unknown[0])
 
+def csv_records(reader, name: str, width: int, exact: bool = False, hint: str = "an unquoted comma?"):
+    """The records a ``csv.reader`` has left after its header, blank ones skipped: ``(the line the
+    record starts on, its cells)``. A record with more cells than the header's ``width`` (with
+    ``exact``, or fewer), or text the reader cannot parse, is a DataError naming that line."""
+    start = reader.line_num + 1
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                if len(cells) > width or (exact and len(cells) != width):
+                    raise DataError(name, f"has {len(cells)} fields where the header has {width} ({hint})",
+                                    row=start)
+                yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DataError(name, f"is not valid CSV ({exc})", row=start) from None
+
 def read_table(path: Path, table: str) -> pd.DataFrame:
     """Read one CSV file as text, checking its columns against ``TABLES[table]``.
 
@@ -154,24 +170,19 @@ def read_table(path: Path, table: str) -> pd.DataFrame:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]
-        required, optional = TABLES[table]
-        if len(header) == 1 and len(required) > 1 and any(d in header[0] for d in ";\t|"):
-            raise DataError(name, "is not comma-separated (found a single column; check the delimiter)", row=1)
-        check_header(name, header, required, optional)
-        dupes = sorted({c for c in header if header.count(c) > 1})
-        if dupes:
-            raise DataError(name, f"duplicate column(s): {', '.join(dupes)}", row=1, column=dupes[0])
-        rows, lines, start = [], [], reader.line_num + 1
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                if len(cells) > len(header):
-                    raise DataError(name, f"has {len(cells)} fields where the header has {len(header)} "
-                                    "(an unquoted comma?)", row=start)
-                rows.append([c.strip() for c in cells] + [""] * (len(header) - len(cells)))
-                lines.append(start)
-            start = reader.line_num + 1
     except csv.Error as exc:
-        raise DataError(name, f"is not valid CSV ({exc})", row=start) from None
+        raise DataError(name, f"is not valid CSV ({exc})", row=1) from None
+    required, optional = TABLES[table]
+    if len(header) == 1 and len(required) > 1 and any(d in header[0] for d in ";\t|"):
+        raise DataError(name, "is not comma-separated (found a single column; check the delimiter)", row=1)
+    check_header(name, header, required, optional)
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    if dupes:
+        raise DataError(name, f"duplicate column(s): {', '.join(dupes)}", row=1, column=dupes[0])
+    rows, lines = [], []
+    for line, cells in csv_records(reader, name, len(header)):
+        rows.append([c.strip() for c in cells] + [""] * (len(header) - len(cells)))
+        lines.append(line)
     columns = dict(zip(header, map(list, zip(*rows)))) if rows else {h: [] for h in header}
     df = pd.DataFrame({c: columns.get(c, [""] * len(rows)) for c in required + optional}, dtype=str)
     df["row"] = lines

@@ -152,6 +152,9 @@ def test_an_unclosed_quote_names_the_row_it_opens_on(data_dir):
     rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,",
             '2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,"never closed')
     expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, "never closed"), None, "is not valid CSV")
+    # ... the header's too
+    rewrite(data_dir, FIGURES, "from_month,", '"from_month,')
+    expect_error(data_dir, FIGURES, 1, None, "is not valid CSV")
 
 
 def test_wrong_delimiter(data_dir):

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from helpers.errors import DataError, ParameterError
 from helpers.patterns import DATE_RE, URL_RE
+from helpers.tables import csv_records
 
 FORMATS = ("comtrade", "customs", "news")
 KG_UNITS = {"kg", "kgs", "kilogram", "kilograms", "千克", "公斤"}
@@ -91,18 +92,9 @@ def read_rows(text: str, name: str, delimiter: str = ",") -> tuple[list[str], li
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     if dupes:
         raise DataError(name, f"duplicate column(s): {', '.join(dupes)}", row=1, column=dupes[0])
-    rows = []
-    try:
-        for cells in reader:
-            line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(header):
-                raise DataError(name, f"has {len(cells)} fields where the header has {len(header)} "
-                                "(an unquoted comma, or a different delimiter?)", row=line)
-            rows.append((line, {h: c.strip() for h, c in zip(header, cells)}))
-    except csv.Error as exc:
-        raise DataError(name, f"is not valid CSV ({exc})", row=reader.line_num) from None
+    rows = [(line, {h: c.strip() for h, c in zip(header, cells)})
+            for line, cells in csv_records(reader, name, len(header), exact=True,
+                                           hint="an unquoted comma, or a different delimiter?")]
     if not rows:
         raise DataError(name, "has a header but no data rows")
     return header, rows
