@@ -27,6 +27,7 @@ from .partners import is_partner_code
 from .patterns import DATE_RE, MONTH_RE, NUMBER_RE
 from .errors import DataError, listing
 from .series import add_months
+from .tables import csv_records
 from .text import day_name, fmt_num, fmt_signed_pct, fmt_t, month_name, source_ids, span_name
 from .verdicts import OK, WRONG, UNCHECKABLE, independent_of, primary_sources, _origin, _KIND_WORDS, evidence, verdict_table, _dates_in_words, table_html, _host, result_sentence, later_table, article_line, published_date_of, summary, changed_verdicts  # noqa: F401,E402  (moved; the notebooks' API)
 
@@ -57,16 +58,11 @@ def load_claims(path) -> pd.DataFrame:
         raise DataError(name, "is not UTF-8 text (save it as UTF-8)") from None
     if not text.strip():
         raise DataError(name, "is empty")
-    rows = list(csv.reader(io.StringIO(text)))
-    header = [h.strip() for h in rows[0]]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader)]
     check_header(name, header, REQUIRED, OPTIONAL)
     records = []
-    for i, cells in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            raise DataError(name, f"has {len(cells)} fields where the header has {len(header)} "
-                            "(an unquoted comma?)", row=i)
+    for i, cells in csv_records(reader, name, len(header), exact=True):
         rec = {c: "" for c in OPTIONAL}
         rec.update({h: c.strip() for h, c in zip(header, cells)})
         rec["row"] = i
