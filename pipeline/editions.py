@@ -15,8 +15,7 @@ import json
 import re
 from pathlib import Path
 
-#: A month in a fact's key (the partner code before it is letters).
-MONTH_TOKEN = re.compile(r"\d{4}-\d{2}")
+from helpers.patterns import MONTH_RE
 
 
 def month_name(month: str) -> str:
@@ -88,7 +87,7 @@ def read_facts(path: Path) -> dict | None:
 def _month_of(key: str) -> str | None:
     """The month a fact is about: ``WLD 2025-06 tonnes``, ``2026-04 largest`` (a span such as
     ``US 2024-01..2026-04 known`` is about no one month)."""
-    return next((part for part in key.split() if MONTH_TOKEN.fullmatch(part)), None)
+    return next((part for part in key.split() if MONTH_RE.match(part)), None)
 
 
 MEASURES = {"tonnes": "exports", "mom": "change on the month before", "yoy": "change on a year before",
