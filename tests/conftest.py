@@ -9,6 +9,7 @@ take a private copy (:func:`published`).
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
@@ -272,11 +273,18 @@ def pytest_collection_modifyitems(config, items):
     if readers:
         first, later = readers[0], {id(item) for item in readers[1:]}
         # among the others, those that make something of their own (run a notebook, build, import) before
-        # those that only read it, the longest (the refresh: an import and two builds) first, so that the
-        # session does not end on one worker's long test
+        # those that only read it, the longest (the refresh: an import and two builds) first: a worker that
+        # runs out steals the end of the other's queue and the last two tests queued on a worker cannot be
+        # stolen (pytest-xdist's worksteal), so the session ends on short tests. What a test makes is read
+        # from the arguments it asks for itself (item.fixturenames also holds what its fixtures ask for:
+        # every reader's fixture uses tmp_path_factory)
         makes = {"warm_kernel", "tmp_path", "tmp_path_factory"}
-        readers = sorted(readers[1:], key=lambda item: ("refreshed" not in item.fixturenames,
-                                                       not makes & set(item.fixturenames)))
+
+        def cost(item) -> tuple[bool, bool]:
+            own = set(inspect.signature(item.function).parameters)
+            return "refreshed" not in own, not makes & own
+
+        readers = sorted(readers[1:], key=cost)
         items[:] = [first] + [item for item in items if item is not first and id(item) not in later] + readers
 
 
