@@ -266,26 +266,26 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if BUILDING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-    # The default build is the suite's longest step. The first test that reads it goes first (its worker
-    # starts the build at once) and the others last, so that while it builds the other workers run
-    # tests that do not wait for it (xdist hands each worker a run of the list, then they steal).
+    # The default build is the suite's longest step. The first test that reads it goes first: its worker
+    # starts the build at once, while the other workers run tests that do not wait for it (xdist hands
+    # each worker a run of the list, then they steal from the end of each other's). The readers that make
+    # something of their own from it (run a notebook, build, import: 2-10 s each) follow it, longest
+    # first, on the same worker, which has the build by then; those that only read it go last, so that
+    # the session ends on short tests (the last two queued on a worker cannot be stolen). What a test
+    # makes is read from the arguments it asks for itself (item.fixturenames also holds what its
+    # fixtures ask for: every reader's fixture uses tmp_path_factory).
     readers = [item for item in items if "built_default_reports" in getattr(item, "fixturenames", ())]
     if readers:
         first, later = readers[0], {id(item) for item in readers[1:]}
-        # among the others, those that make something of their own (run a notebook, build, import) before
-        # those that only read it, the longest (the refresh: an import and two builds) first: a worker that
-        # runs out steals the end of the other's queue and the last two tests queued on a worker cannot be
-        # stolen (pytest-xdist's worksteal), so the session ends on short tests. What a test makes is read
-        # from the arguments it asks for itself (item.fixturenames also holds what its fixtures ask for:
-        # every reader's fixture uses tmp_path_factory)
         makes = {"warm_kernel", "tmp_path", "tmp_path_factory"}
 
-        def cost(item) -> tuple[bool, bool]:
-            own = set(inspect.signature(item.function).parameters)
-            return "refreshed" not in own, not makes & own
+        def own(item) -> set[str]:
+            return set(inspect.signature(item.function).parameters)
 
-        readers = sorted(readers[1:], key=cost)
-        items[:] = [first] + [item for item in items if item is not first and id(item) not in later] + readers
+        makers = sorted((item for item in readers[1:] if makes & own(item) or "refreshed" in own(item)),
+                        key=lambda item: "refreshed" not in own(item))
+        reading = [item for item in readers[1:] if item not in makers]
+        items[:] = [first] + makers + [item for item in items if item is not first and id(item) not in later] + reading
 
 
 # --------------------------------------------------------------------------- headless Chromium
