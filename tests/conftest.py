@@ -277,14 +277,11 @@ def pytest_collection_modifyitems(config, items):
     readers = [item for item in items if "built_default_reports" in getattr(item, "fixturenames", ())]
     if readers:
         first, later = readers[0], {id(item) for item in readers[1:]}
-        makes = {"warm_kernel", "tmp_path", "tmp_path_factory"}
-
-        def own(item) -> set[str]:
-            return set(inspect.signature(item.function).parameters)
-
-        makers = sorted((item for item in readers[1:] if makes & own(item) or "refreshed" in own(item)),
-                        key=lambda item: "refreshed" not in own(item))
-        reading = [item for item in readers[1:] if item not in makers]
+        makes = {"refreshed", "warm_kernel", "tmp_path", "tmp_path_factory"}
+        own = {id(item): set(inspect.signature(item.function).parameters) for item in readers[1:]}
+        makers = sorted((item for item in readers[1:] if makes & own[id(item)]),
+                        key=lambda item: "refreshed" not in own[id(item)])
+        reading = [item for item in readers[1:] if not makes & own[id(item)]]
         items[:] = [first] + makers + [item for item in items if item is not first and id(item) not in later] + reading
 
 
