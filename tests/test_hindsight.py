@@ -176,17 +176,35 @@ def _as_known(name: str, folder, kernel_name: str) -> dict:
     return {"found": found, "stated": {k: v.get("fact") or {} for k, v in stated.items()}, "text": text}
 
 
+def test_latest_as_known_on_a_date_is_the_latest_month_known_that_day(ds):
+    """main-latest as known on 21 July 2025 resolves to main-2025-06's parameters: June 2025, GAC's release
+    of the 20th, the latest month known that day (not the latest on file). Executed, it is main-2025-06
+    (the same notebook, the same resolved values), which the next test checks in the session's build."""
+    from helpers import contract
+
+    reports = {r.name: r for r in load_report_set()}
+
+    def resolved(name, **extra):
+        r = reports[name]
+        return contract.resolve(contract.declared(r.notebook), {**r.parameters, **extra}, ds, base=r.notebook.parent)
+
+    assert ds.latest_month > "2025-06"
+    assert reports["main-latest"].notebook == reports["main-2025-06"].notebook
+    assert resolved("main-latest", as_known_on=DAY) == resolved("main-2025-06")
+    assert resolved("main-latest", as_known_on="2025-07-19")["as_of"] == "2025-05"  # June not yet released
+
+
 @pytest.mark.slow
 # the reports run here first, the longest first (conftest orders the readers of the default build so)
-@pytest.mark.parametrize("name", ["outlook", "main-latest", "destinations-us", "main-2025-06", "claims-check"])
+@pytest.mark.parametrize("name", ["outlook", "destinations-us", "main-2025-06", "claims-check"])
 def test_every_report_as_known_on_a_date_states_nothing_published_later(name, built_default_reports, warm_kernel,
                                                                           tmp_path_factory, worker_id):
     """Every report of reports.yaml as known on 21 July 2025 passes the build's hindsight check, and every
     fact it states was released by then. main-2025-06 (as known on that day) and the claims check (on the
-    article's day, the 20th) are so in the session's default build, which ran that check; the others
-    (the outlook too: by default it sets its scenarios against what came after) are executed here as the
-    build executes them with --as-known-on, and checked as it checks them (destinations-de is
-    destinations-us's notebook)."""
+    article's day, the 20th) are so in the session's default build, which ran that check; main-latest as
+    known on that day is main-2025-06 (the test above); the others (the outlook too: by default it sets its
+    scenarios against what came after) are executed here as the build executes them with --as-known-on,
+    and checked as it checks them (destinations-de is destinations-us's notebook)."""
     assert sorted(r.name for r in load_report_set()) == sorted(
         ["main-2025-06", "claims-check", "main-latest", "destinations-us", "destinations-de", "outlook"])
     if name in ("main-2025-06", "claims-check"):
