@@ -120,8 +120,8 @@ def _lock(data_dir: Path):
 
 
 def _validate_combined(data_dir: Path, batch: Path, new_files: list[str], name: str, row_of: dict[int, int],
-                       today: dt.date) -> None:
-    """Load the whole dataset with the new batch included, on a throw-away copy."""
+                       today: dt.date) -> str:
+    """Load the whole dataset with the new batch included, on a throw-away copy; its latest month."""
     from helpers.series import derive
 
     with tempfile.TemporaryDirectory(prefix="magnet-import-check-") as tmp:
@@ -130,7 +130,9 @@ def _validate_combined(data_dir: Path, batch: Path, new_files: list[str], name: 
         shutil.copytree(batch, copy / "raw" / batch.name)
         record_checksums([copy / "raw" / batch.name / f for f in new_files], data_dir=copy)
         try:
-            derive(load_dataset(copy, today=today))
+            combined = load_dataset(copy, today=today)
+            derive(combined)
+            return combined.latest_month
         except DataError as exc:
             file = exc.file
             for prefix in (str(copy.resolve()), str(copy)):
@@ -245,7 +247,7 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
             (batch / original).write_bytes(raw)
             files.append(original)
             staging.stage("staged")
-            _validate_combined(data_dir, batch, files, name, row_of, today)
+            latest = _validate_combined(data_dir, batch, files, name, row_of, today)
             staging.stage("validated")
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -262,6 +264,6 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
             staging.atomic_write(manifest, manifest_before)
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        latest = load_dataset(data_dir, today=today).latest_month
+        # the data now are the copy that was validated: its latest month is theirs
         return ImportResult(target, list(ids.values()), len(figure_rows), len(resolutions), months, warnings,
                             latest, scopes)
