@@ -1,14 +1,18 @@
 """The notebook is the report where researchers open it: a real JupyterLab in headless Chromium.
 
-JupyterLab (with jupyterlab-myst, from the locked environment) serves a copy of notebook 01;
-the test runs all its cells as a researcher would and reads the rendered Markdown: the
-``{eval}`` roles show the kernel's values ("3,188 t"), not their source, and a chapter the
-parameters do not show says so where it stands.
+JupyterLab (with jupyterlab-myst, from the locked environment) serves a copy of notebook 01 with
+its outputs and its Markdown's stored values cleared (jupyterlab-myst shows the values a notebook
+was saved with as soon as it opens, so only a kernel run can show them here); the test runs all its
+cells as a researcher would and reads the rendered Markdown: the ``{eval}`` roles show the
+kernel's values ("3,188 t"), not their source, a chapter the parameters do not show says so where
+it stands, and every code cell ran without an error.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -39,7 +43,12 @@ def lab(tmp_path_factory):
     """``(url, token)`` of a JupyterLab serving a copy of the notebooks (the tracked ones stay untouched)."""
     require_chromium()
     root = tmp_path_factory.mktemp("lab")
-    shutil.copy2(paths.NOTEBOOKS / NOTEBOOK, root / NOTEBOOK)
+    nb = json.loads((paths.NOTEBOOKS / NOTEBOOK).read_text(encoding="utf-8"))
+    for cell in nb["cells"]:  # as if never run: what the test reads can only come from this run
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+        cell["metadata"].pop("user_expressions", None)
+    (root / NOTEBOOK).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     port, token = _free_port(), secrets.token_hex(16)
     # every cell rendered (JupyterLab renders only the cells in view by default), no autosave
     settings = root / ".settings" / "@jupyterlab" / "notebook-extension"
@@ -122,10 +131,15 @@ def test_jupyterlab_runs_the_notebook_and_shows_the_story_with_its_numbers(lab, 
     for i, where in enumerate(["The question", "Not in this report"]):  # for a person to look at
         page.locator(".jp-MarkdownCell", has_text=where).first.scroll_into_view_if_needed(timeout=10_000)
         page.screenshot(path=str(root / f"jupyterlab-{i}.png"))
+    prompts = page.eval_on_selector_all(".jp-CodeCell .jp-InputPrompt", "els => els.map(e => e.innerText.trim())")
+    errors = page.eval_on_selector_all('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"], '
+                                       '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]',
+                                       "els => els.map(e => e.innerText.slice(0, 300))")
     page.close()
     assert "3,188 t" in text, text[:2000]
     assert "{eval}" not in text, "a role is shown as its source, not its value"
     # the defaults end in June 2025: July's chapter is in the notebook, marked as not in this report
     assert "Not in this report: shown from July 2025" in text
-    errors = [line for line in text.splitlines() if "Error" in line and "Traceback" in line]
-    assert not errors, errors
+    assert errors == [], errors
+    # every code cell ran, in order, in this kernel
+    assert prompts and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts), prompts
