@@ -28,6 +28,9 @@ from conftest import require_chromium
 from helpers import paths
 
 NOTEBOOK = "01_controls_to_agreement.ipynb"
+#: An output JupyterLab shows for an exception, and one for text on stderr (a warning).
+ERROR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]'
+WARNING = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -103,43 +106,42 @@ def lab(tmp_path_factory):
 def test_jupyterlab_runs_the_notebook_and_shows_the_story_with_its_numbers(lab, browser):
     url, token, root = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}", wait_until="domcontentloaded")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-    # wait for the kernel, then Run All, as the Run menu does. Every wait polls ten times a second: by
-    # default playwright evaluates its condition on every animation frame, and reading the notebook's
-    # innerText lays the whole notebook out each time (a quarter of the test's CPU while the kernel ran)
-    page.wait_for_function("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-                           " return w && w.sessionContext && w.sessionContext.session"
-                           " && w.sessionContext.session.kernel"
-                           " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=120_000, polling=100)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    # the last code cell has run and the summary's inline values are rendered from the kernel
-    page.wait_for_function("() => document.querySelector('.jp-Notebook').innerText.includes('3,188 t')",
-                           timeout=180_000, polling=100)
-    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
-                           " === 'idle'", timeout=180_000, polling=100)
-    # the Markdown cells render their expressions after the kernel answers, one by one and in no set
-    # order: read them until they show what the assertions below look for (a minute at most)
-    deadline = time.monotonic() + 60
-    while True:
-        markdown = page.eval_on_selector_all(".jp-MarkdownCell .jp-RenderedMarkdown, .jp-MarkdownCell .myst",
-                                             "els => els.map(e => e.innerText)")
-        text = "\n".join(markdown)
-        if ("Not in this report: shown from July 2025" in text and "{eval}" not in text) or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    for i, where in enumerate(["The question", "Not in this report"]):  # for a person to look at
-        page.locator(".jp-MarkdownCell", has_text=where).first.scroll_into_view_if_needed(timeout=10_000)
-        page.screenshot(path=str(root / f"jupyterlab-{i}.png"))
-    prompts = page.eval_on_selector_all(".jp-CodeCell .jp-InputPrompt", "els => els.map(e => e.innerText.trim())")
-    errors = page.eval_on_selector_all('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"], '
-                                       '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]',
-                                       "els => els.map(e => e.innerText.slice(0, 300))")
-    page.close()
+    try:
+        page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}", wait_until="domcontentloaded")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        # wait for the kernel, then Run All, as the Run menu does. Every wait polls ten times a second: by
+        # default playwright evaluates its condition on every animation frame
+        page.wait_for_function("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+                               " return w && w.sessionContext && w.sessionContext.session"
+                               " && w.sessionContext.session.kernel"
+                               " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=120_000, polling=100)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        # every code cell has run (its prompt numbered), or one stopped Run All with an error; the kernel idle
+        page.wait_for_function(
+            "() => { const nb = document.querySelector('.jp-Notebook');"
+            " const prompts = [...nb.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim());"
+            " const ran = prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p));"
+            f" return (ran || nb.querySelector('{ERROR}'))"
+            " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'; }",
+            timeout=180_000, polling=100)
+        errors = page.eval_on_selector_all(f"{ERROR}, {WARNING}", "els => els.map(e => e.innerText.slice(0, 500))")
+        assert errors == [], errors
+        # the Markdown cells render their expressions after the kernel answers, one by one and in no set
+        # order: read them until they show what the assertions below look for (a minute at most)
+        deadline = time.monotonic() + 60
+        while True:
+            markdown = page.eval_on_selector_all(".jp-MarkdownCell .jp-RenderedMarkdown, .jp-MarkdownCell .myst",
+                                                 "els => els.map(e => e.innerText)")
+            text = "\n".join(markdown)
+            if ("Not in this report: shown from July 2025" in text and "{eval}" not in text) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        for i, where in enumerate(["The question", "Not in this report"]):  # for a person to look at
+            page.locator(".jp-MarkdownCell", has_text=where).first.scroll_into_view_if_needed(timeout=10_000)
+            page.screenshot(path=str(root / f"jupyterlab-{i}.png"))
+    finally:
+        page.close()
     assert "3,188 t" in text, text[:2000]
     assert "{eval}" not in text, "a role is shown as its source, not its value"
     # the defaults end in June 2025: July's chapter is in the notebook, marked as not in this report
     assert "Not in this report: shown from July 2025" in text
-    assert errors == [], errors
-    # every code cell ran, in order, in this kernel
-    assert prompts and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts), prompts
