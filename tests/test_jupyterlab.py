@@ -28,9 +28,8 @@ from conftest import require_chromium
 from helpers import paths
 
 NOTEBOOK = "01_controls_to_agreement.ipynb"
-#: An output JupyterLab shows for an exception, and one for text on stderr (a warning).
-ERROR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]'
-WARNING = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+#: What JupyterLab shows of an exception's traceback or of a warning: an output of text on stderr.
+STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -117,14 +116,15 @@ def test_jupyterlab_runs_the_notebook_and_shows_the_story_with_its_numbers(lab, 
                                " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=120_000, polling=100)
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         # every code cell has run (its prompt numbered), or one stopped Run All with an error; the kernel idle
+        # (an error or a warning is text on stderr)
         page.wait_for_function(
             "() => { const nb = document.querySelector('.jp-Notebook');"
             " const prompts = [...nb.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim());"
             " const ran = prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p));"
-            f" return (ran || nb.querySelector('{ERROR}'))"
+            f" return (ran || nb.querySelector('{STDERR}'))"
             " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'; }",
             timeout=180_000, polling=100)
-        errors = page.eval_on_selector_all(f"{ERROR}, {WARNING}", "els => els.map(e => e.innerText.slice(0, 500))")
+        errors = page.eval_on_selector_all(STDERR, "els => els.map(e => e.innerText.slice(0, 500))")
         assert errors == [], errors
         # the Markdown cells render their expressions after the kernel answers, one by one and in no set
         # order: read them until they show what the assertions below look for (a minute at most)
