@@ -180,13 +180,12 @@ def test_latest_as_known_on_a_date_is_the_latest_month_known_that_day(ds):
     """main-latest as known on 21 July 2025 resolves to main-2025-06's parameters: June 2025, GAC's release
     of the 20th, the latest month known that day (not the latest on file). Executed, it is main-2025-06
     (the same notebook, the same resolved values), which the next test checks in the session's build."""
-    from helpers import contract
+    from pipeline import checks
 
     reports = {r.name: r for r in load_report_set()}
 
-    def resolved(name, **extra):
-        r = reports[name]
-        return contract.resolve(contract.declared(r.notebook), {**r.parameters, **extra}, ds, base=r.notebook.parent)
+    def resolved(name, **extra):  # as the build resolves a report's parameters before any kernel starts
+        return checks.report(reports[name], {**reports[name].parameters, **extra}, ds)
 
     assert ds.latest_month > "2025-06"
     assert reports["main-latest"].notebook == reports["main-2025-06"].notebook
