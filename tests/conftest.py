@@ -67,6 +67,17 @@ def shared_once(tmp_path_factory, worker_id: str, name: str, make) -> tuple[Path
 # --------------------------------------------------------------------------- build and browser tests
 
 BUILD_FIXTURES = ROOT / "tests" / "fixtures" / "build"
+#: A frozen copy of data/ (tests/fixtures/data/README.md): unit and golden-prose tests read it, so a new
+#: month of live data changes no test.
+FROZEN_DATA = ROOT / "tests" / "fixtures" / "data"
+
+
+@pytest.fixture(scope="session")
+def frozen():
+    """The frozen dataset (latest month March 2026), for tests of exact values and sentences."""
+    from helpers.data import load_dataset
+
+    return load_dataset(FROZEN_DATA)
 
 
 def write_report_set(folder: Path, reports: dict[str, dict], name: str = "set.yaml") -> Path:

@@ -15,8 +15,8 @@ from helpers.series import Estimate, estimate
 
 
 @pytest.fixture(scope="module")
-def ds():
-    return load_dataset()
+def ds(frozen):
+    return frozen
 
 
 class TestJune2025Release:

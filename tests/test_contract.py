@@ -15,8 +15,8 @@ NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
 @pytest.fixture(scope="module")
-def ds():
-    return load_dataset()
+def ds(frozen):
+    return frozen
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)

@@ -18,8 +18,8 @@ DAY = "2025-07-21"
 
 
 @pytest.fixture(scope="module")
-def ds():
-    return load_dataset()
+def ds(frozen):
+    return frozen
 
 
 # --------------------------------------------------------------------------- what a text names

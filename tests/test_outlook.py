@@ -13,8 +13,8 @@ SCENARIOS = {"fast": 2, "gradual": 6, "stalled": None}
 
 
 @pytest.fixture(scope="module")
-def ds():
-    return load_dataset()
+def ds(frozen):
+    return frozen
 
 
 def test_2024_level_is_the_average_of_known_months(ds):

@@ -10,8 +10,8 @@ from helpers.errors import ParameterError
 
 
 @pytest.fixture(scope="module")
-def ds():
-    return load_dataset()
+def ds(frozen):
+    return frozen
 
 
 @pytest.mark.parametrize("value", ["2025-13", "2025-6", "June 2025", 202506, None, "2031-01", "2019-12"])

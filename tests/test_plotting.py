@@ -13,9 +13,9 @@ from helpers.data import load_dataset
 
 
 @pytest.fixture(scope="module")
-def ds():
+def ds(frozen):
     plotting.use_house_style()
-    return load_dataset()
+    return frozen
 
 
 def test_monthly_figure_distinguishes_reported_derived_and_missing(ds):

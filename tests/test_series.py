@@ -11,8 +11,8 @@ from helpers.series import add_months, build_monthly_series, estimate, month_ran
 
 
 @pytest.fixture(scope="module")
-def ds():
-    return load_dataset()
+def ds(frozen):
+    return frozen
 
 
 def test_month_arithmetic():
