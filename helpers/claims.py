@@ -31,7 +31,11 @@ from .tables import csv_records
 from .text import day_name, fmt_num, fmt_signed_pct, fmt_t, month_name, source_ids, span_name
 from .verdicts import OK, WRONG, UNCHECKABLE, independent_of, primary_sources, _origin, _KIND_WORDS, evidence, verdict_table, _dates_in_words, table_html, _host, result_sentence, later_table, article_line, published_date_of, summary, changed_verdicts  # noqa: F401,E402  (moved; the notebooks' API)
 
-KINDS = ("value", "ranking", "event", "direction", "not_checkable")
+KINDS = ("value", "ranking", "event", "direction", "record", "streak", "share", "not_checkable")
+#: A record as an article states it: ``highest since 2025-01``, ``lowest in 9 months``, ``highest on file``.
+RECORD_RE = __import__("re").compile(r"^(highest|lowest) (?:since (\d{4}-\d{2})|in (\d+) months|on file)$")
+#: A streak: ``fall 5`` (the fifth monthly fall in a row), ``rise 2``.
+STREAK_RE = __import__("re").compile(r"^(rise|fall) (\d+)$")
 DIRECTIONS = ("up", "down", "flat")
 #: A change of less than this (in %, either way) counts as "flat".
 FLAT_PCT = 1.0
@@ -91,10 +95,10 @@ def _validate_row(name: str, i: int, r: dict) -> None:
         fail("kind", f"unknown kind '{kind}' (allowed: {listing(KINDS, 'kinds')})")
     if r["approx"] not in ("", "yes", "no"):
         fail("approx", f"'{r['approx']}' must be yes, no or empty")
-    if kind in ("value", "direction"):
+    if kind in ("value", "direction", "record", "streak", "share"):
         if not is_partner_code(r["partner"]):
             fail("partner", f"unknown partner code '{r['partner']}' (ISO 3166-1 alpha-2, or WLD for the total)")
-    if kind in ("value", "direction", "ranking"):
+    if kind in ("value", "direction", "ranking", "record", "streak", "share"):
         for col in ("from_month", "to_month"):
             if not MONTH_RE.match(r[col]):
                 fail(col, f"'{r[col]}' is not a month (YYYY-MM)")
@@ -121,6 +125,15 @@ def _validate_row(name: str, i: int, r: dict) -> None:
             fail("stated_value", f"'{r['stated_value']}' must be ISO alpha-2 codes separated by ';', largest first")
         if len(set(codes)) != len(codes):
             fail("stated_value", "names a partner twice")
+    elif kind in ("record", "streak", "share") and r["from_month"] != r["to_month"]:
+        fail("to_month", f"a {kind} is about one month (from_month = to_month)")
+    elif kind == "record" and not RECORD_RE.match(r["stated_value"]):
+        fail("stated_value", f"'{r['stated_value']}' must read 'highest since YYYY-MM', 'lowest in N months' "
+             "or 'highest on file'")
+    elif kind == "streak" and not STREAK_RE.match(r["stated_value"]):
+        fail("stated_value", f"'{r['stated_value']}' must read 'rise N' or 'fall N' (the Nth in a row)")
+    elif kind == "share" and not NUMBER_RE.match(r["stated_value"]):
+        fail("stated_value", f"'{r['stated_value']}' is not a number (the share of the total, in %)")
     elif kind == "event":
         if not r["event_id"]:
             fail("event_id", "is empty (an event claim names the event_id of data/raw/*/events.csv)")
@@ -204,7 +217,8 @@ def check_claims(dataset: Dataset, claims: pd.DataFrame, as_of: str) -> pd.DataF
     rows = []
     for r in claims.itertuples(index=False):
         check = {"value": _check_value, "ranking": _check_ranking, "event": _check_event,
-                 "direction": _check_direction, "not_checkable": _check_nothing}[r.kind]
+                 "direction": _check_direction, "record": _check_judged, "streak": _check_judged,
+                 "share": _check_judged, "not_checkable": _check_nothing}[r.kind]
         stated, computed, verdict, why, *used = check(dataset, r, as_of)
         rows.append(dict(claim_id=r.claim_id, claim=r.claim, kind=r.kind, stated=stated, computed=computed,
                          verdict=verdict, why=why, sources=";".join(dict.fromkeys(used[0])) if used and used[0] else ""))
@@ -216,6 +230,66 @@ def _not_yet(month: str, as_of: str, dataset: Dataset | None = None) -> str:
         return (f"Not checkable yet: {month_name(month)} had not been published by "
                 f"{day_name(dataset.known_on_date)}.")
     return f"Not checkable yet: {month_name(month)} is after as_of = {as_of}, the last month of data used."
+
+
+def claim_of(r) -> dict:
+    """A record, streak or share claim of an article as a statement's claim (:mod:`helpers.statements`):
+    the same claims, judged by the same judge as the report's own sentences."""
+    from .statements import first_month_on_file  # noqa: F401  (the judge reads the months on file)
+
+    month = r.to_month
+    if r.kind == "share":
+        v, lo, hi = stated_range(r.stated_value, r.approx == "yes")
+        return {"kind": "share", "partner": r.partner, "first": month, "last": month, "value": v, "low": lo, "high": hi}
+    if r.kind == "streak":
+        direction, n = STREAK_RE.match(r.stated_value).groups()
+        return {"kind": "streak", "partner": r.partner, "first": month, "last": month, "direction": direction,
+                "n": int(n), "at_least": False}
+    word, since, window = RECORD_RE.match(r.stated_value).groups()
+    claim = {"kind": "record", "partner": r.partner, "first": month, "last": month, "word": word,
+             "qualified": True}
+    if window:   # "a nine-month low": the lowest of the nine months to it
+        return dict(claim, window=int(window), window_end=month, since=add_months(month, -(int(window) - 1)),
+                    inclusive=True)
+    if since:
+        return dict(claim, since=since, inclusive=False)
+    return dict(claim, since="", inclusive=True)
+
+
+def _check_judged(dataset: Dataset, r, as_of: str):
+    """A record, a streak or a share, judged by :func:`helpers.judge.judge` (the report's own judge); over a
+    history with months not on file the verdict says so."""
+    from .judge import CONSISTENT, INCONSISTENT, judge
+    from .statements import first_month_on_file, monthly
+    from .months import month_range
+
+    stated = r.stated_value + ("%" if r.kind == "share" else "")
+    if r.to_month > as_of:
+        return stated, "–", UNCHECKABLE, _not_yet(r.to_month, as_of, dataset)
+    claim = claim_of(r)
+    if claim["kind"] == "record" and claim["inclusive"] and not claim.get("window"):
+        claim["since"] = first_month_on_file(dataset, r.partner)
+    known = monthly(dataset, r.partner)
+    if r.to_month not in known:
+        return stated, "not in the data", UNCHECKABLE, f"{span_name(r.from_month, r.to_month)} is not on file."
+    v = judge(claim, dataset)
+    value = known[r.to_month]
+    computed = fmt_t(value.value)
+    if r.kind == "share":
+        from .compare import share_of_total
+
+        sh = share_of_total(dataset, r.to_month, r.partner)
+        computed = "–" if sh is None else f"{sh[0]:.1f}%"
+    why = (v.why + "." if v.verdict == INCONSISTENT else f"{span_name(r.from_month, r.to_month)}: {computed}, "
+           f"consistent with the data on file")
+    if v.verdict == CONSISTENT and r.kind == "record":
+        lo = claim["since"] if not claim.get("window") else claim["since"]
+        gaps = [m for m in month_range(lo, add_months(r.to_month, -1)) if m not in known] if lo else []
+        if gaps:
+            why += (f" (consistent with the months on file; {', '.join(month_name(m) for m in gaps[:3])}"
+                    f"{' and others' if len(gaps) > 3 else ''} {'is' if len(gaps) == 1 else 'are'} not on file)")
+    verdict = OK if v.verdict == CONSISTENT else WRONG if v.verdict == INCONSISTENT else UNCHECKABLE
+    return stated, computed, verdict, why.rstrip(".") + ".", primary_sources(dataset, value.sources)
 
 
 def _check_nothing(dataset, r, as_of):

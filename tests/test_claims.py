@@ -12,8 +12,8 @@ HEADER = "claim_id,claim,kind,partner,from_month,to_month,measure,stated_value,a
 
 
 @pytest.fixture(scope="module")
-def ds():
-    return load_dataset()
+def ds(frozen):
+    return frozen
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +206,55 @@ def test_two_relays_of_one_story_count_one_origin_in_a_claim_verdict(tmp_path):
     assert "only origin is the article" not in out.loc["1", "why"]
     # checked against the story itself (the claims' source is one of its relays): it says so
     assert "Its only origin is the article under check" in out.loc["2", "why"]
+
+
+# --------------------------------------------------------------------------- the news vocabulary, judged by the report's judge
+
+def _claims_file(tmp_path, rows: list[str]):
+    from helpers.claims import load_claims
+
+    path = tmp_path / "claims.csv"
+    path.write_text("claim_id,claim,kind,partner,from_month,to_month,measure,stated_value,approx,event_id,source_id\n"
+                    + "\n".join(rows) + "\n", encoding="utf-8")
+    return load_claims(path)
+
+
+@pytest.mark.parametrize("row, verdict", [
+    ("1,fell for a fifth straight month,streak,US,2026-03,2026-03,,fall 5,,,", "✓"),
+    ("1,fell for a fourth straight month,streak,US,2026-03,2026-03,,fall 4,,,", "✗"),   # the run was longer
+    ("1,rose for a second month,streak,US,2026-03,2026-03,,rise 2,,,", "✗"),
+], ids=["streak-right", "streak-too-short", "streak-wrong-way"])
+def test_a_streak_claim_is_judged(ds, tmp_path, row, verdict):
+    from helpers.claims import check_claims
+
+    assert check_claims(ds, _claims_file(tmp_path, [row]), "2026-03").verdict.iloc[0] == verdict
+
+
+@pytest.mark.parametrize("row, verdict", [
+    ("1,lowest since June 2025,record,US,2026-03,2026-03,,lowest since 2025-06,,,", "✓"),
+    ("1,lowest since May 2025,record,US,2026-03,2026-03,,lowest since 2025-05,,,", "✗"),
+    ("1,a nine-month low,record,WLD,2025-05,2025-05,,lowest in 9 months,,,", "✓"),
+    ("1,the highest on file,record,WLD,2025-11,2025-11,,highest on file,,,", "✗"),
+], ids=["since-right", "since-wrong", "n-month-low", "on-file-wrong"])
+def test_a_record_claim_is_judged_and_says_where_months_are_not_on_file(ds, tmp_path, row, verdict):
+    from helpers.claims import check_claims
+
+    got = check_claims(ds, _claims_file(tmp_path, [row]), "2026-03").iloc[0]
+    assert got.verdict == verdict, got.why
+    if "in 9 months" in row:   # June and July 2024 are among the nine months; some are not on file
+        assert "consistent with the months on file" in got.why or "consistent with the data on file" in got.why
+
+
+@pytest.mark.parametrize("stated, verdict", [("7.8", "✓"), ("9", "✗")])
+def test_a_share_claim_is_judged(ds, tmp_path, stated, verdict):
+    from helpers.claims import check_claims
+
+    row = f"1,the US took {stated}% of the total,share,US,2026-03,2026-03,,{stated},,,"
+    assert check_claims(ds, _claims_file(tmp_path, [row]), "2026-03").verdict.iloc[0] == verdict
+
+
+def test_a_malformed_record_claim_names_its_row_and_column(tmp_path):
+    from helpers.errors import DataError
+
+    with pytest.raises(DataError, match=r"row 2.*stated_value.*highest since YYYY-MM"):
+        _claims_file(tmp_path, ["1,a record,record,US,2026-03,2026-03,,best ever,,,"])
