@@ -181,7 +181,7 @@ def known_rank(dataset: Dataset, month: str, partner: str) -> dict | None:
     place among whichever were published is not a rank.
     Returns ``{"rank", "of", "basis", "sources"}``.
     """
-    rep = dataset.rankings[dataset.rankings.month == month]
+    rep = dataset.rankings_in(month)
     if len(rep):
         hit = rep[rep.partner == partner]
         return dict(rank=int(hit["rank"].min()) if len(hit) else None, of=int(rep["rank"].max()), basis="reported",
@@ -316,13 +316,14 @@ def reported_ranking(dataset: Dataset, month: str) -> pd.DataFrame:
     row citing them all (``source_id`` ``;``-joined); pages that disagree on a rank
     give a row each, so the disagreement shows.
     """
-    r = dataset.rankings[dataset.rankings.month == month]
+    r = dataset.rankings_in(month)
     r = (r.groupby(["rank", "partner"], as_index=False, sort=True)
          .agg(source_id=("source_id", lambda s: ";".join(source_ids(s)))))
     r = r.assign(name=r.partner.map(dataset.partner_name))
     return r[["rank", "partner", "name", "source_id"]].reset_index(drop=True)
 
 
+@lru_cache(maxsize=64)
 def partner_ranks(dataset: Dataset, partner: str) -> pd.DataFrame:
     """The reported rank of ``partner`` in each month with a reported ranking."""
     r = dataset.rankings
@@ -360,12 +361,19 @@ def month_summary(dataset: Dataset, month: str, partner: str = TOTAL, top: int =
                 known_destinations=[(r.name, r.tonnes, r.status) for r in known.itertuples()])
 
 
+@lru_cache(maxsize=16)
+def _notes_index(dataset: Dataset) -> dict:
+    f = dataset.figures
+    f = f[(f.series == MAIN_SERIES) & (f.from_month == f.to_month) & (f.measure == "tonnes") & (f.note != "")]
+    out: dict = {}
+    for r in f.itertuples():
+        out.setdefault((r.partner, r.to_month), []).append((r.note, r.source_id))
+    return out
+
+
 def figure_notes(dataset: Dataset, month: str, partner: str = TOTAL) -> list[tuple[str, str]]:
     """The qualitative notes reported with a month's tonnage: ``[(note, source_id)]``."""
-    f = dataset.figures
-    f = f[(f.series == MAIN_SERIES) & (f.partner == partner) & (f.from_month == month) & (f.to_month == month)
-          & (f.measure == "tonnes") & (f.note != "")]
-    return [(r.note, r.source_id) for r in f.itertuples()]
+    return list(_notes_index(dataset).get((partner, month), []))
 
 
 def provenance_table(dataset: Dataset, partner: str = TOTAL, start: str = "2024-01",
@@ -468,3 +476,21 @@ def scope_view(cmp: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
             else "HS-6 below the rare-earth line: the releases differ"
             for o, hi, c in zip(cmp.other, cmp.other_high, cmp.consistent)]})
     return out
+
+
+def destinations_grid(dataset: Dataset, partners: list[str], start: str, end: str) -> pd.DataFrame:
+    """Tonnes of several destinations side by side, month by month, as a reader reads them: whole tonnes
+    (as every sentence states them), a derived value marked ``about 420 (derived)``, a gap ``not reported``;
+    only months where some destination other than the first column has a figure."""
+    cols = {}
+    for p in partners:
+        s = build_monthly_series(dataset, p, start, end).set_index("month")
+        cols["All destinations" if p == TOTAL else dataset.partner_name(p)] = [
+            "not reported" if r.status == "missing" else f"{r.tonnes:,.0f}" if r.status == "reported"
+            else f"about {r.tonnes:,.0f} (derived)" for r in s.itertuples()]
+        index = list(s.index)
+    grid = pd.DataFrame(cols, index=index)
+    others = grid.drop(columns=[c for c in grid.columns[:1]])
+    grid = grid[(others != "not reported").any(axis=1)]
+    grid.index = [f"{pd.Timestamp(m):%b %Y}" for m in grid.index]
+    return grid

@@ -68,7 +68,15 @@ class Dataset:
 
     def partner_name(self, code: str) -> str:
         """Display name of a partner code (``US`` -> ``United States``)."""
-        return partner_name(code, self.partners)
+        return _partner_name_cached(self.partners_key, code)
+
+    @property
+    def partners_key(self) -> "_SourcesKey":
+        return _SourcesKey(self.partners)
+
+    def rankings_in(self, month: str) -> pd.DataFrame:
+        """The reported rankings of one month (an index over the rankings, built once per dataset)."""
+        return _rankings_by_month(self).get(month, self.rankings.iloc[0:0])
 
     def source(self, source_id: str) -> pd.Series:
         """The register row of one source."""
@@ -130,6 +138,16 @@ def _known_dates_cached(key: _SourcesKey) -> tuple[tuple[str, str], ...]:
         has_origin = bool(o) and not pd.isna(o)
         out.append((sid, r or (first_relay.get(o, p) if has_origin else p)))
     return tuple(out)
+
+@lru_cache(maxsize=1024)
+def _partner_name_cached(key: "_SourcesKey", code: str) -> str:
+    return partner_name(code, key.df)
+
+
+@lru_cache(maxsize=64)
+def _rankings_by_month(dataset: "Dataset") -> dict:
+    return {m: g for m, g in dataset.rankings.groupby("month", sort=False)}
+
 
 @lru_cache(maxsize=16)
 def _known_on_cached(dataset: Dataset, date: str) -> Dataset:

@@ -12,10 +12,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import compare, text
+from . import compare, judge, lead, statements, text
 from .data import TOTAL, Dataset
 from .series import add_months
-from .monthfacts import TEMPLATES, Fact, _missing, tonnage, pct_change, plain, MonthFacts, _streak, _record, _provenance, CURATOR_NOTE_RE, is_remark, _events, _rank_fact, month, span, _not_yet, event, event_date, chapter, _finalize, chapters, destinations, _and, year, months_in_brief, table, partner_line, partner_sentence, partner_history, rank_history, largest  # noqa: F401,E402  (moved; the notebooks' API)
+from .monthfacts import TEMPLATES, Fact, _missing, tonnage, pct_change, plain, MonthFacts, _provenance, CURATOR_NOTE_RE, is_remark, _events, _rank_fact, month, span, _not_yet, event, event_date, chapter, _finalize, chapters, destinations, _and, year, months_in_brief, table, partner_line, partner_sentence, partner_history, rank_history, largest, extreme  # noqa: F401,E402  (moved; the notebooks' API)
 
 
 # --------------------------------------------------------------------------- the outlook's facts
@@ -85,14 +85,43 @@ def outlook_headline(dataset: Dataset, actual: pd.DataFrame, projections: pd.Dat
                  published=max((e for e in after.get("published", pd.Series(dtype=str)) if e), default=""))
 
 
-def revised(dataset: Dataset) -> Fact:
-    """How many figures on file a later publication revised (the table lists them)."""
-    n = len(compare.revisions(dataset))
+def revised(dataset: Dataset, first: str = "2023-01", last: str | None = None, partner: str = TOTAL) -> Fact:
+    """How many monthly values of ``first..last`` changed since they were first known: a reported figure a
+    later publication revised, or a derived value worked out again from later figures (the table lists them)."""
+    last = last or dataset.latest_month
+    claim = statements.revision_claim(dataset, first, last, partner)
+    n = claim["count"]
+    when = f"As known on {text.day_name(dataset.known_on_date)}, " if dataset.known_on_date else ""
+    period = text.period_name(first, last)
     if not n:
-        return plain("revisions", "No figure on file has been revised by a later publication.", status="missing",
-                     value=0.0)
-    return plain("revisions", f"{text.plural(n, 'figure')} on file {'was' if n == 1 else 'were'} revised by a later publication; the latest vintage "
-                 "is used throughout this report, and each revision is listed below.", value=float(n))
+        return Fact(key=f"revisions {first}..{last}",
+                    text=_cap(f"{when}no monthly value of {period} had changed since it was first known."),
+                    status="reported", value=0.0, claim=claim)
+    months = _and([text.month_name(m) for m in claim["months"]])
+    return Fact(key=f"revisions {first}..{last}",
+                text=_cap(f"{when}{text.plural(n, 'monthly value')} of {period} had changed since first known "
+                          f"({months}): a later publication revised a figure, or later figures changed what a "
+                          "derived value works out at. The latest vintage is used throughout; the table below sets "
+                          "each against its first value."), status="reported", value=float(n), claim=claim)
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def revision_table(dataset: Dataset, first: str = "2023-01", last: str | None = None,
+                   partner: str = TOTAL) -> pd.DataFrame:
+    """Each monthly value that changed since first known: as first known (and when), as now, the change."""
+    rows = []
+    for r in statements.revisions(dataset, first, last or dataset.latest_month, partner):
+        def v(x, st):
+            return f"{text.fmt_num(x)} t" + (" (derived)" if st == "derived" else "")
+        rows.append({"Month": text.month_name(r["month"]),
+                     "First known": f"{v(r['first_value'], r['first_status'])}, {text.day_name(r['first_date'])}",
+                     "Now": f"{v(r['value'], r['status'])}, {text.day_name(r['date'])}",
+                     "Change": text.fmt_num(r["value"] - r["first_value"]).replace("-", "−")
+                     if round(r["value"] - r["first_value"]) < 0 else "+" + text.fmt_num(r["value"] - r["first_value"])})
+    return pd.DataFrame(rows, columns=["Month", "First known", "Now", "Change"])
 
 
 def scope(dataset: Dataset, partners, start: str, end: str) -> Fact:
@@ -139,90 +168,115 @@ def change_words(f: Fact, base: str, compare_words: bool = False) -> str:
 
 
 def low_point(dataset: Dataset, month: str, partner: str = TOTAL) -> Fact:
-    """The lowest known month of the twelve up to ``month``."""
-    t = compare.monthly_table(dataset, partner, add_months(month, -11), month)
-    known = t[t.status != "missing"]
-    if len(known) < 3:
+    """The lowest and highest known month of the twelve up to ``month`` ("of the known months" where some
+    are not on file; a derived one said so)."""
+    lo = statements.window_extreme(dataset, month, 12, "lowest", partner)
+    hi = statements.window_extreme(dataset, month, 12, "highest", partner)
+    if not lo or not hi:
         return plain(f"{partner} {month} low point", "", status="missing")
-    lo = known.loc[known.tonnes.idxmin()]
-    hi = known.loc[known.tonnes.idxmax()]
-    return plain(f"{partner} {month} low point",
-                 f"Over the twelve months to {text.month_name(month)} the low point was {text.month_name(lo.month)} "
-                 f"({text.fmt_tonnes(lo.tonnes)}) and the high point {text.month_name(hi.month)} "
-                 f"({text.fmt_tonnes(hi.tonnes)}).", value=float(lo.tonnes))
+    low_f, high_f = extreme(dataset, lo, f"{partner} {month} low"), extreme(dataset, hi, f"{partner} {month} high")
+    known = " known" if lo["qualified"] else ""
+    return Fact(key=f"{partner} {month} low point",
+                text=f"Of the{known} months in the twelve to {text.month_name(month)}, the lowest was {low_f.text} "
+                     f"and the highest {high_f.text}.", status="derived", value=lo["value"], parts=(low_f, high_f))
+
+
+def _month_line(m: MonthFacts) -> Fact:
+    """``March 2026: 5,238 t, +10.5% on February 2026 and −1.6% on March 2025.``"""
+    changes = [f"{c} on {base}" for c, base in ((m.mom, m.previous_month_name), (m.yoy, m.year_before_name)) if c]
+    return Fact(key=f"{m.partner} {m.month} line", text=f"{m.month_name}: {m.tonnes}"
+                + (", " + " and ".join(changes) if changes else "") + ".", status=m.tonnes.status,
+                parts=tuple(f for f in (m.tonnes, m.mom, m.yoy) if f), sources=m.tonnes.sources)
+
+
+def _ytd_line(m: MonthFacts) -> Fact | None:
+    if not m.ytd:
+        return None
+    year = int(m.month[:4])
+    whole = m.month.endswith("-12")
+    label = f"{year} as a whole" if whole else m.ytd_name.text
+    base = str(year - 1) if whole else f"the same months of {year - 1}"
+    return Fact(key=f"{m.partner} {m.month} ytd line", text=f"{label[0].upper() + label[1:]}: {m.ytd}"
+                + (f", {m.ytd_change} on {base}" if m.ytd_change else "") + ".", status=m.ytd.status,
+                parts=tuple(f for f in (m.ytd, m.ytd_change) if f))
+
+
+def _sentence(f: Fact) -> Fact:
+    """A candidate's words as a sentence of its own (capitalised, with its full stop)."""
+    t = f.text.rstrip(".")
+    return Fact(key=f.key, text=t[0].upper() + t[1:] + ".", status=f.status, value=f.value, sources=f.sources,
+                published=f.published, claim=f.claim, parts=f.parts)
+
+
+def _lead(dataset: Dataset, month_: str, partner: str, focus: str | None) -> tuple[Fact, list[Fact]]:
+    """The headline (the best-scored candidate) and the other candidates, best first."""
+    cands = sorted(lead.candidates(dataset, month_, partner, focus), key=lambda c: -c.score)
+    best = cands[0]
+    return _sentence(best.fact), [_sentence(c.fact) for c in cands[1:] if c.kind not in ("move", "ytd", "year", "value")]
 
 
 def main_points(dataset: Dataset, month_: str, focus_partner: str | None = None) -> dict:
-    """The edition's headline and three to five main points, each a sentence written from facts:
-    ``{"headline": Fact, "points": [Fact, ...]}`` (as statistical bulletins open)."""
+    """The edition's headline and three to five main points, chosen among candidate statements as a desk
+    editor leads (:func:`helpers.lead.candidates`): ``{"headline": Fact, "points": [Fact, ...]}``."""
     m = month(dataset, month_)
-    year = int(month_[:4])
-    whole_year = month_.endswith("-12")
-    head = (f"China's rare-earth magnet exports were {m.tonnes} in {m.month_name}"
-            + (f", {change_words(m.mom, m.previous_month_name.text)}" if m.mom else ""))
-    if whole_year and m.ytd_change:
-        head += f"; {year} as a whole closed {change_words(m.ytd_change, str(year - 1), compare_words=True)}"
-    elif m.yoy:
-        head += f" and {change_words(m.yoy, m.year_before_name.text)}"
-    points = []
-    line = f"{m.month_name}: {m.tonnes}"
-    if m.mom or m.yoy:
-        line += ", " + " and ".join(x for x in (m.mom and f"{m.mom} on {m.previous_month_name}",
-                                                 m.yoy and f"{m.yoy} on {m.year_before_name}") if x)
-    points.append(line + ".")
-    if m.ytd:
-        label = f"{year} as a whole" if whole_year else m.ytd_name.text
-        base = str(year - 1) if whole_year else f"the same months of {year - 1}"
-        points.append(f"{label[0].upper() + label[1:]}: {m.ytd}" + (f", {m.ytd_change} on {base}" if m.ytd_change else "")
-                      + ".")
+    head, news = _lead(dataset, month_, TOTAL, focus_partner)
+    points = [_month_line(m)]
+    ytd = _ytd_line(m)
+    if ytd:
+        points.append(ytd)
+    points += [p for p in news if p.text != head.text][:2]
     if focus_partner and focus_partner != TOTAL:
         f = month(dataset, month_, focus_partner)
         if f.tonnes:
-            s = f"Exports to {f.name}: {f.tonnes} in {f.month_name}" + (f", {f.share} of the month's total" if f.share else "")
-            if f.ytd and f.ytd_change:
-                s += f"; {f.ytd} over {f.ytd_name}, {f.ytd_change} on {year - 1 if whole_year else 'a year before'}"
-            points.append(s + ".")
+            s = (f"Exports to {f.name}: {f.tonnes} in {f.month_name}" + (f", {f.mom} on the month before" if f.mom else "")
+                 + (f", {f.share} of the month's total" if f.share else ""))
+            points.append(Fact(key=f"{focus_partner} {month_} point", text=s + ".", status=f.tonnes.status,
+                               parts=tuple(x for x in (f.tonnes, f.mom, f.share) if x)))
         else:
-            points.append(f"No figure for exports to {f.name} in {f.month_name} is on file.")
+            last = statements.latest_known_month(dataset, focus_partner, month_)
+            if last:
+                g = month(dataset, last, focus_partner)
+                points.append(Fact(key=f"{focus_partner} {last} point", text=f"Exports to {g.name}: {g.tonnes} in "
+                                   f"{g.month_name}, the latest month with a figure for {g.name}.",
+                                   status=g.tonnes.status, parts=(g.tonnes,)))
+    rank = destinations(dataset, month_)
+    if rank and rank.sources:
+        points.append(_sentence(rank))
     low = low_point(dataset, month_)
     if low:
-        points.append(low.text)
-    rank = destinations(dataset, month_)
-    if rank:
-        points.append(rank.text + ".")
-    sources = tuple(dict.fromkeys(m.tonnes.sources + m.mom.sources))
-    return {"headline": plain(f"{month_} headline", head + ".", status=m.tonnes.status, sources=sources),
-            "points": [plain(f"{month_} point {i + 1}", p) for i, p in enumerate(points[:5])]}
+        points.append(low)
+    return {"headline": head, "points": points[:5]}
 
 
 def destination_points(dataset: Dataset, partner: str, start: str, month_: str) -> dict:
-    """A destination edition's headline and main points (``{"headline": Fact, "points": [Fact, ...]}``)."""
-    here = month(dataset, month_, partner)
-    hist = partner_history(dataset, partner, start, month_)
-    name = here.name.text
-    if here.tonnes:
-        head = (f"China's rare-earth magnet exports to {name} were {here.tonnes} in {here.month_name}"
-                + (f", {here.share} of all its magnet exports" if here.share else "")
-                + (f", {change_words(here.yoy, here.year_before_name.text)}" if here.yoy else ""))
-    else:
-        head = (f"No figure for China's rare-earth magnet exports to {name} in {here.month_name} is on file; "
-                f"the latest known month is {hist['latest_month']}")
-    points = [partner_sentence(here).text]
-    if hist["known"]:
-        points.append(f"Exports to {name} are known for {hist['known']} from {text.month_name(start)} to "
-                      f"{here.month_name}; the highest was {hist['peak']} and the lowest {hist['low']}.")
-    big = largest(dataset, month_)
-    if big:
-        points.append(f"In {here.month_name}, {big}.")
+    """A destination edition's headline and main points (``{"headline": Fact, "points": [Fact, ...]}``): the
+    month asked for, or where the destination has no figure then, its latest month with one."""
+    lead_month = month_ if compare.estimate(dataset, partner, month_) else \
+        statements.latest_known_month(dataset, partner, month_)
+    if not lead_month:
+        raise ValueError(f"no month up to {month_} has a figure for exports to {dataset.partner_name(partner)}")
+    here = month(dataset, lead_month, partner)
+    head, news = _lead(dataset, lead_month, partner, None)
+    points = [partner_sentence(here)]
+    if lead_month != month_:
+        points.append(plain(f"{partner} latest", f"The latest month with a figure for exports to {here.name} is "
+                            f"{here.month_name}."))
+    points += news[:2]
+    hist = partner_history(dataset, partner, start, lead_month)
+    if hist["known"] and hist["peak"]:
+        points.append(Fact(key=f"{partner} {start}..{lead_month} range", text=f"Of the {hist['known']} from "
+                           f"{text.month_name(start)} to {here.month_name} with a figure, the highest was "
+                           f"{hist['peak']} and the lowest {hist['low']}.", status="derived",
+                           parts=(hist["peak"], hist["low"])))
     ranks = compare.partner_ranks(dataset, partner)
     ranks = ranks[(ranks.month <= month_) & ranks["rank"].notna()]
     if len(ranks):
         r = ranks.iloc[-1]
-        points.append(f"In the latest ranking a source reported, for {text.month_name(r.month)}, {name} stood "
-                      f"{text.ordinal(int(r['rank']))} of the top {r['of']} ({text.fmt_sources(r.source_id)}).")
-    return {"headline": plain(f"{partner} {month_} headline", head + ".", status=here.tonnes.status,
-                              sources=here.tonnes.sources),
-            "points": [plain(f"{partner} {month_} point {i + 1}", p) for i, p in enumerate(points[:5])]}
+        points.append(Fact(key=f"{partner} {r.month} reported rank", text=f"In the latest ranking a source "
+                           f"reported, for {text.month_name(r.month)}, {here.name} stood "
+                           f"{text.ordinal(int(r['rank']))} of the top {r['of']} ({text.fmt_sources(r.source_id)}).",
+                           claim=statements.rank_claim(partner, r.month, int(r["rank"]), int(r["of"]))))
+    return {"headline": head, "points": points[:5]}
 
 
 def claims_points(counts: dict, total: int, as_of_name: str, later: int, article: str) -> dict:
@@ -261,6 +315,13 @@ def points_html(bulletin: dict) -> str:
     # a heading without an id: not in the contents, which go after the question
     return (f'<section class="report-points" aria-label="Main points"><h2 class="points-title">Main points</h2>'
             f"<ul>{items}</ul></section>")
+
+
+def show_points(bulletin: dict) -> None:
+    """Show the main points (:func:`points_html`), with the statements they make for the build to judge."""
+    from IPython.display import display
+
+    display(judge.bundle(points_html(bulletin), bulletin["points"], page_one=True), raw=True)
 
 
 def points_markdown(bulletin: dict) -> str:

@@ -19,51 +19,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from . import compare, text
+from . import compare, statements, text
+from .statements import Fact
 from .data import TOTAL, Dataset, known_dates, published_date
 from .series import Estimate, add_months, build_monthly_series, estimate, month_range
 
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-@dataclass(frozen=True)
-class Fact:
-    """One stated fact: its key (what it is), value, range, status, sources and text."""
-
-    key: str                         #: what it is: ``"WLD 2025-06 tonnes"``, ``"US 2025-06 mom"``
-    text: str                        #: what a sentence shows (plain text, escaped when rendered)
-    status: str = "missing"          #: ``reported``, ``derived`` or ``missing``
-    value: float | None = None
-    low: float | None = None
-    high: float | None = None
-    sources: tuple[str, ...] = ()
-    unit: str = ""                   #: ``t``, ``%``, ``rank`` or ``""``
-    #: when it became known (``YYYY-MM-DD``): the latest release date of what it rests on ("" when
-    #: it rests on no dated figure). An edition "as known on" a date states no fact known later.
-    published: str = ""
-    note: str = ""                   #: a derived value's method note: formula, inputs as published, range, sources
-    #: facts stated inside this one's text (a sentence about several months): each keeps its method note
-    parts: tuple["Fact", ...] = ()
-
-    def __str__(self) -> str:
-        return self.text
-
-    def _repr_pretty_(self, p, cycle) -> None:
-        """The text, as IPython shows the fact (and so jupyterlab-myst, in place of its ``{eval}``)."""
-        p.text(self.text)
-
-    def __bool__(self) -> bool:
-        return self.status != "missing"
-
-    def record(self) -> dict:
-        """The fact as JSON-able data (what a report keeps to compare editions)."""
-        return {"key": self.key, "text": self.text, "status": self.status, "value": self.value, "low": self.low,
-                "high": self.high, "sources": list(self.sources), "unit": self.unit, "published": self.published,
-                "note": self.note, **({"parts": [f.record() for f in self.parts]} if self.parts else {})}
 
 def _missing(key: str, what: str = "not reported", unit: str = "") -> Fact:
     return Fact(key=key, text=what, unit=unit)
@@ -74,7 +41,8 @@ def tonnage(e: Estimate | None, key: str) -> Fact:
     if e is None:
         return _missing(key, unit="t")
     return Fact(key=key, text=text.describe_estimate(e), status=e.status, value=e.value, low=e.low, high=e.high,
-                sources=tuple(e.sources), unit="t", published=e.published, note=text.method_note(e))
+                sources=tuple(e.sources), unit="t", published=e.published, note=text.method_note(e),
+                claim=statements.value_claim(e))
 
 def pct_change(c: compare.Change | None, key: str) -> Fact:
     """A change: ``+157.4%``, with its range when rounding moves it by a point or more."""
@@ -82,7 +50,7 @@ def pct_change(c: compare.Change | None, key: str) -> Fact:
         return _missing(key, "not available", unit="%")
     return Fact(key=key, text=text.describe_change(c), status=c.status, value=c.pct, low=c.low, high=c.high,
                 sources=tuple(dict.fromkeys(c.current.sources + c.base.sources)), unit="%",
-                published=max(c.current.published, c.base.published))
+                published=max(c.current.published, c.base.published), claim=statements.change_claim(c))
 
 def plain(key: str, value_text: str, status: str = "reported", value: float | None = None,
           sources: tuple[str, ...] = (), published: str = "") -> Fact:
@@ -112,52 +80,20 @@ class MonthFacts:
     notes: Fact                      #: the sources' own qualitative notes ("lowest since February 2020")
     previous_month_name: Fact = field(default=None)
     year_before_name: Fact = field(default=None)
+    within: Fact = field(default=None)          #: a month not on file: the known span that holds it
+    within_name: Fact = field(default=None)
 
     def facts(self) -> list[Fact]:
         """Every fact that carries a number (what a report keeps to compare editions)."""
         return [f for f in (self.tonnes, self.mom, self.yoy, self.ytd, self.ytd_change, self.share, self.rank)
                 if f is not None]
 
-def _streak(series: pd.DataFrame, month: str) -> str:
-    """``the third monthly rise in a row`` when this month continues a run of two or more."""
-    s = series.set_index("month")
-    months = [m for m in s.index if m <= month]
-    direction, n = None, 0
-    for m in reversed(months):
-        prev = add_months(m, -1)
-        if prev not in s.index or s.loc[m, "status"] == "missing" or s.loc[prev, "status"] == "missing":
-            break
-        d = "rise" if s.loc[m, "tonnes"] > s.loc[prev, "tonnes"] else "fall"
-        if direction is None:
-            direction = d
-        elif d != direction:
-            break
-        n += 1
-    if n < 2:
-        return ""
-    return f"the {text.ordinal(n)} monthly {direction} in a row"
+def _claimed(key: str, claim: dict | None, words) -> Fact:
+    """A statement of the series (a record, a streak) as a fact carrying its claim ("" when there is none)."""
+    if not claim:
+        return plain(key, "")
+    return Fact(key=key, text=words(claim), status="derived", value=claim.get("value"), claim=claim)
 
-def _record(series: pd.DataFrame, month: str) -> str:
-    """Highest or lowest since …, among the months on file (saying so when months are missing)."""
-    s = series[series.month <= month]
-    known = s[s.status != "missing"]
-    if month not in set(known.month) or len(known) < 4:
-        return ""
-    value = float(known.set_index("month").loc[month, "tonnes"])
-    earlier = known[known.month < month]
-    for word, beats in (("highest", lambda v: v < value), ("lowest", lambda v: v > value)):
-        above = earlier[~earlier.tonnes.map(beats)]
-        if above.empty:
-            since = earlier.month.iloc[0]
-            gaps = (s[(s.month >= since) & (s.month < month)].status == "missing").any()
-            qualifier = "of the months on file" if gaps else "of the months on file, every one known,"
-            return f"the {word} {qualifier} since {text.month_name(since)}"
-        last_beaten_since = above.month.iloc[-1]
-        if len(earlier[earlier.month > last_beaten_since]) >= 3:
-            gaps = (s[(s.month > last_beaten_since) & (s.month < month)].status == "missing").any()
-            where = "of the months on file " if gaps else ""
-            return f"the {word} {where}since {text.month_name(last_beaten_since)}".replace("  ", " ")
-    return ""
 
 def _provenance(e: Estimate | None) -> str:
     """Empty: a derived tonnage says how it was worked out once, in its own text (house rule: a derived
@@ -173,14 +109,18 @@ def is_remark(note: str) -> bool:
     """True when a figure's note is the source's own remark ("lowest since February 2020")."""
     return bool(note.strip()) and not CURATOR_NOTE_RE.search(note)
 
+@lru_cache(maxsize=16)
+def events_by_month(dataset: Dataset) -> dict:
+    """``{YYYY-MM: [event rows, by date]}`` (an index: one pass over the events per dataset)."""
+    out: dict = {}
+    for r in dataset.events.sort_values("date").itertuples():
+        out.setdefault(str(r.date)[:7], []).append(r)
+    return out
+
+
 def _events(dataset: Dataset, month: str) -> str:
-    ev = dataset.events
-    dates = pd.to_datetime(ev.date)
-    sel = ev[(dates.dt.strftime("%Y-%m") == month)].sort_values("date")
-    if sel.empty:
-        return ""
     return " ".join(f"The timeline records for {text.day_name(r.date)}: {text.readable_dates(r.description)} "
-                    f"({r.source_id})." for r in sel.itertuples())
+                    f"({r.source_id})." for r in events_by_month(dataset).get(month, []))
 
 def _rank_fact(dataset: Dataset, key: str, rank: dict | None, e: Estimate | None) -> Fact:
     """A destination's rank as words: from the reported ranking, from every contender's tonnage, or not known."""
@@ -197,14 +137,15 @@ def _rank_fact(dataset: Dataset, key: str, rank: dict | None, e: Estimate | None
                  "a larger one)" if rank["rank"] > 1 else
                  "the largest destination (the tonnages on file leave no room for a larger one)")
     return Fact(key=f"{key} rank", text=words, status="reported" if rank["basis"] == "reported" else "derived",
-                value=None if rank["rank"] is None else float(rank["rank"]), sources=srcs, unit="rank", published=pub)
+                value=None if rank["rank"] is None else float(rank["rank"]), sources=srcs, unit="rank", published=pub,
+                claim=statements.rank_claim(key.split()[0], key.split()[1], rank["rank"], rank["of"]))
 
 def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
     """The facts of ``month`` for ``partner`` (``WLD`` for all destinations)."""
     p = partner
     key = f"{p} {month}"
     e = estimate(dataset, p, month)
-    series = build_monthly_series(dataset, p, add_months(month, -36), month)
+    span_e = _within(dataset, p, month) if e is None else None
     ytd = compare.year_to_date(dataset, month, p)
     share = compare.share_of_total(dataset, month, p) if p != TOTAL else None
     # a rank only where a ranking was published, or every contender's tonnage is known (never a place among
@@ -232,14 +173,17 @@ def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
         ytd_name=plain(f"{p} {month[:4]}-01..{month} name", f"{month[:4]} as a whole" if month.endswith("-12")
                        else text.period_name(f"{month[:4]}-01", month)),
         share=(Fact(key=f"{key} share", text=text.fmt_share(*share), status="derived", value=share[0],
-                    low=share[1], high=share[2], sources=tuple(e.sources), unit="%", published=e.published)
+                    low=share[1], high=share[2], sources=tuple(e.sources), unit="%", published=e.published,
+                    claim=statements.share_claim(p, month, share))
                if share else _missing(f"{key} share", "not known", unit="%")),
         rank=_rank_fact(dataset, key, rank, e),
-        streak=plain(f"{key} streak", _streak(series, month)),
-        record=plain(f"{key} record", _record(series, month)),
+        streak=_claimed(f"{key} streak", statements.streak(dataset, month, p), statements.streak_words),
+        record=_claimed(f"{key} record", statements.record(dataset, month, p), statements.record_words),
         events=plain(f"{month} events", _events(dataset, month)),
         provenance=plain(f"{key} provenance", _provenance(e)),
         notes=plain(f"{key} notes", notes),
+        within=tonnage(span_e, f"{p} {span_e.key[1]}..{span_e.key[2]} tonnes") if span_e else _missing(f"{key} within"),
+        within_name=plain(f"{key} within name", text.period_name(span_e.key[1], span_e.key[2]) if span_e else ""),
     )
 
 def span(dataset: Dataset, first: str, last: str, partner: str = TOTAL) -> dict[str, Fact]:
@@ -269,15 +213,16 @@ def event(dataset: Dataset, event_id: str) -> Fact:
     if event_id not in set(dataset.events.event_id):
         return _not_yet(dataset, f"event {event_id}")
     r = dataset.events.set_index("event_id").loc[event_id]
-    return plain(f"event {event_id}", f"{text.readable_dates(r.description)} ({r.source_id})", sources=(r.source_id,),
-                 published=published_date(r.date))
+    return Fact(key=f"event {event_id}", text=f"{text.readable_dates(r.description)} ({r.source_id})", status="reported",
+                sources=(r.source_id,), published=published_date(r.date), claim=statements.event_claim(event_id, r.date))
 
 def event_date(dataset: Dataset, event_id: str) -> Fact:
     """The day of one event: ``19 June 2025``."""
     if event_id not in set(dataset.events.event_id):
         return _not_yet(dataset, f"event {event_id} date")
     r = dataset.events.set_index("event_id").loc[event_id]
-    return plain(f"event {event_id} date", text.day_name(r.date), published=published_date(r.date))
+    return Fact(key=f"event {event_id} date", text=text.day_name(r.date), status="reported",
+                published=published_date(r.date), claim=statements.event_claim(event_id, r.date))
 
 def chapter(facts: MonthFacts, focus: MonthFacts | None = None) -> str:
     """A month's paragraph in Markdown, written by the month template from the facts."""
@@ -342,7 +287,7 @@ def year(dataset: Dataset, year: int, through: str | None = None) -> dict[str, F
                        published=pub),
         "reported": plain(f"{key} reported", str(int((known.status == "reported").sum()))),
         "derived": plain(f"{key} derived", str(int((known.status == "derived").sum()))),
-        "average": Fact(key=f"{key} average", text=f"{text.fmt_num(known.tonnes.mean())} t a month",
+        "average": Fact(key=f"{key} average", text=f"about {text.fmt_num(known.tonnes.mean())} t a month",
                         status="derived", value=float(known.tonnes.mean()), unit="t", published=pub),
         "low": plain(f"{key} low", f"{text.fmt_num(lo.tonnes)} t in {text.month_name(lo.month).split()[0]}"),
         "high": plain(f"{key} high", f"{text.fmt_num(hi.tonnes)} t in {text.month_name(hi.month).split()[0]}"),
@@ -352,11 +297,16 @@ def year(dataset: Dataset, year: int, through: str | None = None) -> dict[str, F
 def months_in_brief(*months: MonthFacts) -> Fact:
     """A year's first months as sentences: ``2025 opened at 4,567 t in January. February was 3,900 t.``;
     a month not on file reads ``January 2025 was not published.`` (never "opened at not reported")."""
-    parts, opened = [], False
-    for m in months:
+    parts, opened, said = [], False, set()
+    for i, m in enumerate(months):
         month_word = text.month_name(m.month).split()[0]
         if not m.tonnes:
-            parts.append(f"{m.month_name} was not published, and no published figure gives it.")
+            if m.within and m.within.key in said:
+                continue   # published with a month already said (January and February together)
+            together = [x for x in months[i:] if not x.tonnes and x.within and x.within.key == m.within.key]
+            parts.append(_not_alone(m, together) if m.within else _not_alone(m))
+            if m.within:
+                said.add(m.within.key)
             continue
         if not opened and m.month.endswith("-01"):
             parts.append(f"{m.month[:4]} opened at {m.tonnes} in {month_word}.")
@@ -366,9 +316,35 @@ def months_in_brief(*months: MonthFacts) -> Fact:
         if m.provenance.text:
             parts.append(m.provenance.text)
     known = [m.tonnes for m in months if m.tonnes]
+    within = [m.within for m in months if not m.tonnes and m.within]
     return Fact(key=" ".join(f"{m.partner} {m.month}" for m in months[:1]) + " brief", text=" ".join(parts),
-                status="reported" if known else "missing", sources=tuple(s for t in known for s in t.sources),
-                published=max((t.published for t in known), default=""), parts=tuple(known))
+                status="reported" if known or within else "missing",
+                sources=tuple(s for t in known + within for s in t.sources),
+                published=max((t.published for t in known + within), default=""),
+                parts=tuple(known) + tuple(dict.fromkeys(within)))
+
+def _not_alone(m: MonthFacts, together: list | None = None) -> str:
+    """A month not on file on its own, said with what is known of it: the months it was published with
+    (``January and February 2025 were not published on their own: together they were about 9,910 t, …``)."""
+    if not m.within:
+        return f"{m.month_name} was not published, and no published figure gives it."
+    together = together or [m]
+    if len(together) > 1:
+        names = _and([text.month_name(x.month).split()[0] for x in together]) + " " + m.month[:4]
+        return f"{names} were not published on their own: together they were {m.within}."
+    return f"{m.month_name} was not published on its own: {m.within_name} together were {m.within}."
+
+
+def _within(dataset: Dataset, partner: str, month: str) -> Estimate | None:
+    """The shortest known span of up to three months that holds ``month`` (January and February together)."""
+    from .series import derive
+
+    spans = [k for k in derive(dataset).estimates if k[0] == partner and k[1] != k[2] and k[1] <= month <= k[2]
+             and len(month_range(k[1], k[2])) <= 3]
+    if not spans:
+        return None
+    return estimate(dataset, *min(spans, key=lambda k: (len(month_range(k[1], k[2])), k)))
+
 
 def table(*groups: MonthFacts) -> pd.DataFrame:
     """The key facts as a table (what nbval guards): one row per fact, with its status."""
@@ -401,28 +377,30 @@ def partner_sentence(m: MonthFacts) -> Fact:
 
 def partner_history(dataset: Dataset, partner: str, start: str, end: str) -> dict[str, Fact]:
     """A destination's months from ``start`` to ``end``: how many are known, the latest, highest and lowest."""
-    t = compare.monthly_table(dataset, partner, start, end)
-    known = t[t.status != "missing"]
+    on_file = statements.monthly(dataset, partner)
+    window = month_range(start, end)
+    known = [on_file[m] for m in window if m in on_file]
     key = f"{partner} {start}..{end}"
-    missing = ", ".join(text.month_name(m) for m in t[t.status == "missing"].month) or "none"
-    if known.empty:
-        none = plain(f"{key} known", f"none of the {len(t)} months", status="missing", value=0.0)
+    missing = ", ".join(text.month_name(m) for m in window if m not in on_file) or "none"
+    if not known:
+        none = plain(f"{key} known", f"none of the {len(window)} months", status="missing", value=0.0)
         return {"known": none, "reported": plain(f"{key} reported", "0"), "derived": plain(f"{key} derived", "0"),
                 "latest": _missing(f"{key} latest"), "latest_month": plain(f"{key} latest month", "no month"),
                 "latest_line": plain(f"{key} latest line", "not reported", status="missing"),
                 "peak": _missing(f"{key} peak"), "low": _missing(f"{key} low"),
                 "not_reported": plain(f"{key} missing", missing)}
-    last = known.iloc[-1]
-    peak, low = known.loc[known.tonnes.idxmax()], known.loc[known.tonnes.idxmin()]
+    last = known[-1].key[1]
     return {
-        "known": plain(f"{key} known", f"{len(known)} of the {len(t)} months", value=float(len(known))),
-        "reported": plain(f"{key} reported", str(int((known.status == "reported").sum()))),
-        "derived": plain(f"{key} derived", str(int((known.status == "derived").sum()))),
-        "latest_month": plain(f"{key} latest month", text.month_name(last.month)),
-        "latest": tonnage(estimate(dataset, partner, last.month), f"{partner} {last.month} tonnes"),
-        "latest_line": partner_line(month(dataset, last.month, partner)),
-        "peak": plain(f"{key} peak", f"{text.fmt_num(peak.tonnes)} t in {text.month_name(peak.month)}"),
-        "low": plain(f"{key} low", f"{text.fmt_num(low.tonnes)} t in {text.month_name(low.month)}"),
+        "known": plain(f"{key} known", f"{len(known)} of the {len(window)} months", value=float(len(known))),
+        "reported": plain(f"{key} reported", str(sum(e.status == "reported" for e in known))),
+        "derived": plain(f"{key} derived", str(sum(e.status == "derived" for e in known))),
+        "latest_month": plain(f"{key} latest month", text.month_name(last)),
+        "latest": tonnage(known[-1], f"{partner} {last} tonnes"),
+        "latest_line": partner_line(month(dataset, last, partner)),
+        "peak": extreme(dataset, statements.window_extreme(dataset, end, len(month_range(start, end)), "highest",
+                                                           partner), f"{key} peak"),
+        "low": extreme(dataset, statements.window_extreme(dataset, end, len(month_range(start, end)), "lowest",
+                                                          partner), f"{key} low"),
         "not_reported": plain(f"{key} missing", missing),
     }
 
@@ -438,13 +416,37 @@ def rank_history(dataset: Dataset, partner: str, end: str) -> Fact:
              for r in ranks.itertuples()]
     return plain(f"{partner} ranks", "In the rankings the sources reported it stood " + "; ".join(parts) + ".")
 
+def extreme(dataset: Dataset, claim: dict, key: str) -> Fact:
+    """The highest or lowest month of a window as words with its tonnage: ``May 2025 (1,238 t)``, a derived
+    one said so: ``March 2025 (about 5,360 t, derived)``."""
+    if not claim:
+        return _missing(key)
+    e = compare.estimate(dataset, claim["partner"], claim["first"])
+    t = tonnage(e, f"{claim['partner']} {claim['first']} tonnes")
+    value = text.fmt_tonnes(e.value) if e.status == "reported" else f"{text.about(e)}, derived"
+    return Fact(key=key, text=f"{text.month_name(claim['first'])} ({value})", status=e.status, value=e.value,
+                claim=dict(claim, status=e.status), parts=(t,), published=e.published)
+
+
 def largest(dataset: Dataset, month: str) -> Fact:
-    """The largest destination with a known tonnage in ``month``."""
+    """The largest destination of ``month``, only where it is known: from a published ranking, or from
+    tonnages that leave no room for another order; otherwise says which destinations have a figure."""
     known = compare.partners_in_month(dataset, month)
     known = known[~known.partner.isin(["EU"])]
     if known.empty:
         return plain(f"{month} largest", "no destination has a figure", status="missing")
+    ranking = compare.reported_ranking(dataset, month)
+    if len(ranking):
+        top = ranking.iloc[0]
+        return Fact(key=f"{month} largest", text=f"the largest destination was {text.in_sentence(top['name'])}, "
+                    f"first in the ranking reported by {text.fmt_sources(top.source_id)}", value=1.0,
+                    sources=tuple(str(top.source_id).split(";")), claim=statements.rank_claim(top.partner, month, 1))
     top = known.iloc[0]
-    return plain(f"{month} largest", f"{text.plural(len(known), 'destination has', 'destinations have')} a known "
-                 f"figure; the largest is {text.in_sentence(top['name'])} ({text.fmt_tonnes(top.tonnes)})",
-                 value=float(top.tonnes))
+    if (r := compare.known_rank(dataset, month, top.partner)) and r["rank"] == 1:
+        return Fact(key=f"{month} largest", text=f"the largest destination was {text.in_sentence(top['name'])} "
+                    f"({text.fmt_tonnes(top.tonnes)}): the tonnages on file leave no room for a larger one",
+                    value=float(top.tonnes), claim=statements.rank_claim(top.partner, month, 1))
+    names = _and([f"{text.in_sentence(n)} ({text.fmt_tonnes(t)})" for n, t in zip(known.name, known.tonnes)][:5])
+    return plain(f"{month} largest", f"no ranking of destinations was published, and the "
+                 f"{text.plural(len(known), 'destination')} with a figure ({names}) do not settle which was largest",
+                 value=float(len(known)))

@@ -105,11 +105,18 @@ def project(dataset: Dataset, as_of: str, horizon: int, scenarios: dict, baselin
 
 
 def actual_series(dataset: Dataset, as_of: str, horizon: int, history: int = 12,
-                  partner: str = TOTAL) -> pd.DataFrame:
+                  partner: str = TOTAL, known_then: Dataset | None = None) -> pd.DataFrame:
     """The actual monthly series from ``history`` months before ``as_of`` to the end of the horizon
-    (cut at the latest month of data): month, tonnes, low, high, status."""
+    (cut at the latest month of data): month, tonnes, low, high, status.
+
+    With ``known_then`` (the data the projections were made with), the months up to ``as_of`` are as
+    known then — the edition shows the history it projected from, not values worked out later — and the
+    months after it as known in ``dataset`` (what came)."""
     end = min(add_months(as_of, horizon), dataset.latest_month)
     df = build_monthly_series(dataset, partner, add_months(as_of, -history + 1), end)
+    if known_then is not None:
+        then = build_monthly_series(known_then, partner, add_months(as_of, -history + 1), as_of)
+        df = pd.concat([then, df[df.month > as_of]], ignore_index=True)
     return df[["month", "tonnes", "low", "high", "status", "sources", "method", "published"]]
 
 

@@ -31,7 +31,7 @@ import pandas as pd  # noqa: E402
 
 from .compare import cumulative_by_month, monthly_table  # noqa: E402
 from .data import TOTAL, Dataset  # noqa: E402
-from .series import estimate  # noqa: E402
+from .series import build_monthly_series, estimate  # noqa: E402
 from .text import fmt_sources, fmt_t, fmt_tonnes, in_sentence, month_name, span_name  # noqa: E402
 from .figures import DATA_COLUMNS, mark, _FIGURE_NUMBERS, figure_svg, data_csv, data_block, figure_html, table_html, show_table, show  # noqa: F401,E402  (moved; the notebooks' API)
 from .colours import OKABE_ITO, PALETTE, SCENARIO_COLORS, contrast  # noqa: F401,E402  (moved; the notebooks' API)
@@ -266,10 +266,15 @@ def plot_partner_vs_total(dataset: Dataset, partner: str, start: str = "2024-01"
     ax1.set_title(point_title(df, f"Exports to {in_sentence(name)}"),
                   loc="left", pad=8 + EVENT_ROW_PT * fig.__dict__.get("event_rows", 0))
     share = df.dropna(subset=["share_pct"])
+    # a share rests on two values: it is derived when either is (drawn hollow, like every derived value)
+    total = build_monthly_series(dataset, TOTAL, start, end).set_index("month").status
+    share = share.assign(status=["derived" if r.status == "derived" or total.get(r.month) == "derived" else r.status
+                                 for r in share.itertuples()])
     # NaN months break the line: no line is drawn across months that are not known
     ax2.plot([month_mid(m) for m in df.month], df.share_pct, color=PALETTE["focus"], lw=1.5)
     for r in share.itertuples():
-        pt, = ax2.plot([month_mid(r.month)], [r.share_pct], ls="none", marker="o", color=PALETTE["focus"], zorder=4)
+        pt, = ax2.plot([month_mid(r.month)], [r.share_pct], ls="none", marker="o", color=PALETTE["focus"], zorder=4,
+                       mfc="white" if r.status == "derived" else PALETTE["focus"])
         mark(fig, pt, f"Share of all destinations, {month_name(r.month)}: {r.share_pct:.1f}% ({r.status})",
              {"series": f"share of total, {name}", "month": r.month, "value": _num(r.share_pct), "unit": "%",
               "status": r.status, "sources": str(r.sources).replace(";", " ")})
@@ -328,7 +333,9 @@ def plot_top_destinations(top: pd.DataFrame, month_label: str, highlight: str | 
     ax.set_xlim(0, max(top.high.max(), top.tonnes.max()) * 1.22 if n else 1)
     ax.grid(axis="y", visible=False)
     first = top[top.partner.astype(bool)] if "partner" in top else top
-    lead = f": {first.name.iloc[0]} first" if len(first) else ""
+    # "X first" only where X's first place is known (a published ranking, or tonnages that leave no room)
+    known_first = len(first) and "rank" in first and first["rank"].iloc[0] == 1
+    lead = f": {first.name.iloc[0]} first" if known_first else ""
     ax.set_title(f"The largest destinations with a known tonnage, {month_label}{lead}", loc="left")
     fig.tight_layout()
     listed = "; ".join(f"{r.name} {r.tonnes:,.0f} t" + ("" if pd.isna(r.share_pct) else f" ({r.share_pct:.1f}%)")

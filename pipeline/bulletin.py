@@ -11,8 +11,8 @@ import re
 
 DATA_RE = re.compile(r"<script\b[^>]*class=\"magnet-data\"[^>]*data-kind=\"(figure|table)\"[^>]*>\n?(.*?)</script>", re.S)
 
-#: A run of source markers as the facts write them: ``(S3, S72)``, ``(sources S1, S2)``.
-MARKER_RE = re.compile(r"\s?\((?:sources? )?(S\d+(?:,\s*S\d+)*)\)")
+#: A run of source markers as the facts write them: ``(S3, S72)``, ``(sources S1, S2)``, ``[S29, S48]``.
+MARKER_RE = re.compile(r"\s?[(\[](?:sources? )?(S\d+(?:,\s*S\d+)*)[)\]]")
 
 SOURCE_ID_RE = re.compile(r"(?<![\w-])S\d+(?![\w-])")
 
@@ -111,10 +111,16 @@ def method_notes(body: str, stated: dict | None) -> tuple[str, list[dict]]:
         notes.append({"id": anchor, "what": rec["text"], "note": fact["note"]})
     return body, notes
 
+def note_label(what: str) -> str:
+    """A method note's label: the value as the prose states it, without how it was worked out
+    (``about 3,550 t, worked out from …`` -> ``about 3,550 t``; never cut at a thousands comma)."""
+    return re.split(r",\s+(?=worked out|derived|the sum)", what, maxsplit=1)[0]
+
+
 def _notes_html(notes: list[dict]) -> str:
     if not notes:
         return ""
-    items = "".join(f'<li id="{n["id"]}"><strong>{html.escape(n["what"].split(",")[0])}</strong>: '
+    items = "".join(f'<li id="{n["id"]}"><strong>{html.escape(note_label(n["what"]))}</strong>: '
                     f'{html.escape(n["note"])}</li>' for n in notes)
     return (f'<section id="method-notes" class="report-method"><h2>How derived values were worked out</h2>'
             f"<p>Each value below was not published on its own; it follows from published figures as shown, "
@@ -162,6 +168,7 @@ def report_card(nb, meta: dict, body: str, stated: dict | None) -> dict:
     """What the index and the feed show of a report: its headline, main points, audience, month."""
     head = re.search(r'report-headline"[^>]*>\s*<p>(.*?)</p>', body, re.S)
     points = re.search(r'<section[^>]*class="report-points"[^>]*>(.*?)</section>', body, re.S)
+    question = re.search(r"<strong>The question:</strong>\s*(.*?)</p>", body, re.S)
 
     def plain(fragment: str) -> str:
         fragment = re.sub(r'<sup class="cites">.*?</sup>', "", fragment, flags=re.S)
@@ -171,10 +178,14 @@ def report_card(nb, meta: dict, body: str, stated: dict | None) -> dict:
         as_of = json.loads((meta.get("parameters") or {}).get("as_of", '""'))
     except (TypeError, ValueError):
         as_of = ""
-    return {"title": meta.get("title", meta["name"]), "edition": meta.get("edition", ""),
+    title, edition = meta.get("title", meta["name"]), meta.get("edition", "")
+    # editions of one notebook differ in their titles: the edition is part of it (as in the page's <title>)
+    return {"title": f"{title} — {edition}" if edition else title, "edition": edition,
             "headline": plain(head.group(1)) if head else "",
             "points": [plain(li) for li in re.findall(r"<li>(.*?)</li>", points.group(1), re.S)] if points else [],
-            "audience": ((nb.metadata.get("magnet") or {}).get("audience") or AUDIENCE_DEFAULT),
+            # what the report answers: its own question, as its first page asks it
+            "audience": (plain(question.group(1)) if question else
+                         (nb.metadata.get("magnet") or {}).get("audience") or AUDIENCE_DEFAULT),
             "as_of": as_of if isinstance(as_of, str) else "", "built": meta.get("built", ""),
             "news": (meta.get("news") or {}).get("summary", "")}
 

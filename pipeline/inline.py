@@ -140,7 +140,9 @@ def fill(nb, drop_hidden: bool = True) -> dict:
                 if drop_hidden:
                     cells.pop()
                 continue
-            stated.update({a["expression"]: {"text": value_text(a["result"]), "fact": a["fact"]}
+            page_one = any(t in md.metadata.get("tags", []) for t in ("headline", "main-points"))
+            stated.update({a["expression"]: {"text": value_text(a["result"]), "fact": a["fact"],
+                                             "page_one": page_one or stated.get(a["expression"], {}).get("page_one", False)}
                            for a in answers["expressions"]})
             continue
         cells.append(cell)

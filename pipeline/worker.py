@@ -21,6 +21,21 @@ from . import editions, hindsight, inline, provenance, stages
 from .render import ANSI_RE, notebook_title, one_line, render_pdf, render_report
 
 
+def statements_shown(nb) -> dict:
+    """The statements the report's code cells showed beside their HTML (taken out of the outputs)."""
+    from helpers.judge import collect
+
+    return collect(nb)
+
+
+def judge_statements(stated: dict, known_on: str | None) -> list[str]:
+    """Every statement the report makes, judged with the data as known on the edition's date."""
+    from helpers.data import load_dataset
+    from helpers.judge import check_stated
+
+    return check_stated(stated, load_dataset().known_on(known_on or ""))
+
+
 @contextlib.contextmanager
 def _stderr_to(path: Path):
     """Send file descriptor 2 (inherited by the kernel) to ``path`` for the duration."""
@@ -106,6 +121,13 @@ def build_one(job: dict) -> dict:
                       "\n".join(found))
             result["error"] = (f"report '{name}' is as known on {known_on} but {found[0]}"
                                + (f" (and {len(found) - 1} more: see {name}.log)" if len(found) > 1 else ""))
+            return result
+        stated.update(statements_shown(nb))
+        wrong = judge_statements(stated, known_on)
+        if wrong:  # a report publishes only what it has judged true
+            log.error("report %s states what the data do not support:\n%s", name, "\n".join(wrong))
+            result["error"] = (f"report '{name}': {wrong[0]}"
+                               + (f" (and {len(wrong) - 1} more: see {name}.log)" if len(wrong) > 1 else ""))
             return result
         typed = [(cell.source.splitlines()[0][:50], n) for cell in nb.cells if cell.cell_type == "markdown"
                  for n in inline.typed_numbers(cell.source)]

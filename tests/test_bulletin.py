@@ -222,7 +222,7 @@ def test_the_index_is_a_readers_menu_newest_first(built_default_reports):
     for name in entries:
         card = __import__("json").loads((out / f"{name}.card.json").read_text())
         assert card["headline"] and card["headline"] in html.unescape(index), name
-        assert card["audience"] and "For: " in index
+        assert card["audience"] and "Answers: " in index
         for href in (f"{name}.html", f"{name}.pdf", f"{name}.data/index.html"):
             assert f'href="{href}"' in index and (out / href).is_file(), href
     # parameters, commits and checksums are on the technical page, not in the menu

@@ -116,7 +116,7 @@ def ok(runs, name) -> str:
 
 def test_main_report_at_june_2025_shows_the_summary_and_nothing_after_june(runs):
     text = ok(runs, "built:main-2025-06")
-    assert "exports were 3,188 t in June 2025" in text and "**3,188 t**" in text and "−18.9%" in text
+    assert "exports rose to 3,188 t in June 2025" in text and "**3,188 t**" in text and "−18.9%" in text
     assert "lowest since February 2020" in text and "seven medium and heavy rare earths" in text
     assert "### July" not in text
     assert "one-year arrangement" not in text  # the Busan meeting (October) is not told

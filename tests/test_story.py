@@ -10,8 +10,8 @@ from pipeline import editions, inline
 
 
 @pytest.fixture(scope="module")
-def ds():
-    return load_dataset()
+def ds(frozen):
+    return frozen
 
 
 def test_facts_of_june_2025_are_the_release(ds):
@@ -105,7 +105,8 @@ def test_fill_moves_the_kernels_answers_into_user_expressions_and_drops_hidden_c
 
     nb = build()
     stated = inline.fill(nb)
-    assert [c.cell_type for c in nb.cells] == ["markdown"] and stated == {"x": {"text": "3,188 t", "fact": None}}
+    assert [c.cell_type for c in nb.cells] == ["markdown"] and stated == {"x": {"text": "3,188 t", "fact": None,
+                                                                                    "page_one": False}}
     assert nb.cells[0].metadata.user_expressions == [
         {"expression": "x", "result": {"status": "ok", "data": {"text/plain": "'3,188 t'"}, "metadata": {}}}]
     inline.rendered_markdown(nb)
@@ -202,10 +203,13 @@ def test_a_later_publication_is_a_revision_and_as_known_on_gives_the_earlier_vin
 
 
 def test_a_month_not_on_file_reads_as_a_sentence(ds):
+    """Issue 32's example: "January 2025 was not published, and no published figure gives it" was false in
+    the June 2025 edition: January and February together follow from the January–May total."""
     known = ds.known_on("2025-07-21")  # January and February 2025 were not yet known then
     brief = facts.months_in_brief(*(facts.month(known, f"2025-0{m}") for m in (1, 2, 3)))
-    assert brief.text.startswith("January 2025 was not published, and no published figure gives it. "
-                                 "February 2025 was not published")
+    assert brief.text.startswith("January and February 2025 were not published on their own: together they were "
+                                 "about 9,910 t, worked out from")
+    assert "no published figure gives it" not in brief.text
     assert "March 2025 was about 5,360 t, worked out from April 2025" in brief.text
     assert "opened at not reported" not in brief.text
     full = facts.months_in_brief(*(facts.month(ds, f"2025-0{m}") for m in (1, 2, 3)))
