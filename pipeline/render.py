@@ -352,6 +352,8 @@ def render_report(nb, meta: dict, sources: list[dict], staging: Path, stated: di
     written into ``staging/NAME.data/``."""
     import shutil
 
+    from .safecsv import neutralise_csv
+
     body = render_html(nb, dict(meta, no_sources=True), sources)
     body = bulletin_layout(body, stated, sources)
     body, files = extract_data(body, meta["name"])
@@ -360,7 +362,7 @@ def render_report(nb, meta: dict, sources: list[dict], staging: Path, stated: di
     if files:
         folder.mkdir(parents=True)
         for fname, text in files.items():
-            (folder / fname).write_text(text, encoding="utf-8")
+            (folder / fname).write_text(neutralise_csv(text), encoding="utf-8")   # no formulas (OWASP)
         (folder / "index.html").write_text(data_index_html(meta, body, files), encoding="utf-8")
     (Path(staging) / f"{meta['name']}.card.json").write_text(
         json.dumps(report_card(nb, meta, body, stated), ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
