@@ -78,7 +78,8 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
         cleaned = clear_leftovers(out_dir)
         stages.stage("locked")
         shared = shared_inputs_hash()
-        digests = {r.name: input_hash(r, shared, as_of) for r in reports}
+        digests = {r.name: input_hash(r, shared, as_of)
+                   for r in preflight_progress(reports, "checking what changed", progress)}
         todo = [r for r in reports if force or not is_up_to_date(r, out_dir, digests[r.name])]
         done = [r.name for r in reports if r not in todo]
         built, failed = [], []
@@ -107,8 +108,10 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
                 checks.as_of(as_of, dataset)
             if todo:
                 # unknown parameter names: the set itself is wrong, nothing runs
-                params = {r.name: resolve_parameters(r, _latest_known(r, dataset), as_of) for r in todo}
-                params, bad = checks.report_errors(todo, params, dataset)
+                params = {r.name: resolve_parameters(r, _latest_known(r, dataset), as_of)
+                          for r in preflight_progress(todo, "reading parameters", progress)}
+                params, bad = checks.report_errors(preflight_progress(todo, "checking parameters", progress),
+                                                   params, dataset)
                 for name, line in bad.items():
                     failed.append(line + f" (log: {_failed_log(out_dir, name, line)})")
                 runnable = [r for r in todo if r.name not in bad]
@@ -128,6 +131,21 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
     return BuildResult(built=built, up_to_date=done, failed=failed,
                        seconds=time.perf_counter() - t0, index=index, pruned=pruned, unlisted=extra,
                        cleaned=cleaned)
+
+
+#: A set of at least this many reports shows its pre-flight's progress (a large sweep takes a while).
+PROGRESS_FROM = 50
+
+
+def preflight_progress(reports: list, what: str, progress: bool | None) -> list:
+    """``reports``, with a progress bar on stderr while they are gone through when there are many
+    (``progress``: None shows it on a terminal only, False never, True always)."""
+    if len(reports) < PROGRESS_FROM or progress is False:
+        return reports
+    from tqdm import tqdm
+
+    return tqdm(reports, desc=f"pre-flight: {what}", unit="report", file=sys.stderr, leave=False,
+                disable=None if progress is None else False, mininterval=0.5)
 
 
 def _failed_log(out_dir: Path, name: str, text: str) -> str:
