@@ -66,12 +66,19 @@ def one_line(text: str, limit: int | None = None) -> str:
 
 
 def notebook_title(nb, default: str) -> str:
-    """The text of the first markdown cell's ``# Title`` line."""
+    """The text of the first markdown cell's ``# Title`` line, as plain text: a value filled in from data
+    arrives escaped for Markdown and HTML (:func:`helpers.text.escape`: ``Trinidad &amp; Tobago``), and
+    every page, the feed and the PDF's metadata escape the title once themselves."""
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             m = re.match(r"^\s*#\s+(.+)$", cell.source, re.M)
-            return m.group(1).strip() if m else default
+            return plain_text(m.group(1).strip()) if m else default
     return default
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown text as a reader reads it: backslash escapes and HTML entities undone."""
+    return html.unescape(re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", markdown))
 
 
 def _has_sources_section(nb) -> bool:

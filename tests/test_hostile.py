@@ -245,3 +245,29 @@ def test_a_large_set_shows_its_pre_flight_progress(capsys):
     assert list(preflight_progress(list(range(PROGRESS_FROM)), "checking", True)) == list(range(PROGRESS_FROM))
     assert "pre-flight: checking" in capsys.readouterr().err
     assert preflight_progress([1, 2], "checking", True) == [1, 2]
+
+
+# --------------------------------------------------------------------------- escaped exactly once
+
+
+def test_a_title_with_ampersand_and_angle_brackets_is_escaped_exactly_once(tmp_path):
+    import nbformat
+
+    from helpers.text import escape
+    from pipeline.publish import _render_index, write_feed
+    from pipeline.render import notebook_title
+
+    name = "Bosnia & <Herzegovina> [x]"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# Exports to {escape(name)}")])
+    title = notebook_title(nb, "d")
+    assert title == f"Exports to {name}"
+    entry = {"name": "r", "title": title, "edition": "Latest: A & B", "news": "", "parameters": {}, "built": "2026-01-01 00:00 UTC",
+             "notebook": "n", "commit": "c", "data_checksum": "0" * 64, "headline": "", "audience": "", "as_of": "2026-01",
+             "data": False, "package": False}
+    for template in ("site-index.html.j2", "site-technical.html.j2"):
+        page = _render_index([entry], template)
+        assert "&amp;amp;" not in page and "&amp;lt;" not in page, template
+    assert "Exports to Bosnia &amp; &lt;Herzegovina&gt; [x]" in _render_index([entry])
+    (tmp_path / ".state").mkdir()
+    feed = write_feed([entry], tmp_path).read_text(encoding="utf-8")
+    assert "&amp;amp;" not in feed and "Bosnia &amp; &lt;Herzegovina&gt;" in feed
