@@ -28,7 +28,8 @@ from helpers.errors import BuildError, MagnetError, listing
 from helpers.patterns import DATE_RE, MONTH_RE
 
 from . import checks, stages
-from .guard import Stopped, clear_leftovers, lock_output, signals_held, stop_on_signals
+from .guard import (Stopped, clear_leftovers, disk_full, is_disk_full, lock_output, published_size, quiet_logging,
+                    signals_held, stop_on_signals)
 from .publish import publish, unlisted, write_atomic, write_index
 from .publish import prune as prune_reports
 from .render import one_line
@@ -257,14 +258,25 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
                 stages.stage("published")
                 bar.write(f"built {r.name} ({res['seconds']:.1f} s)", file=sys.stderr)
             else:
-                log = staging / f"{r.name}.log"
-                if log.is_file():
-                    (out_dir / ".state").mkdir(exist_ok=True)
-                    os.replace(log, out_dir / ".state" / f"{r.name}.failed.log")
-                failed.append(res["error"] + f" (log: {paths.relative(out_dir / '.state' / (r.name + '.failed.log'))})")
+                failed.append(res["error"] + f" (log: {_keep_failed_log(staging, out_dir, r.name, res['error'])})")
     finally:
         bar.close()
     return built, failed
+
+
+def _keep_failed_log(staging: Path, out_dir: Path, name: str, error: str) -> str:
+    """Move a failed report's log to ``.state/NAME.failed.log`` (its path, for the message); a log left
+    empty (a full disk) is replaced by the error line, and none is kept when even that cannot be written."""
+    log, target = staging / f"{name}.log", out_dir / ".state" / f"{name}.failed.log"
+    try:
+        target.parent.mkdir(exist_ok=True)
+        if log.is_file() and log.stat().st_size:
+            os.replace(log, target)
+        else:
+            write_atomic(target, f"{error}\n")
+    except OSError as exc:
+        return f"none written: {exc.strerror or exc}"
+    return paths.relative(target)
 
 
 # --------------------------------------------------------------------------- the command
@@ -301,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import signal
 
+    quiet_logging()   # before any worker forks: they inherit it
     stages.arm_workers()
     stages.stage("start")
     with stop_on_signals():
@@ -336,7 +349,12 @@ def _main(args) -> int:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1
     except OSError as exc:  # e.g. a full disk while publishing: what was published stays whole
-        where = paths.relative(Path(exc.filename)) if exc.filename else "reports"
+        out = Path(args.output_dir or paths.REPORTS)
+        if is_disk_full(exc):
+            print(f"error: {disk_full(exc, out, 2 * published_size(out), 'a build')}; the published reports "
+                  "were not changed", file=sys.stderr)
+            return 1
+        where = paths.relative(Path(exc.filename)) if exc.filename else paths.relative(out)
         print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     where = paths.relative(args.config) if args.config else "reports.yaml"

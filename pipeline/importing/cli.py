@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from helpers import paths
 from helpers.data import MAIN_SERIES, SERIES, load_dataset
@@ -67,8 +68,16 @@ def print_result(result, check: bool, source: str) -> None:
               "destinations report shows them beside it as a scope comparison")
 
 
+def _size(file) -> int:
+    try:
+        return Path(file).stat().st_size if file else 0
+    except OSError:
+        return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """``magnet-import FILE [options]``: exit 0 on success, 1 with one ``error:`` line otherwise."""
+    args = None
     try:
         args = build_parser().parse_args(argv)
         opts = Options(source_url=args.source_url, published=args.published, title=args.title,
@@ -81,7 +90,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # e.g. a full disk while writing: everything was rolled back
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc} (nothing was changed)", file=sys.stderr)
+        from pipeline.guard import disk_full, is_disk_full
+
+        if is_disk_full(exc):
+            size = _size(getattr(args, "file", None))
+            print(f"error: {disk_full(exc, paths.DATA, 3 * size, 'the import')} (nothing was changed)",
+                  file=sys.stderr)
+        else:
+            where = paths.relative(Path(exc.filename)) if exc.filename else paths.relative(paths.DATA)
+            print(f"error: {where}: {exc.strerror or exc} (nothing was changed)", file=sys.stderr)
         return 1
     print_result(result, args.check, f"source(s) {', '.join(result.source_ids)}")
     if not args.check:
