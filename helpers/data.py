@@ -229,11 +229,21 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m helpers.data", description=__doc__.splitlines()[0])
     parser.parse_args(argv)
+    from .staging import staging_folders
+
     try:
+        _recover_interrupted_imports(paths.DATA)   # an import killed earlier: finished or rolled back first
         verify_checksums()  # every data file, claims included
         ds = load_dataset()
     except MagnetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        left = staging_folders(paths.DATA)
+        if left:   # the checks fail because an interrupted import is still there: never re-record around it
+            print(f"error: {paths.relative(left[0])}: an interrupted import is left in data/ and could not be "
+                  "finished or rolled back now (another import running, or data/ not writable); run "
+                  "python -m helpers.data again once no import runs: it completes or removes it "
+                  f"(the check said: {exc})", file=sys.stderr)
+        else:
+            print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"data OK: {len(ds.sources)} sources from {len(ds.origins)} origins, {len(ds.figures)} figures, {len(ds.events)} events, "
           f"latest month {ds.latest_month}, checksum {ds.checksum[:12]}")
