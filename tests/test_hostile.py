@@ -4,6 +4,7 @@ unbounded input, a full disk, double escaping, leftovers."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -271,3 +272,125 @@ def test_a_title_with_ampersand_and_angle_brackets_is_escaped_exactly_once(tmp_p
     (tmp_path / ".state").mkdir()
     feed = write_feed([entry], tmp_path).read_text(encoding="utf-8")
     assert "&amp;amp;" not in feed and "Bosnia &amp; &lt;Herzegovina&gt;" in feed
+
+
+# --------------------------------------------------------------------------- full disk
+
+
+def test_a_log_on_a_full_disk_prints_no_logging_tracebacks(tmp_path, capsys, monkeypatch):
+    """A log handler on /dev/full (every write: ENOSPC), as the build's workers' logs on a full disk."""
+    import logging
+
+    from pipeline import build
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    monkeypatch.setattr(logging, "raiseExceptions", True)
+    assert build.main(["--config", str(tmp_path / "none.yaml"), "--output-dir", str(tmp_path / "out")]) == 1
+    capsys.readouterr()
+    handler = logging.FileHandler("/dev/full")
+    log = logging.getLogger("magnet.test.full")
+    log.addHandler(handler)
+    try:
+        for _ in range(50):
+            log.error("a line")
+    finally:
+        log.removeHandler(handler)
+        with contextlib.suppress(OSError):   # its last flush (the worker's too: pipeline.worker)
+            handler.close()
+    assert "Logging error" not in capsys.readouterr().err
+
+
+def test_a_full_disk_while_building_is_one_line_naming_the_file_and_the_space_needed(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from pipeline import build
+
+    target = tmp_path / "out" / "main-latest.pdf"
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(build, "build", full)
+    p = _set(tmp_path, "a")
+    assert build.main(["--config", str(p), "--output-dir", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "main-latest.pdf" in err, err
+    assert "no space left on device" in err and " free there" in err and "needs about" in err and "MB" in err
+
+
+def test_a_full_disk_while_importing_names_the_file(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from pipeline.importing import cli
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")   # as a failed write's close raises it
+
+    monkeypatch.setattr(cli, "import_file", full)
+    f = tmp_path / "x.csv"
+    f.write_text("a\n")
+    assert cli.main([str(f)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and not err.startswith("error: :"), err
+    assert "data" in err and "no space left on device" in err and "free there" in err
+
+
+def test_a_failed_write_that_names_no_file_is_given_the_staging_folder(tmp_path):
+    import errno
+
+    from pipeline.importing.batch import _named
+
+    exc = _named(OSError(errno.ENOSPC, "No space left on device"), tmp_path / ".import-x")
+    assert exc.filename == str(tmp_path / ".import-x") and exc.errno == errno.ENOSPC
+
+
+# --------------------------------------------------------------------------- nothing left behind
+
+
+@pytest.fixture
+def data_project(tmp_path) -> Path:
+    import shutil
+
+    shutil.copytree(ROOT / "data", tmp_path / "project" / "data", ignore=shutil.ignore_patterns(".import-*"))
+    return tmp_path / "project"
+
+
+@pytest.mark.slow
+def test_a_killed_import_leaves_nothing_in_the_temp_folder_and_the_check_recovers(data_project, tmp_path):
+    import signal
+
+    from conftest import run_command
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {"MAGNET_PROJECT_ROOT": str(data_project), "TMPDIR": str(temp)}
+    fix = ROOT / "tests" / "fixtures" / "imports" / "news-2026-04.csv"
+    proc = run_command("pipeline.importing.cli", fix, cwd=data_project, timeout=120,
+                       env={**env, "MAGNET_IMPORT_KILL_AT": "checking"})
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert not [p for p in temp.iterdir() if p.name.startswith("magnet-import-check-")]
+    left = [p for p in (data_project / "data").iterdir() if p.name.startswith(".import-")]
+    assert left and (left[0] / "check" / "data").is_dir(), "the check copy is in the staging folder"
+    # killed after the batch moved, before its checksums were recorded: the read-only check finishes it
+    proc = run_command("pipeline.importing.cli", fix, cwd=data_project, timeout=120,
+                       env={**env, "MAGNET_IMPORT_KILL_AT": "moved"})
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    out = run_command("helpers.data", cwd=data_project, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "--record" not in out.stderr and out.stdout.startswith("data OK")
+    assert not [p for p in (data_project / "data").iterdir() if p.name.startswith(".import-")]
+
+
+def test_old_check_folders_in_the_temp_folder_are_swept(tmp_path, monkeypatch):
+    import tempfile
+
+    from pipeline.importing.batch import sweep_old_checks
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    old, new = tmp_path / "magnet-import-check-old", tmp_path / "magnet-import-check-new"
+    old.mkdir()
+    new.mkdir()
+    os.utime(old, (1, 1))
+    assert sweep_old_checks() == ["magnet-import-check-old"]
+    assert new.is_dir() and not old.exists()
