@@ -394,3 +394,53 @@ def test_old_check_folders_in_the_temp_folder_are_swept(tmp_path, monkeypatch):
     os.utime(old, (1, 1))
     assert sweep_old_checks() == ["magnet-import-check-old"]
     assert new.is_dir() and not old.exists()
+
+
+# --------------------------------------------------------------------------- bounded imports
+
+
+@pytest.mark.slow
+def test_a_200_mb_import_is_refused_in_one_line_with_bounded_memory(tmp_path):
+    """A 200 MB file (sparse: no disk used) is refused by its size before it is read; the process's peak
+    memory stays far under 1 GB (ru_maxrss, measured in a process of its own)."""
+    big = tmp_path / "comtrade.csv"
+    with open(big, "wb") as fh:
+        fh.write(b"typeCode,freqCode,refPeriodId\n")
+        fh.truncate(200_000_000)
+    code = ("import resource, sys\nfrom pipeline.importing import cli\nrc = cli.main(sys.argv[1:])\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, file=sys.stdout)\nsys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code, str(big), "--check"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "is 200 MB; magnet-import reads files up to 20 MB" in proc.stderr
+    peak = int(proc.stdout.split()[-1])
+    assert peak < 1_000_000_000, f"peak memory {peak / 1e6:.0f} MB"
+
+
+def test_a_gzip_that_unpacks_beyond_the_limit_is_refused(tmp_path):
+    import datetime as dt
+    import gzip
+
+    from helpers.errors import DataError
+    from pipeline.importing.formats import MAX_IMPORT_BYTES, read_file
+    from pipeline.importing.model import Options
+
+    bomb = tmp_path / "bomb.csv.gz"
+    with gzip.open(bomb, "wb") as gz:
+        chunk = b"0" * 1_000_000
+        for _ in range(MAX_IMPORT_BYTES // len(chunk) + 2):
+            gz.write(chunk)
+    with pytest.raises(DataError, match="unpacks to more than 20 MB"):
+        read_file(bomb, None, {}, Options(), dt.date(2026, 1, 1))
+
+
+def test_hundreds_of_warnings_are_one_summary_line(capsys):
+    from types import SimpleNamespace
+
+    from pipeline.importing.cli import WARNINGS_SHOWN, print_result
+
+    result = SimpleNamespace(warnings=[f"row {i}: odd" for i in range(400)], batch=None, series=(),
+                             figures=1, months=["2026-01"], resolutions=0)
+    print_result(result, True, "source(s) S1")
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == WARNINGS_SHOWN + 1 and "395 more warnings" in err[-1]

@@ -54,10 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: Warnings printed one a line; the rest are counted in one line.
+WARNINGS_SHOWN = 5
+
+
 def print_result(result, check: bool, source: str) -> None:
     """What an import did: its warnings (stderr), then one line (stdout) — for every command that imports."""
-    for w in result.warnings:
+    for w in result.warnings[:WARNINGS_SHOWN]:
         print(f"WARNING: {w}", file=sys.stderr)
+    if len(result.warnings) > WARNINGS_SHOWN:   # one summary line, not hundreds
+        print(f"WARNING: ... and {len(result.warnings) - WARNINGS_SHOWN:,} more warnings like these "
+              f"({len(result.warnings):,} in all)", file=sys.stderr)
     where = paths.relative(result.batch) if result.batch else "nothing written (--check)"
     scope = "" if result.series in ((), (MAIN_SERIES,)) else " of " + " and ".join(
         f"{SERIES[s].tariff} ({SERIES[s].goods})" for s in result.series)
