@@ -93,4 +93,4 @@ audit: $(TOOLS)/.installed ## Check the locks for known vulnerabilities (pip-aud
 	$(TOOLS)/bin/python -m tools.lock audit
 
 clean: ## Remove the environment and build leftovers (keeps published reports)
-	rm -rf $(VENV) .pytest_cache reports/.staging reports/.state
+	rm -rf $(VENV) .pytest_cache reports/.staging reports/releases/.new-*

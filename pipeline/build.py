@@ -75,13 +75,15 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
         raise BuildError(f"--as-of {as_of!r} is not a month YYYY-MM")
     whole_set = index_reports or reports
     lock = lock_output(out_dir, lock_timeout)
+    edition = None
     try:
         cleaned = clear_leftovers(out_dir)
+        edition = _Edition(out_dir)
         stages.stage("locked")
         shared = shared_inputs_hash()
         digests = {r.name: input_hash(r, shared, as_of)
                    for r in preflight_progress(reports, "checking what changed", progress)}
-        todo = [r for r in reports if force or not is_up_to_date(r, out_dir, digests[r.name])]
+        todo = [r for r in reports if force or not is_up_to_date(r, edition.current, digests[r.name])]
         done = [r.name for r in reports if r not in todo]
         built, failed = [], []
         with contextlib.ExitStack() as stack:
@@ -114,24 +116,72 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
                 params, bad = checks.report_errors(preflight_progress(todo, "checking parameters", progress),
                                                    params, dataset)
                 for name, line in bad.items():
-                    failed.append(line + f" (log: {_failed_log(out_dir, name, line)})")
+                    failed.append(line + f" (log: {_failed_log(edition.dir, name, line)})")
                 runnable = [r for r in todo if r.name not in bad]
                 if runnable:
-                    built, failed_run = _run_staged(runnable, out_dir, staging, digests, jobs, progress,
+                    built, failed_run = _run_staged(runnable, edition, staging, digests, jobs, progress,
                                                     kernel_name, dataset, params, executor)
                     failed += failed_run
                 if built:   # the whole dataset beside the reports, when the data changed
                     from .datapackage import write_data_package
 
-                    write_data_package(dataset, out_dir)
-        pruned = prune_reports(whole_set, out_dir) if prune else []
-        index = write_index(whole_set, out_dir)
-        extra = unlisted(whole_set, out_dir)
+                    write_data_package(dataset, edition.dir)
+        # a new edition of the whole set when something was built or pruned (or the index is missing):
+        # the index, technical page and feed are written into it, then it is published in one swap. A
+        # build that publishes nothing (another set's report failing, say) changes nothing published.
+        gone = unlisted(whole_set, edition.current) if prune else []
+        if built or gone or not (edition.current / "index.html").is_file():
+            release = edition.begin()
+            pruned = prune_reports(whole_set, release) if prune else []
+            write_index(whole_set, release)
+            edition.publish()
+        else:
+            pruned = []
+        index = out_dir / "index.html"
+        extra = unlisted(whole_set, edition.current)
     finally:
-        lock.release()
+        try:
+            if edition is not None:
+                edition.abandon()   # an edition not published (an error, a stop) is removed
+        finally:
+            lock.release()
     return BuildResult(built=built, up_to_date=done, failed=failed,
                        seconds=time.perf_counter() - t0, index=index, pruned=pruned, unlisted=extra,
                        cleaned=cleaned)
+
+
+class _Edition:
+    """The published release (``current``) and the new one this build writes into, made on first use
+    (:mod:`pipeline.releases`)."""
+
+    def __init__(self, root: Path):
+        from . import releases
+
+        self.root, self.current, self.new = root, releases.adopt(root), None
+
+    @property
+    def dir(self) -> Path:
+        """Where this build writes now: its new release once begun, else the published one (a failed
+        report's log, which no page shows)."""
+        return self.new or self.current
+
+    def begin(self) -> Path:
+        from . import releases
+
+        if self.new is None:
+            self.new = releases.begin(self.root, self.current)
+        return self.new
+
+    def publish(self) -> None:
+        from . import releases
+
+        with signals_held():   # the swap is one rename; the links and clean-up around it are not interrupted
+            self.current, self.new = releases.switch(self.root, self.new), None
+
+    def abandon(self) -> None:
+        if self.new is not None:
+            shutil.rmtree(self.new, ignore_errors=True)
+            self.new = None
 
 
 #: A set of at least this many reports shows its pre-flight's progress (a large sweep takes a while).
@@ -155,7 +205,22 @@ def _failed_log(out_dir: Path, name: str, text: str) -> str:
     target = out_dir / ".state" / f"{name}.failed.log"
     write_atomic(target, f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} pre-flight check failed, nothing was run\n"
                          f"{text}\n")
-    return paths.relative(target)
+    return _shown(target)
+
+
+def _shown(path: Path) -> str:
+    """A path inside a release as readers reach it: ``reports/.state/x.failed.log``, not
+    ``reports/releases/ID/.state/x.failed.log``."""
+    from .releases import RELEASES
+
+    parts = path.parts
+    if RELEASES in parts:
+        i = len(parts) - 1 - parts[::-1].index(RELEASES)
+        path = Path(*parts[:i], *parts[i + 2:])
+    try:   # (not paths.relative: it resolves the .state link back into the release)
+        return str(Path(os.path.abspath(path)).relative_to(paths.ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _latest_known(report: Report, dataset) -> str:
@@ -190,8 +255,9 @@ def _remove_staging(staging: Path) -> None:
         pass
 
 
-def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, dataset, params,
+def _run_staged(todo, edition, staging, digests, jobs, progress, kernel_name, dataset, params,
                 executor: ExecutorSpec | None = None) -> tuple[list, list]:
+    out_dir = edition.current   # what is published: the last editions' facts and timings
     # Heavy imports only now (and before forking, so every worker inherits them).
     for heavy in ("papermill", "weasyprint"):  # imported once here, inherited by every forked worker
         importlib.import_module(heavy)
@@ -249,7 +315,7 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
             if res["ok"]:
                 meta = next(j["meta"] for j in jobs_list if j["name"] == r.name)
                 with signals_held():
-                    publish(r.name, staging, out_dir, {
+                    publish(r.name, staging, edition.begin(), {
                         "version": STATE_VERSION, "hash": digests[r.name], "title": res["title"],
                         "edition": meta["edition"], "news": res.get("news", ""),
                         "built": meta["built"], "parameters": params[r.name], "notebook": meta["notebook"],
@@ -258,7 +324,7 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
                 stages.stage("published")
                 bar.write(f"built {r.name} ({res['seconds']:.1f} s)", file=sys.stderr)
             else:
-                failed.append(res["error"] + f" (log: {_keep_failed_log(staging, out_dir, r.name, res['error'])})")
+                failed.append(res["error"] + f" (log: {_keep_failed_log(staging, edition.dir, r.name, res['error'])})")
     finally:
         bar.close()
     return built, failed
@@ -276,7 +342,7 @@ def _keep_failed_log(staging: Path, out_dir: Path, name: str, error: str) -> str
             write_atomic(target, f"{error}\n")
     except OSError as exc:
         return f"none written: {exc.strerror or exc}"
-    return paths.relative(target)
+    return _shown(target)
 
 
 # --------------------------------------------------------------------------- the command
@@ -321,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
             code = _main(args)
         except Stopped as exc:
             name = signal.Signals(exc.signum).name
-            print(f"error: stopped by {name}; reports already published stay, the rest were not changed",
+            print(f"error: stopped by {name}; nothing was published: the reports stay as they were",
                   file=sys.stderr)
             code = 128 + exc.signum
     return code

@@ -134,6 +134,9 @@ def clear_leftovers(out_dir: Path) -> list[str]:
     for folder in (out_dir, out_dir / ".state"):
         for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
             tmp.unlink(missing_ok=True)
+    from .releases import remove_old
+
+    removed += [r for r in remove_old(out_dir) if r.startswith(".new-")]   # unfinished editions
     return removed
 
 

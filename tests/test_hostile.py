@@ -444,3 +444,34 @@ def test_hundreds_of_warnings_are_one_summary_line(capsys):
     print_result(result, True, "source(s) S1")
     err = capsys.readouterr().err.splitlines()
     assert len(err) == WARNINGS_SHOWN + 1 and "395 more warnings" in err[-1]
+
+
+# --------------------------------------------------------------------------- a set published all at once
+
+
+@pytest.mark.slow
+def test_another_sets_failed_build_changes_nothing_published(published, tmp_path):
+    from conftest import run_build, write_report_set
+
+    out, _config = published
+    site = {p: (out / p).read_bytes() for p in ("index.html", "technical.html", "feed.xml")}
+    current = os.readlink(out / "current")
+    other = write_report_set(tmp_path, {"x": {"as_of": "2099-01"}}, name="other.yaml")   # fails pre-flight
+    proc = run_build("--config", other, "--output-dir", out)
+    assert proc.returncode == 1 and "report 'x'" in proc.stderr, proc.stderr
+    assert {p: (out / p).read_bytes() for p in site} == site, "a failed build of another set rewrote the site"
+    assert os.readlink(out / "current") == current
+    note = next(line for line in proc.stderr.splitlines() if line.startswith("note:"))
+    assert note.startswith("note: 2 published report(s)") and ": alpha, beta " in note, note   # x is not
+    assert f"{out}/.state/x.failed.log" in proc.stderr and (out / ".state" / "x.failed.log").is_file()
+
+
+@pytest.mark.slow
+def test_the_published_set_is_one_release_behind_one_link(published):
+    out, _config = published
+    assert (out / "current").is_symlink() and os.readlink(out / "current").startswith("releases/")
+    release = out / os.readlink(out / "current")
+    for name in ("index.html", "technical.html", "feed.xml", "alpha.html", "alpha.pdf", "beta.html", "data"):
+        assert (out / name).is_symlink() and os.readlink(out / name) == f"current/{name}", name
+        assert (release / name).exists(), name
+    assert (out / ".state" / "alpha.json").is_file()
