@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -58,7 +58,7 @@ class Dataset:
     resolutions: pd.DataFrame  #: which source wins where reported figures conflict
     checksum: str  #: sha256 of the checksum manifest: one id for this state of the data
 
-    @property
+    @cached_property   # (the tables never change once loaded: a set of many reports asks it for each)
     def latest_month(self) -> str:
         """The last month with a reported all-destinations total."""
         f = self.figures
