@@ -72,7 +72,8 @@ class ParameterError(MagnetError):
         self.name = name
         self.value = value
         self.allowed = allowed
-        super().__init__(f"parameter '{name}' = {short(value)} is not allowed: {allowed}")
+        shown = str(name) if len(str(name)) <= QUOTE_LIMIT else f"{str(name)[:QUOTE_LIMIT]}…"
+        super().__init__(f"parameter '{shown}' = {short(value)} is not allowed: {allowed}")
 
 
 class BuildError(MagnetError):

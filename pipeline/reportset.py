@@ -95,7 +95,7 @@ def _check_sweep(sweep, at: str) -> dict:
         fail("must be a mapping, e.g. {parameter: partner, over: top_destinations, n: 10, month: latest}")
     unknown = [k for k in sweep if k not in SWEEP_KEYS]
     if unknown:
-        fail(f"has an unknown key '{unknown[0]}'; allowed: {', '.join(SWEEP_KEYS)}")
+        fail(f"has an unknown key {short(unknown[0])}; allowed: {', '.join(SWEEP_KEYS)}")
     if not isinstance(sweep.get("parameter"), str) or not sweep["parameter"]:
         fail("needs 'parameter': the name of the parameter that takes each value")
     over, values = sweep.get("over"), sweep.get("values")
@@ -105,14 +105,14 @@ def _check_sweep(sweep, at: str) -> dict:
                                or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values)):
         fail("'values' must be a non-empty list of strings or numbers")
     if over is not None and over not in SWEEP_OVER:
-        fail(f"'over: {over}' is not one of {', '.join(SWEEP_OVER)}")
+        fail(f"'over: {short(over)}' is not one of {', '.join(SWEEP_OVER)}")
     n = sweep.get("n", 10)
     if over == "top_destinations" and (isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 500):
-        fail(f"'n: {n}' must be a whole number from 1 to 500")
+        fail(f"'n: {short(n)}' must be a whole number from 1 to 500")
     for key in ("month", "from", "to"):
         v = sweep.get(key)
         if v is not None and v != LATEST and not (isinstance(v, str) and MONTH_RE.match(v)):
-            fail(f"'{key}: {v}' must be a month YYYY-MM or '{LATEST}'")
+            fail(f"'{key}: {short(v)}' must be a month YYYY-MM or '{LATEST}'")
     if over == "months" and not sweep.get("from"):
         fail("over months needs 'from: YYYY-MM' (and optionally 'to', default latest)")
     return dict(sweep)
@@ -191,7 +191,7 @@ def load_report_set(path: Path | None = None) -> list[Report]:
             raise BuildError(f"{at}: expected a mapping with keys {', '.join(ENTRY_KEYS)}")
         unknown = [k for k in entry if k not in ENTRY_KEYS]
         if unknown:
-            raise BuildError(f"{at}: unknown key '{unknown[0]}'; allowed: {', '.join(ENTRY_KEYS)}")
+            raise BuildError(f"{at}: unknown key {short(unknown[0])}; allowed: {', '.join(ENTRY_KEYS)}")
         sweep = entry.get("sweep")
         raw_name = entry.get("name")
         if sweep is not None:  # a template: its name may hold {PARAMETER}, checked once filled in
