@@ -33,6 +33,12 @@ def short(value, limit: int = QUOTE_LIMIT) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
+def clip(value, limit: int = QUOTE_LIMIT) -> str:
+    """``str(value)``, or its first ``limit`` characters and its length (:func:`short` without the quotes)."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 class MagnetError(Exception):
     """Base class of every error this project raises on purpose."""
 
@@ -72,8 +78,7 @@ class ParameterError(MagnetError):
         self.name = name
         self.value = value
         self.allowed = allowed
-        shown = str(name) if len(str(name)) <= QUOTE_LIMIT else f"{str(name)[:QUOTE_LIMIT]}…"
-        super().__init__(f"parameter '{shown}' = {short(value)} is not allowed: {allowed}")
+        super().__init__(f"parameter '{clip(name)}' = {short(value)} is not allowed: {allowed}")
 
 
 class BuildError(MagnetError):

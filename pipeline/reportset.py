@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers import contract, paths
-from helpers.errors import BuildError, short
+from helpers.errors import BuildError, clip, short
 from helpers.patterns import MONTH_RE
 
 #: The parameter value meaning "the latest month with data".
@@ -105,14 +105,14 @@ def _check_sweep(sweep, at: str) -> dict:
                                or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values)):
         fail("'values' must be a non-empty list of strings or numbers")
     if over is not None and over not in SWEEP_OVER:
-        fail(f"'over: {short(over)}' is not one of {', '.join(SWEEP_OVER)}")
+        fail(f"'over: {clip(over)}' is not one of {', '.join(SWEEP_OVER)}")
     n = sweep.get("n", 10)
     if over == "top_destinations" and (isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 500):
-        fail(f"'n: {short(n)}' must be a whole number from 1 to 500")
+        fail(f"'n: {clip(n)}' must be a whole number from 1 to 500")
     for key in ("month", "from", "to"):
         v = sweep.get(key)
         if v is not None and v != LATEST and not (isinstance(v, str) and MONTH_RE.match(v)):
-            fail(f"'{key}: {short(v)}' must be a month YYYY-MM or '{LATEST}'")
+            fail(f"'{key}: {clip(v)}' must be a month YYYY-MM or '{LATEST}'")
     if over == "months" and not sweep.get("from"):
         fail("over months needs 'from: YYYY-MM' (and optionally 'to', default latest)")
     return dict(sweep)
