@@ -11,6 +11,14 @@ STAMP  := $(VENV)/.installed
 LOCKED := $(VENV)/.locked
 TOOLS  := $(VENV)/tools
 ARGS   ?=
+FILE   ?=
+# What a user gives (ARGS, FILE) reaches the commands as arguments, never a shell: exported unexpanded
+# (make's $(value)) and appended by tools/run.py (FILE as one argument, ARGS split like shell words
+# with shlex, nothing run or expanded).
+export MAGNET_ARGS = $(value ARGS)
+export MAGNET_FILE = $(value FILE)
+unexport ARGS FILE   # (make would expand them to put them in the environment)
+RUN    = $(BIN)/python -m tools.run
 PIP    := --disable-pip-version-check --no-input
 # The interpreter's version picks the lock (that of .venv once it exists).
 PYVER  := $(shell { test -x $(BIN)/python && $(BIN)/python -V || $(PYTHON) -V; } 2>&1 | sed -n 's/^Python \([0-9]*\)\.\([0-9]*\).*/\1\2/p')
@@ -51,31 +59,32 @@ $(TOOLS)/.installed: requirements/tools.txt
 env: $(STAMP) ## Create or update the project's environment (.venv)
 
 reports: $(STAMP) ## Build every report of reports.yaml into reports/ (the main job; ARGS="--force" to rebuild all)
-	$(BIN)/magnet-build $(ARGS)
+	$(RUN) --split MAGNET_ARGS -- $(BIN)/magnet-build
 
 # Parallel workers (pytest-xdist); builds that many tests read are made once and shared (tests/conftest.py).
 TEST_WORKERS ?= auto
 
 test: $(STAMP) ## Run the whole test suite in parallel (unit, data, notebooks with nbval, build, browser)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(ARGS)
+	$(RUN) --split MAGNET_ARGS -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 test-fast: $(STAMP) ## Run the unit tests only (no build, no notebook, no browser): the edit loop
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow and not browser" $(ARGS)
+	$(RUN) --split MAGNET_ARGS -- $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow and not browser"
 
 lab: $(STAMP) ## Open JupyterLab on the project's environment (as a user, or as root in a container)
 	$(BIN)/jupyter lab --notebook-dir=. $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 bench: $(STAMP) ## Benchmark the build against the naive papermill+nbconvert CLI route
-	$(BIN)/python -m pipeline.bench $(ARGS)
+	$(RUN) --split MAGNET_ARGS -- $(BIN)/python -m pipeline.bench
 
 import: $(STAMP) ## Add a data file: make import FILE=path/to/file.csv [ARGS="--format comtrade ..."]
-	$(BIN)/magnet-import $(FILE) $(ARGS)
+	@test -n "$$MAGNET_FILE" || { echo "error: make import needs FILE=path/to/file.csv" >&2; exit 1; }
+	$(RUN) --one MAGNET_FILE --split MAGNET_ARGS -- $(BIN)/magnet-import
 
 execute-notebooks: $(STAMP) ## Re-execute the committed notebooks in place (refreshes the outputs nbval checks)
 	$(BIN)/python -m pipeline.refresh
 
 lock: $(TOOLS)/.installed ## Re-resolve the locks and environment.yml from pyproject.toml (keeps current pins; ARGS="--upgrade-package NAME")
-	$(TOOLS)/bin/python -m tools.lock compile $(ARGS)
+	$(TOOLS)/bin/python -m tools.run --split MAGNET_ARGS -- $(TOOLS)/bin/python -m tools.lock compile
 
 lock-upgrade: $(TOOLS)/.installed ## Move every locked package to its newest release pyproject.toml allows (see docs/upgrading.md)
 	$(TOOLS)/bin/python -m tools.lock compile --upgrade
@@ -84,4 +93,4 @@ audit: $(TOOLS)/.installed ## Check the locks for known vulnerabilities (pip-aud
 	$(TOOLS)/bin/python -m tools.lock audit
 
 clean: ## Remove the environment and build leftovers (keeps published reports)
-	rm -rf $(VENV) .pytest_cache reports/.staging reports/.state
+	rm -rf $(VENV) .pytest_cache reports/.staging reports/releases/.new-*

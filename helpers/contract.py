@@ -41,7 +41,9 @@ parameters; it sits in the chapter's own Markdown, where the researcher sees it.
 from __future__ import annotations
 
 import ast
+import functools
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,7 +114,18 @@ def declarations(source: str, where: str = "the parameters cell") -> dict[str, P
 
 
 def declared(notebook: Path) -> dict[str, Parameter]:
-    """What ``notebook`` declares in its ``parameters`` cell (read as JSON: nothing is run or imported)."""
+    """What ``notebook`` declares in its ``parameters`` cell (read as JSON: nothing is run or imported).
+
+    Read once per version of the file (a set of thousands of reports of one notebook parses it once)."""
+    try:
+        st = os.stat(notebook)
+    except OSError:
+        return _declared(str(notebook), 0, 0)   # the error, as reading it gives it
+    return dict(_declared(str(notebook), st.st_mtime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _declared(notebook: str, _mtime: int, _size: int) -> dict[str, Parameter]:
     nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
     cell = parameters_cell(nb)
     if cell is None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -58,7 +58,7 @@ class Dataset:
     resolutions: pd.DataFrame  #: which source wins where reported figures conflict
     checksum: str  #: sha256 of the checksum manifest: one id for this state of the data
 
-    @property
+    @cached_property   # (the tables never change once loaded: a set of many reports asks it for each)
     def latest_month(self) -> str:
         """The last month with a reported all-destinations total."""
         f = self.figures
@@ -247,11 +247,21 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m helpers.data", description=__doc__.splitlines()[0])
     parser.parse_args(argv)
+    from .staging import staging_folders
+
     try:
+        _recover_interrupted_imports(paths.DATA)   # an import killed earlier: finished or rolled back first
         verify_checksums()  # every data file, claims included
         ds = load_dataset()
     except MagnetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        left = staging_folders(paths.DATA)
+        if left:   # the checks fail because an interrupted import is still there: never re-record around it
+            print(f"error: {paths.relative(left[0])}: an interrupted import is left in data/ and could not be "
+                  "finished or rolled back now (another import running, or data/ not writable); run "
+                  "python -m helpers.data again once no import runs: it completes or removes it "
+                  f"(the check said: {exc})", file=sys.stderr)
+        else:
+            print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"data OK: {len(ds.sources)} sources from {len(ds.origins)} origins, {len(ds.figures)} figures, {len(ds.events)} events, "
           f"latest month {ds.latest_month}, checksum {ds.checksum[:12]}")

@@ -23,6 +23,22 @@ def listing(items, noun: str = "names", limit: int = LISTING_LIMIT) -> str:
     return f"{len(items)} {noun} ({', '.join(items[:limit - 3])}, …)"
 
 
+#: The most characters of a value an error message quotes (a value is data: it may be huge or hostile).
+QUOTE_LIMIT = 80
+
+
+def short(value, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)``, or its first ``limit`` characters and its length: what a message quotes of a value."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def clip(value, limit: int = QUOTE_LIMIT) -> str:
+    """``str(value)``, or its first ``limit`` characters and its length (:func:`short` without the quotes)."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 class MagnetError(Exception):
     """Base class of every error this project raises on purpose."""
 
@@ -62,7 +78,7 @@ class ParameterError(MagnetError):
         self.name = name
         self.value = value
         self.allowed = allowed
-        super().__init__(f"parameter '{name}' = {value!r} is not allowed: {allowed}")
+        super().__init__(f"parameter '{clip(name)}' = {short(value)} is not allowed: {allowed}")
 
 
 class BuildError(MagnetError):

@@ -9,6 +9,7 @@ parameter stops the run at once with a :class:`~helpers.errors.ParameterError`
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from .patterns import DATE_RE, MONTH_RE
 from .errors import DataError, ParameterError
 
 
+@functools.lru_cache(maxsize=16)   # a Dataset hashes by identity and never changes: once per dataset
 def first_month(dataset: Dataset) -> str:
     """The first month the data cover: January of the year of the earliest figure."""
     f = dataset.figures

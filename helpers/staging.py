@@ -37,7 +37,7 @@ MARKER = "COMMITTING"
 #: Test hook: ``MAGNET_IMPORT_KILL_AT=<stage>`` makes an import SIGKILL itself at that stage.
 KILL_ENV = "MAGNET_IMPORT_KILL_AT"
 #: The stages of an import, in order (the names :func:`stage` is called with).
-STAGES = ("staging", "staged", "validated", "committing", "moved", "recorded")
+STAGES = ("staging", "staged", "checking", "validated", "committing", "moved", "recorded")
 
 
 def stage(name: str) -> None:

@@ -28,7 +28,8 @@ from helpers.errors import BuildError, MagnetError, listing
 from helpers.patterns import DATE_RE, MONTH_RE
 
 from . import checks, stages
-from .guard import Stopped, clear_leftovers, lock_output, signals_held, stop_on_signals
+from .guard import (Stopped, clear_leftovers, disk_full, is_disk_full, lock_output, published_size, quiet_logging,
+                    signals_held, stop_on_signals)
 from .publish import publish, unlisted, write_atomic, write_index
 from .publish import prune as prune_reports
 from .render import one_line
@@ -74,12 +75,15 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
         raise BuildError(f"--as-of {as_of!r} is not a month YYYY-MM")
     whole_set = index_reports or reports
     lock = lock_output(out_dir, lock_timeout)
+    edition = None
     try:
         cleaned = clear_leftovers(out_dir)
+        edition = _Edition(out_dir)
         stages.stage("locked")
         shared = shared_inputs_hash()
-        digests = {r.name: input_hash(r, shared, as_of) for r in reports}
-        todo = [r for r in reports if force or not is_up_to_date(r, out_dir, digests[r.name])]
+        digests = {r.name: input_hash(r, shared, as_of)
+                   for r in preflight_progress(reports, "checking what changed", progress)}
+        todo = [r for r in reports if force or not is_up_to_date(r, edition.current, digests[r.name])]
         done = [r.name for r in reports if r not in todo]
         built, failed = [], []
         with contextlib.ExitStack() as stack:
@@ -107,27 +111,92 @@ def build(reports: list[Report], out_dir: Path | None = None, *, force: bool = F
                 checks.as_of(as_of, dataset)
             if todo:
                 # unknown parameter names: the set itself is wrong, nothing runs
-                params = {r.name: resolve_parameters(r, _latest_known(r, dataset), as_of) for r in todo}
-                params, bad = checks.report_errors(todo, params, dataset)
+                params = {r.name: resolve_parameters(r, _latest_known(r, dataset), as_of)
+                          for r in preflight_progress(todo, "reading parameters", progress)}
+                params, bad = checks.report_errors(preflight_progress(todo, "checking parameters", progress),
+                                                   params, dataset)
                 for name, line in bad.items():
-                    failed.append(line + f" (log: {_failed_log(out_dir, name, line)})")
+                    failed.append(line + f" (log: {_failed_log(edition.dir, name, line)})")
                 runnable = [r for r in todo if r.name not in bad]
                 if runnable:
-                    built, failed_run = _run_staged(runnable, out_dir, staging, digests, jobs, progress,
+                    built, failed_run = _run_staged(runnable, edition, staging, digests, jobs, progress,
                                                     kernel_name, dataset, params, executor)
                     failed += failed_run
                 if built:   # the whole dataset beside the reports, when the data changed
                     from .datapackage import write_data_package
 
-                    write_data_package(dataset, out_dir)
-        pruned = prune_reports(whole_set, out_dir) if prune else []
-        index = write_index(whole_set, out_dir)
-        extra = unlisted(whole_set, out_dir)
+                    write_data_package(dataset, edition.dir)
+        # a new edition of the whole set when something was built or pruned (or the index is missing):
+        # the index, technical page and feed are written into it, then it is published in one swap. A
+        # build that publishes nothing (another set's report failing, say) changes nothing published.
+        gone = unlisted(whole_set, edition.current) if prune else []
+        if built or gone or not (edition.current / "index.html").is_file():
+            release = edition.begin()
+            pruned = prune_reports(whole_set, release) if prune else []
+            write_index(whole_set, release)
+            edition.publish()
+        else:
+            pruned = []
+        index = out_dir / "index.html"
+        extra = unlisted(whole_set, edition.current)
     finally:
-        lock.release()
+        try:
+            if edition is not None:
+                edition.abandon()   # an edition not published (an error, a stop) is removed
+        finally:
+            lock.release()
     return BuildResult(built=built, up_to_date=done, failed=failed,
                        seconds=time.perf_counter() - t0, index=index, pruned=pruned, unlisted=extra,
                        cleaned=cleaned)
+
+
+class _Edition:
+    """The published release (``current``) and the new one this build writes into, made on first use
+    (:mod:`pipeline.releases`)."""
+
+    def __init__(self, root: Path):
+        from . import releases
+
+        self.root, self.current, self.new = root, releases.adopt(root), None
+
+    @property
+    def dir(self) -> Path:
+        """Where this build writes now: its new release once begun, else the published one (a failed
+        report's log, which no page shows)."""
+        return self.new or self.current
+
+    def begin(self) -> Path:
+        from . import releases
+
+        if self.new is None:
+            self.new = releases.begin(self.root, self.current)
+        return self.new
+
+    def publish(self) -> None:
+        from . import releases
+
+        with signals_held():   # the swap is one rename; the links and clean-up around it are not interrupted
+            self.current, self.new = releases.switch(self.root, self.new), None
+
+    def abandon(self) -> None:
+        if self.new is not None:
+            shutil.rmtree(self.new, ignore_errors=True)
+            self.new = None
+
+
+#: A set of at least this many reports shows its pre-flight's progress (a large sweep takes a while).
+PROGRESS_FROM = 50
+
+
+def preflight_progress(reports: list, what: str, progress: bool | None) -> list:
+    """``reports``, with a progress bar on stderr while they are gone through when there are many
+    (``progress``: None shows it on a terminal only, False never, True always)."""
+    if len(reports) < PROGRESS_FROM or progress is False:
+        return reports
+    from tqdm import tqdm
+
+    return tqdm(reports, desc=f"pre-flight: {what}", unit="report", file=sys.stderr, leave=False,
+                disable=None if progress is None else False, mininterval=0.5)
 
 
 def _failed_log(out_dir: Path, name: str, text: str) -> str:
@@ -136,7 +205,22 @@ def _failed_log(out_dir: Path, name: str, text: str) -> str:
     target = out_dir / ".state" / f"{name}.failed.log"
     write_atomic(target, f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} pre-flight check failed, nothing was run\n"
                          f"{text}\n")
-    return paths.relative(target)
+    return _shown(target)
+
+
+def _shown(path: Path) -> str:
+    """A path inside a release as readers reach it: ``reports/.state/x.failed.log``, not
+    ``reports/releases/ID/.state/x.failed.log``."""
+    from .releases import RELEASES
+
+    parts = path.parts
+    if RELEASES in parts:
+        i = len(parts) - 1 - parts[::-1].index(RELEASES)
+        path = Path(*parts[:i], *parts[i + 2:])
+    try:   # (not paths.relative: it resolves the .state link back into the release)
+        return str(Path(os.path.abspath(path)).relative_to(paths.ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _latest_known(report: Report, dataset) -> str:
@@ -171,8 +255,9 @@ def _remove_staging(staging: Path) -> None:
         pass
 
 
-def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, dataset, params,
+def _run_staged(todo, edition, staging, digests, jobs, progress, kernel_name, dataset, params,
                 executor: ExecutorSpec | None = None) -> tuple[list, list]:
+    out_dir = edition.current   # what is published: the last editions' facts and timings
     # Heavy imports only now (and before forking, so every worker inherits them).
     for heavy in ("papermill", "weasyprint"):  # imported once here, inherited by every forked worker
         importlib.import_module(heavy)
@@ -230,7 +315,7 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
             if res["ok"]:
                 meta = next(j["meta"] for j in jobs_list if j["name"] == r.name)
                 with signals_held():
-                    publish(r.name, staging, out_dir, {
+                    publish(r.name, staging, edition.begin(), {
                         "version": STATE_VERSION, "hash": digests[r.name], "title": res["title"],
                         "edition": meta["edition"], "news": res.get("news", ""),
                         "built": meta["built"], "parameters": params[r.name], "notebook": meta["notebook"],
@@ -239,14 +324,25 @@ def _run_staged(todo, out_dir, staging, digests, jobs, progress, kernel_name, da
                 stages.stage("published")
                 bar.write(f"built {r.name} ({res['seconds']:.1f} s)", file=sys.stderr)
             else:
-                log = staging / f"{r.name}.log"
-                if log.is_file():
-                    (out_dir / ".state").mkdir(exist_ok=True)
-                    os.replace(log, out_dir / ".state" / f"{r.name}.failed.log")
-                failed.append(res["error"] + f" (log: {paths.relative(out_dir / '.state' / (r.name + '.failed.log'))})")
+                failed.append(res["error"] + f" (log: {_keep_failed_log(staging, edition.dir, r.name, res['error'])})")
     finally:
         bar.close()
     return built, failed
+
+
+def _keep_failed_log(staging: Path, out_dir: Path, name: str, error: str) -> str:
+    """Move a failed report's log to ``.state/NAME.failed.log`` (its path, for the message); a log left
+    empty (a full disk) is replaced by the error line, and none is kept when even that cannot be written."""
+    log, target = staging / f"{name}.log", out_dir / ".state" / f"{name}.failed.log"
+    try:
+        target.parent.mkdir(exist_ok=True)
+        if log.is_file() and log.stat().st_size:
+            os.replace(log, target)
+        else:
+            write_atomic(target, f"{error}\n")
+    except OSError as exc:
+        return f"none written: {exc.strerror or exc}"
+    return _shown(target)
 
 
 # --------------------------------------------------------------------------- the command
@@ -283,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import signal
 
+    quiet_logging()   # before any worker forks: they inherit it
     stages.arm_workers()
     stages.stage("start")
     with stop_on_signals():
@@ -290,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
             code = _main(args)
         except Stopped as exc:
             name = signal.Signals(exc.signum).name
-            print(f"error: stopped by {name}; reports already published stay, the rest were not changed",
+            print(f"error: stopped by {name}; nothing was published: the reports stay as they were",
                   file=sys.stderr)
             code = 128 + exc.signum
     return code
@@ -318,7 +415,12 @@ def _main(args) -> int:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1
     except OSError as exc:  # e.g. a full disk while publishing: what was published stays whole
-        where = paths.relative(Path(exc.filename)) if exc.filename else "reports"
+        out = Path(args.output_dir or paths.REPORTS)
+        if is_disk_full(exc):
+            print(f"error: {disk_full(exc, out, 2 * published_size(out), 'a build')}; the published reports "
+                  "were not changed", file=sys.stderr)
+            return 1
+        where = paths.relative(Path(exc.filename)) if exc.filename else paths.relative(out)
         print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     where = paths.relative(args.config) if args.config else "reports.yaml"

@@ -64,7 +64,9 @@ EVENTS = [("event_id", "string", "id"), ("date", "date", "date of the policy ste
 
 
 def _write_csv(df, path: Path) -> None:
-    df.to_csv(path, index=False, lineterminator="\n")
+    from .safecsv import neutralise_frame
+
+    neutralise_frame(df).to_csv(path, index=False, lineterminator="\n")   # no formulas (OWASP)
 
 
 def monthly_rows(dataset):
@@ -94,7 +96,9 @@ def descriptor(dataset) -> dict:
 
     scopes = [{"series": code, "tariff": s.tariff, "goods": s.goods, "publisher": s.publisher}
               for code, s in SERIES.items()]
-    sources = [{"title": f"{r.outlet}: {r.title}", "path": r.url or "", "id": r.source_id}
+    from .safecsv import neutralise
+
+    sources = [{"title": neutralise(f"{r.outlet}: {r.title}"), "path": r.url or "", "id": r.source_id}
                for r in dataset.sources.itertuples()]
     sources = [dict(s, path=s["path"]) if s["path"] else {"title": s["title"]} for s in sources]
     return {

@@ -13,6 +13,54 @@ from helpers import paths
 from helpers.errors import BuildError
 
 
+def quiet_logging() -> None:
+    """Logging never prints its own tracebacks (``--- Logging error ---``): a log that cannot be written (a
+    full disk) is one of the build's errors, reported once, not hundreds of times on stderr."""
+    import logging
+
+    logging.raiseExceptions = False
+
+
+def _existing(path: Path) -> Path:
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.0f} MB" if n >= 1e6 else f"{n / 1e3:,.0f} kB"
+
+
+def disk_full(exc: OSError, where: Path, need: int | None = None, what: str = "this") -> str:
+    """One line for a full disk (ENOSPC, EDQUOT): the file it failed on, the space free there and the space
+    the job needs (``need`` bytes, at least 100 MB)."""
+    path = Path(exc.filename) if exc.filename else Path(where)
+    try:
+        free = shutil.disk_usage(_existing(path)).free
+    except OSError:
+        free = 0
+    need = max(need or 0, 100_000_000)
+    return (f"{paths.relative(path)}: no space left on device ({_mb(free)} free there; {what} needs about "
+            f"{_mb(need)}: free some space and run again)")
+
+
+def published_size(out_dir: Path) -> int:
+    """The bytes of what is published in ``out_dir`` (a new edition needs about as much again)."""
+    total = 0
+    for root, _dirs, files in os.walk(out_dir):
+        for f in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, f)).st_size
+    return total
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    import errno
+
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 class Stopped(KeyboardInterrupt):
     """The build was told to stop (SIGTERM, SIGINT): finished reports stay published, the rest is dropped."""
 
@@ -86,6 +134,9 @@ def clear_leftovers(out_dir: Path) -> list[str]:
     for folder in (out_dir, out_dir / ".state"):
         for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
             tmp.unlink(missing_ok=True)
+    from .releases import remove_old
+
+    removed += [r for r in remove_old(out_dir) if r.startswith(".new-")]   # unfinished editions
     return removed
 
 

@@ -150,15 +150,20 @@ def _index_key(entries: list[dict]) -> str:
 
 
 def unlisted(reports: list[Report], out_dir: Path) -> list[str]:
-    """Reports ``out_dir`` holds (published, or a failed log) that are not in the set ``reports``."""
+    """Reports published in ``out_dir`` (a state) that are not in the set ``reports`` (a failed log of a
+    report never published is not a published report)."""
     names = {r.name for r in reports}
-    return [n for n in recorded_names(out_dir) if n not in names]
+    state_dir = out_dir / ".state"
+    published = sorted(p.name[: -len(".json")] for p in state_dir.glob("*.json")) if state_dir.is_dir() else []
+    return [n for n in published if NAME_RE.match(n) and n not in names]
 
 
 def prune(reports: list[Report], out_dir: Path) -> list[str]:
-    """Remove every report not in ``reports``: its files, its state and its failed log. Returns the names."""
+    """Remove every report not in ``reports``: its files, its state and its failed log. Returns the names
+    of the published reports removed."""
     gone = unlisted(reports, out_dir)
-    for name in gone:
+    names = {r.name for r in reports}
+    for name in gone + [n for n in recorded_names(out_dir) if n not in names and n not in gone]:
         for ext in reversed(PUBLISHED):  # HTML first: what people open goes before what it links
             (out_dir / f"{name}.{ext}").unlink(missing_ok=True)
         import shutil

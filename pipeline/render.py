@@ -66,12 +66,19 @@ def one_line(text: str, limit: int | None = None) -> str:
 
 
 def notebook_title(nb, default: str) -> str:
-    """The text of the first markdown cell's ``# Title`` line."""
+    """The text of the first markdown cell's ``# Title`` line, as plain text: a value filled in from data
+    arrives escaped for Markdown and HTML (:func:`helpers.text.escape`: ``Trinidad &amp; Tobago``), and
+    every page, the feed and the PDF's metadata escape the title once themselves."""
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             m = re.match(r"^\s*#\s+(.+)$", cell.source, re.M)
-            return m.group(1).strip() if m else default
+            return plain_text(m.group(1).strip()) if m else default
     return default
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown text as a reader reads it: backslash escapes and HTML entities undone."""
+    return html.unescape(re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", markdown))
 
 
 def _has_sources_section(nb) -> bool:
@@ -352,6 +359,8 @@ def render_report(nb, meta: dict, sources: list[dict], staging: Path, stated: di
     written into ``staging/NAME.data/``."""
     import shutil
 
+    from .safecsv import neutralise_csv
+
     body = render_html(nb, dict(meta, no_sources=True), sources)
     body = bulletin_layout(body, stated, sources)
     body, files = extract_data(body, meta["name"])
@@ -360,7 +369,7 @@ def render_report(nb, meta: dict, sources: list[dict], staging: Path, stated: di
     if files:
         folder.mkdir(parents=True)
         for fname, text in files.items():
-            (folder / fname).write_text(text, encoding="utf-8")
+            (folder / fname).write_text(neutralise_csv(text), encoding="utf-8")   # no formulas (OWASP)
         (folder / "index.html").write_text(data_index_html(meta, body, files), encoding="utf-8")
     (Path(staging) / f"{meta['name']}.card.json").write_text(
         json.dumps(report_card(nb, meta, body, stated), ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")

@@ -6,9 +6,9 @@ a sweep over the data (``over:``) loads the data to learn its values.
 
 from __future__ import annotations
 
-from helpers.errors import BuildError
+from helpers.errors import BuildError, short
 
-from .reportset import LATEST, Report, check_name
+from .reportset import LATEST, MAX_REPORTS, Report, check_name, check_unique
 
 
 def sweep_values(sweep: dict, dataset, as_of: str | None = None) -> list:
@@ -60,12 +60,16 @@ def expand_sweeps(reports: list[Report], dataset=None, as_of: str | None = None)
         for v in values:
             text = str(v).lower()
             name = r.name.replace(placeholder, text) if placeholder in r.name else f"{r.name}-{text}"
-            check_name(name, f"report '{r.name}' (sweep value {v!r})")
+            check_name(name, f"report '{r.name}' (sweep value {short(v)})")
             out.append(Report(name=name, notebook=r.notebook, parameters={**r.parameters, param: v}))
+    if len(out) > MAX_REPORTS:
+        raise BuildError(f"report set: {len(out):,} reports once sweeps are expanded; a set holds at most "
+                         f"{MAX_REPORTS:,} (narrow a sweep, or split the set)")
     seen: dict[str, Report] = {}
     for r in out:
         if r.name in seen:
             raise BuildError(f"report set: two reports are named '{r.name}' once sweeps are expanded; "
                              "rename one (a sweep's name can hold {PARAMETER})")
         seen[r.name] = r
+    check_unique([r.name for r in out], "report set (sweeps expanded)")
     return out

@@ -74,7 +74,12 @@ def build_one(job: dict) -> dict:
         from .kernels import die_with_parent
 
         die_with_parent(None, build_pid)  # a forked worker dies with the build (kill -9 included)
-    handler = logging.FileHandler(staging / f"{name}.log", encoding="utf-8")
+    logging.raiseExceptions = False   # a log that cannot be written is not a traceback on stderr
+    try:
+        handler = logging.FileHandler(staging / f"{name}.log", encoding="utf-8")
+    except OSError as exc:   # a full disk (no inode left): the report fails in one line
+        return {"name": name, "ok": False, "error": f"report '{name}' failed: {paths.relative(staging / (name + '.log'))}: "
+                f"{exc.strerror or exc}"}
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     loggers = [logging.getLogger(n) for n in ("papermill", "weasyprint", "magnet.build")]
     for lg in loggers:
@@ -164,11 +169,17 @@ def build_one(job: dict) -> dict:
         result.update(ok=True, title=title, news=news["summary"], seconds=round(t3 - t0, 2))
     except Exception as exc:  # one line per failed report, whatever went wrong
         log.exception("report %s failed", name)
-        result["error"] = f"report '{name}' failed: {type(exc).__name__}: {one_line(exc)}"
+        from .guard import disk_full, is_disk_full
+
+        result["error"] = (f"report '{name}' failed: {disk_full(exc, staging, what='the report')}" if is_disk_full(exc)
+                           else f"report '{name}' failed: {type(exc).__name__}: {one_line(exc)}")
     finally:
         loggers[0].removeHandler(unknown)
         for lg in loggers:
             lg.removeHandler(handler)
-        handler.close()
+        try:
+            handler.close()
+        except OSError:   # its last flush, on a full disk: the error is already the report's
+            pass
     return result
 

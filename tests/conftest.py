@@ -217,7 +217,7 @@ def published(built_fixture_reports, tmp_path):
     """A private copy of the built fixture reports (with their state), brought up to date, to build over:
     ``(out, config)``."""
     out = tmp_path / "out"
-    shutil.copytree(built_fixture_reports.out, out)
+    shutil.copytree(built_fixture_reports.out, out, symlinks=True)   # the release and its links
     (out / ".build.lock").unlink(missing_ok=True)
     config = write_report_set(tmp_path, FIXTURE_SET)
     # a no-op unless helpers/ or data/ changed since the session build

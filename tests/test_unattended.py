@@ -90,11 +90,11 @@ KILLS = [(at, sig) for at in stages.STAGES for sig in ("SIGKILL", "SIGTERM")
 @pytest.mark.parametrize("at, sig", KILLS, ids=[f"{sig}-at-{at}" for at, sig in KILLS])
 def test_a_build_killed_at_any_stage_leaves_nothing_behind(published, tmp_path, at, sig):
     """A forced rebuild of both reports, stopped at a named stage (the MAGNET_BUILD_STOP_AT hook):
-    what is published stays whole and valid, no process outlives the build, the next build removes
-    the leftovers. SIGTERM explains itself in one line; it never lands mid-move (a report half moved
-    is finished first)."""
+    what is published stays whole and valid, the whole set as it was (the new edition is published in
+    one swap, after every report), no process outlives the build, the next build removes the
+    leftovers. SIGTERM explains itself in one line."""
     out, config = published
-    before = _inodes(out)
+    before, current_before = _inodes(out), os.readlink(out / "current")
     proc = run_build("--force", "--config", config, "--output-dir", out, timeout=300,
                      env={stages.STOP_ENV: f"{at}:{sig}"})
     err = proc.stderr
@@ -108,17 +108,16 @@ def test_a_build_killed_at_any_stage_leaves_nothing_behind(published, tmp_path, 
         assert "Traceback" not in err
     after = _inodes(out)  # a file moved into place is a new inode
     moved = {n: [ext for ext in PUBLISHED if after[f"{n}.{ext}"] != before[f"{n}.{ext}"]] for n in FIXTURE_SET}
-    if at == "publishing" and sig == "SIGTERM":  # the report being moved was finished, then the build stopped
-        assert sorted(map(len, moved.values())) == [0, len(PUBLISHED)], moved
+    # the set is published all at once (pipeline.releases): stopped anywhere before the swap, even
+    # between two files of one report ("publishing") or two reports ("published"), every file of every
+    # report, the index, the technical page, the feed and the data package are those of before
+    assert not any(moved.values()), moved
+    assert {k: v for k, v in after.items() if not k.startswith(tuple(FIXTURE_SET))} == \
+        {k: v for k, v in before.items() if not k.startswith(tuple(FIXTURE_SET))}
+    assert os.readlink(out / "current") == current_before
+    if sig == "SIGTERM" and at != "start":
         assert not (out / ".staging").exists(), "a stopped build removes its staging folder"
-    elif at == "publishing":  # SIGKILL: one file moved, the rest of that report and the other untouched
-        assert sorted(map(len, moved.values())) == [0, 1], moved
-    elif at == "published":  # one report moved whole, the other untouched
-        assert sorted(map(len, moved.values())) == [0, len(PUBLISHED)], moved
-    else:  # stopped before publishing anything: the published files are those of before
-        assert not any(moved.values()), moved
-        if sig == "SIGTERM":
-            assert not (out / ".staging").exists(), "a stopped build removes its staging folder"
+        assert not list((out / "releases").glob(".new-*")), "a stopped build removes its unpublished edition"
     # no zygote, kernel, kernel client or worker outlives the build (a moment for the kernel to deliver)
     deadline = time.monotonic() + 10
     while _processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
@@ -128,6 +127,7 @@ def test_a_build_killed_at_any_stage_leaves_nothing_behind(published, tmp_path, 
     nxt = run_build("--config", config, "--output-dir", out)
     assert nxt.returncode == 0, nxt.stderr
     assert not (out / ".staging").exists(), "the next build removes what the killed one left"
+    assert not list((out / "releases").glob(".new-*")), "the next build removes the unpublished edition"
     assert not list(out.glob(".*.tmp")) and not list((out / ".state").glob(".*.tmp"))
     _assert_published_valid(out)
     index = (out / "index.html").read_text(encoding="utf-8")

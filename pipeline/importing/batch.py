@@ -120,14 +120,26 @@ def _lock(data_dir: Path):
 
 
 def _validate_combined(data_dir: Path, batch: Path, new_files: list[str], name: str, row_of: dict[int, int],
-                       today: dt.date) -> str:
-    """Load the whole dataset with the new batch included, on a throw-away copy; its latest month."""
+                       today: dt.date, work: Path) -> str:
+    """Load the whole dataset with the new batch included, on a throw-away copy; its latest month.
+
+    The copy is made in ``work`` (the import's staging folder inside ``data/``, git-ignored), not in the
+    system's temporary folder: an import killed meanwhile leaves it where the next import or load
+    removes it with the staging folder (:func:`helpers.staging.recover`)."""
     from helpers.series import derive
 
-    with tempfile.TemporaryDirectory(prefix="magnet-import-check-") as tmp:
-        copy = Path(tmp) / "data"
-        shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns(".import-*"))
-        shutil.copytree(batch, copy / "raw" / batch.name)
+    check = work / "check"
+    copy = check / "data"
+    try:
+        try:
+            shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns(".import-*"))
+            shutil.copytree(batch, copy / "raw" / batch.name)
+        except shutil.Error as exc:   # copytree gathers its errors: the first, as an OSError naming its file
+            src, dst, why = exc.args[0][0]
+            import errno
+
+            raise OSError(errno.ENOSPC if "No space left" in str(why) else errno.EIO, str(why), dst) from None
+        staging.stage("checking")
         record_checksums([copy / "raw" / batch.name / f for f in new_files], data_dir=copy)
         try:
             combined = load_dataset(copy, today=today)
@@ -143,6 +155,37 @@ def _validate_combined(data_dir: Path, batch: Path, new_files: list[str], name: 
                 raise type(exc)(name, msg + f" (would be {file} row {exc.row})", row=row_of[exc.row],
                                 column=exc.column) from None
             raise type(exc)(file, msg + f" (with {name} added)", row=exc.row, column=exc.column) from None
+    finally:
+        shutil.rmtree(check, ignore_errors=True)
+
+
+#: The prefix of the check copies earlier versions made in the system's temporary folder.
+OLD_CHECK_PREFIX = "magnet-import-check-"
+
+
+def sweep_old_checks(max_age: float = 3600) -> list[str]:
+    """Remove this user's ``magnet-import-check-*`` folders in the system's temporary folder older than
+    ``max_age`` seconds: what imports of earlier versions killed there left (4.8 MB each)."""
+    import time
+
+    gone = []
+    root = Path(tempfile.gettempdir())
+    for p in root.glob(OLD_CHECK_PREFIX + "*"):
+        try:
+            st = p.lstat()
+            if p.is_dir() and not p.is_symlink() and st.st_uid == os.getuid() and time.time() - st.st_mtime > max_age:
+                shutil.rmtree(p, ignore_errors=True)
+                gone.append(p.name)
+        except OSError:
+            continue
+    return gone
+
+
+def _named(exc: OSError, path: Path) -> OSError:
+    """``exc`` naming ``path`` when it names no file (a write that failed on ``close``, a full disk)."""
+    if exc.filename:
+        return exc
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, opts: Options | None = None,
@@ -176,6 +219,7 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
 
     with _lock(data_dir):
         staging.recover_locked(data_dir)   # an import killed earlier: finished or rolled back first
+        sweep_old_checks()
         dataset = load_dataset(data_dir, today=today)
         lookup = partner_lookup(dataset.partners)
         parsed = read_file(path, fmt, lookup, opts, today, name=name)
@@ -247,8 +291,11 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
             (batch / original).write_bytes(raw)
             files.append(original)
             staging.stage("staged")
-            latest = _validate_combined(data_dir, batch, files, name, row_of, today)
+            latest = _validate_combined(data_dir, batch, files, name, row_of, today, tmp)
             staging.stage("validated")
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise _named(exc, tmp) from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from helpers import paths
 from helpers.data import MAIN_SERIES, SERIES, load_dataset
@@ -53,10 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: Warnings printed one a line; the rest are counted in one line.
+WARNINGS_SHOWN = 5
+
+
 def print_result(result, check: bool, source: str) -> None:
     """What an import did: its warnings (stderr), then one line (stdout) — for every command that imports."""
-    for w in result.warnings:
+    for w in result.warnings[:WARNINGS_SHOWN]:
         print(f"WARNING: {w}", file=sys.stderr)
+    if len(result.warnings) > WARNINGS_SHOWN:   # one summary line, not hundreds
+        print(f"WARNING: ... and {len(result.warnings) - WARNINGS_SHOWN:,} more warnings like these "
+              f"({len(result.warnings):,} in all)", file=sys.stderr)
     where = paths.relative(result.batch) if result.batch else "nothing written (--check)"
     scope = "" if result.series in ((), (MAIN_SERIES,)) else " of " + " and ".join(
         f"{SERIES[s].tariff} ({SERIES[s].goods})" for s in result.series)
@@ -67,8 +75,16 @@ def print_result(result, check: bool, source: str) -> None:
               "destinations report shows them beside it as a scope comparison")
 
 
+def _size(file) -> int:
+    try:
+        return Path(file).stat().st_size if file else 0
+    except OSError:
+        return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """``magnet-import FILE [options]``: exit 0 on success, 1 with one ``error:`` line otherwise."""
+    args = None
     try:
         args = build_parser().parse_args(argv)
         opts = Options(source_url=args.source_url, published=args.published, title=args.title,
@@ -81,7 +97,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # e.g. a full disk while writing: everything was rolled back
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc} (nothing was changed)", file=sys.stderr)
+        from pipeline.guard import disk_full, is_disk_full
+
+        if is_disk_full(exc):
+            size = _size(getattr(args, "file", None))
+            print(f"error: {disk_full(exc, paths.DATA, 3 * size, 'the import')} (nothing was changed)",
+                  file=sys.stderr)
+        else:
+            where = paths.relative(Path(exc.filename)) if exc.filename else paths.relative(paths.DATA)
+            print(f"error: {where}: {exc.strerror or exc} (nothing was changed)", file=sys.stderr)
         return 1
     print_result(result, args.check, f"source(s) {', '.join(result.source_ids)}")
     if not args.check:
