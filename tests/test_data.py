@@ -113,8 +113,8 @@ def test_duplicate_key(data_dir):
 
 
 def test_unknown_source_id(data_dir):
-    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,", "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S99,")
-    expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, ",S99,"), "source_id", "unknown source id 'S99'")
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,", "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S999,")
+    expect_error(data_dir, FIGURES, line_of(data_dir, FIGURES, ",S999,"), "source_id", "unknown source id 'S999'")
 
 
 def test_unknown_partner_code(data_dir):

@@ -132,7 +132,7 @@ def test_a_comtrade_month_shows_as_a_scope_comparison_in_the_destinations_report
     prose = re.sub(r'<sup class="cites">.*?</sup>', "", html)   # sources are numbered markers: [n]
     assert ("In June 2025, exports to the United States were 400 t of all metal magnets against 353 t of "
             "rare-earth magnets: other metal magnets at most 48 t.") in prose
-    assert 'id="source-S96"' in html
+    assert 'id="source-S122"' in html
     # and it says it covers a month more than its edition before
     assert "New month: April 2026" in re.sub(r"<[^>]+>", "", html)
     for text in ("353", "3,188"):   # the rare-earth figures are unchanged

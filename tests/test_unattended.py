@@ -287,10 +287,10 @@ def test_long_lists_are_summarised_not_cut(tmp_path):
 def test_as_of_outside_the_data_is_one_line_before_anything_starts(published):
     out, config = published
     before = _digests(out)
-    proc = run_build("--config", config, "--output-dir", out, "--as-of", "2019-01")
+    proc = run_build("--config", config, "--output-dir", out, "--as-of", "2015-01")
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1, proc.stderr
-    assert re.match(r"error: --as-of 2019-01: the data cover \d{4}-\d\d to \d{4}-\d\d", proc.stderr)
+    assert re.match(r"error: --as-of 2015-01: the data cover \d{4}-\d\d to \d{4}-\d\d", proc.stderr)
     assert _digests(out) == before and not (out / ".staging").exists()
 
 
@@ -357,7 +357,7 @@ def test_bad_parameters_fail_only_their_reports_before_any_kernel(published, dra
     doc = {"reports": [
         {"name": "alpha", "notebook": fixture, "parameters": {"greeting": "still builds"}},
         {"name": "early", "notebook": str(ROOT / "notebooks/02_destinations.ipynb"),
-         "parameters": {"partner": "US", "as_of": "2019-01"}},
+         "parameters": {"partner": "US", "as_of": "2015-01"}},
         {"name": "nowhere", "notebook": str(ROOT / "notebooks/02_destinations.ipynb"),
          "parameters": {"partner": "Atlantis"}},
         {"name": "ranked", "notebook": str(ROOT / "notebooks/02_destinations.ipynb"),
@@ -374,7 +374,7 @@ def test_bad_parameters_fail_only_their_reports_before_any_kernel(published, dra
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 5, proc.stderr
     by = {re.match(r"error: report '([^']+)'", e).group(1): e for e in errors}
-    assert "parameter 'as_of' = '2019-01' is not allowed" in by["early"]
+    assert "parameter 'as_of' = '2015-01' is not allowed" in by["early"]
     assert "parameter 'partner' = 'Atlantis'" in by["nowhere"]
     assert "Mexico is only ever ranked, with no tonnage to show" in by["ranked"]
     assert "no recorded checksum" in by["draft"]
