@@ -131,7 +131,7 @@ def _rank_fact(dataset: Dataset, key: str, rank: dict | None, e: Estimate | None
     pub = max((known.get(s, "") for s in srcs), default="")
     if rank["basis"] == "reported":
         words = (f"number {rank['rank']} of the top {rank['of']}" if rank["rank"] is not None
-                 else f"outside the top {rank['of']}") + f" in the ranking reported by {text.fmt_sources(srcs)}"
+                 else f"outside the top {rank['of']}") + f" in the published ranking ({text.fmt_sources(srcs)})"
     else:
         words = (f"the {text.ordinal(rank['rank'])} largest destination (the tonnages on file leave no room for "
                  "a larger one)" if rank["rank"] > 1 else
@@ -439,7 +439,7 @@ def largest(dataset: Dataset, month: str) -> Fact:
     if len(ranking):
         top = ranking.iloc[0]
         return Fact(key=f"{month} largest", text=f"the largest destination was {text.in_sentence(top['name'])}, "
-                    f"first in the ranking reported by {text.fmt_sources(top.source_id)}", value=1.0,
+                    f"first in the published ranking ({text.fmt_sources(top.source_id)})", value=1.0,
                     sources=tuple(str(top.source_id).split(";")), claim=statements.rank_claim(top.partner, month, 1))
     top = known.iloc[0]
     if (r := compare.known_rank(dataset, month, top.partner)) and r["rank"] == 1:

@@ -250,7 +250,9 @@ def write_feed(entries: list[dict], out_dir: Path) -> Path:
         fe.title(f"{h['title']} — {h['edition']}" if h["edition"] else h["title"])
         fe.link(href=f"{h['name']}.html", rel="alternate")
         fe.updated(when(h["built"]))
-        fe.summary(" ".join(x for x in (h["headline"], h["news"]) if x) or h["title"])
+        # what is new, not boilerplate: a first edition's summary is its headline
+        news = "" if h["news"] in ("", "First edition.") else h["news"]
+        fe.summary(" ".join(x for x in (h["headline"], news) if x) or h["title"])
     text = fg.atom_str(pretty=True).decode("utf-8")
     write_atomic(target, text)
     if history_path.parent.is_dir():

@@ -250,7 +250,8 @@ def test_the_feed_is_atom_with_one_entry_per_edition(built_default_reports):
         name = e.find(f"{atom}link").get("href")[:-5]
         headline = __import__("json").loads((out / f"{name}.card.json").read_text())["headline"]
         summary = e.find(f"{atom}summary").text
-        assert summary.startswith(headline) and "edition" in summary   # the headline, then what's new
+        # the headline, then what's new (a first edition: its headline alone, never the same "First edition.")
+        assert summary.startswith(headline) and "First edition." not in summary
 
 
 def test_a_new_edition_adds_a_feed_entry_and_a_rebuild_does_not(tmp_path):
@@ -265,7 +266,8 @@ def test_a_new_edition_adds_a_feed_entry_and_a_rebuild_does_not(tmp_path):
     publish.write_feed([dict(entry, edition="Latest: July 2025", built="2025-08-20 10:00 UTC", data_checksum="def456",
                              headline="Exports rose again.", news="Since the previous edition: 1 new month.")], out)
     text = (out / "feed.xml").read_text(encoding="utf-8")
-    assert text.count("<entry>") == 2 and text.index("Exports rose again.") < text.index("Exports rose. First edition.")
+    assert text.count("<entry>") == 2 and text.index("Exports rose again.") < text.index("Exports rose.<")
+    assert "First edition." not in text   # issue 32: every entry said it; a first edition's summary is its headline
     assert publish.recorded_names(out) == []   # the feed's history is not taken for a report
 
 
