@@ -163,7 +163,10 @@ def insert_toc(body: str) -> str:
     """Put the table of contents after the introduction: before the cell of the first section heading."""
     toc = table_of_contents(body)
     body = body.replace("<!--magnet-toc-->", "", 1)
-    first = re.search(r"<h2[^>]*\sid=", body)
+    # the first section of the report itself, after what's new (which goes with the headline and main points)
+    news = body.find('<aside class="report-news">')
+    after = body.find("</aside>", news) if news >= 0 else 0
+    first = re.compile(r"<h2[^>]*\sid=").search(body, max(after, 0))
     cell = body.rfind("<div", 0, first.start()) if first else -1
     if cell < 0:
         start = body.find("<main>")
