@@ -36,7 +36,7 @@ from .render import one_line
 from .executors import EXECUTORS, ExecutorSpec, one_thread_per_report
 from .reportset import Report, load_report_set, resolve_parameters, uses_latest
 from .sweeps import expand_sweeps
-from .staleness import STATE_VERSION, input_hash, is_up_to_date, read_state, shared_inputs_hash
+from .staleness import input_hash, is_up_to_date, read_state, shared_inputs_hash
 # What only building a report needs (the worker, warm kernels, provenance, editions) is imported
 # when there is a report to build: a no-op build imports none of it.
 
@@ -316,7 +316,7 @@ def _run_staged(todo, edition, staging, digests, jobs, progress, kernel_name, da
                 meta = next(j["meta"] for j in jobs_list if j["name"] == r.name)
                 with signals_held():
                     publish(r.name, staging, edition.begin(), {
-                        "version": STATE_VERSION, "hash": digests[r.name], "title": res["title"],
+                        "hash": digests[r.name], "title": res["title"],
                         "edition": meta["edition"], "news": res.get("news", ""),
                         "built": meta["built"], "parameters": params[r.name], "notebook": meta["notebook"],
                         "commit": commit, "data_checksum": dataset.checksum, "seconds": res["seconds"]})

@@ -1,17 +1,22 @@
-"""Which reports are out of date: a hash of exactly what each report depends on.
+"""Which reports are out of date: a hash of exactly what each report depends on, from content.
 
-A report depends on its notebook, its parameters (and the month ``latest`` stands
-for, and the content of a file a parameter names: a claims file anywhere), the data (not their ``*.md`` documentation), the analysis library the
-notebook imports (``helpers/``) and the render templates. The pipeline's own code
-is not an input: editing the build command rebuilds nothing. ``reports/.state/NAME.json``
-holds the hash a published report was built from. Nothing heavy is imported, so a
-no-op build takes a fraction of a second.
+A report depends on its notebook, its parameters (and the month ``latest`` stands for, and the
+content of a file a parameter names: a claims file anywhere), the data (not their ``*.md``
+documentation), the analysis library the notebook imports (``helpers/``), the code that executes
+and renders it (``pipeline/worker.py`` and every pipeline module it imports, found by reading
+their imports), the render templates, and the locked versions of every library
+(``requirements/lock-pyXY.txt`` of the running Python). These are hashed, as owid/etl hashes a
+step's code and dependencies: no hand-bumped version. The rest of the pipeline (the build
+command, the importer, the report-set reader) is not an input: editing it rebuilds nothing.
+``reports/.state/NAME.json`` holds the hash a published report was built from. Nothing heavy is
+imported, so a no-op build takes a fraction of a second.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,10 +26,11 @@ from helpers import paths
 from .render import TEMPLATES
 from .reportset import Report, uses_latest
 
-#: Bumped when the build itself changes what it writes for the same inputs.
-STATE_VERSION = 2
 #: The analysis library the notebooks import.
 LIBRARY = Path(helpers.__file__).resolve().parent
+#: The pipeline package, and the module of it that executes and renders one report.
+PIPELINE = Path(__file__).resolve().parent
+RENDERER = "worker"
 
 
 def _files(root: Path, skip_suffixes: tuple[str, ...]) -> list[tuple[Path, Path]]:
@@ -32,15 +38,52 @@ def _files(root: Path, skip_suffixes: tuple[str, ...]) -> list[tuple[Path, Path]
             if p.is_file() and "__pycache__" not in p.parts and p.suffix not in skip_suffixes]
 
 
+@lru_cache(maxsize=256)
+def _imports(path: str, _mtime: int, _size: int) -> frozenset[str]:
+    """The pipeline modules one pipeline module imports (``from . import x``, ``from .x import``,
+    ``import pipeline.x``), read from its source."""
+    import ast
+
+    out = set()
+    for n in ast.walk(ast.parse(Path(path).read_bytes())):
+        if isinstance(n, ast.ImportFrom) and (n.level == 1 or (n.module or "").split(".")[0] == "pipeline"):
+            mod = (n.module or "") if n.level == 1 else (n.module or "").partition(".")[2]
+            out |= {mod.split(".")[0]} if mod else {a.name for a in n.names}
+        elif isinstance(n, ast.Import):
+            out |= {a.name.split(".")[1] for a in n.names if a.name.startswith("pipeline.")}
+    return frozenset(out)
+
+
+def rendering_code() -> list[tuple[Path, Path]]:
+    """``pipeline/worker.py`` and every pipeline module it imports, directly or not, as (root, file)."""
+    seen, todo = set(), [RENDERER]
+    while todo:
+        name = todo.pop()
+        path = PIPELINE / f"{name}.py"
+        if name in seen or not path.is_file():
+            continue
+        seen.add(name)
+        todo += _imports(str(path), *_stamp(path))
+    return [(PIPELINE, PIPELINE / f"{n}.py") for n in sorted(seen)]
+
+
+def locked_versions() -> list[tuple[Path, Path]]:
+    """The lock of the running Python (``requirements/lock-py311.txt``): every library's exact version."""
+    lock = paths.ROOT / "requirements" / f"lock-py{sys.version_info.major}{sys.version_info.minor}.txt"
+    return [(lock.parent, lock)] if lock.is_file() else []
+
+
 def shared_inputs() -> list[tuple[Path, Path]]:
     """What every report depends on, as (root, file): the data files (not their ``*.md``
-    documentation), the analysis library (``helpers/``) and the render templates."""
-    return (_files(paths.DATA, (".md",)) + _files(LIBRARY, (".pyc",)) + _files(TEMPLATES, (".pyc",)))
+    documentation), the analysis library (``helpers/``), the code that executes and renders a report,
+    the render templates and the locked versions."""
+    return (_files(paths.DATA, (".md",)) + _files(LIBRARY, (".pyc",)) + rendering_code()
+            + _files(TEMPLATES, (".pyc",)) + locked_versions())
 
 
 def shared_inputs_hash() -> str:
     """Hash of :func:`shared_inputs`, names and bytes."""
-    h = hashlib.sha256(f"magnet-build state {STATE_VERSION}\0".encode())
+    h = hashlib.sha256(b"magnet-build inputs\0")
     for root, p in shared_inputs():
         h.update(root.name.encode() + b"/" + p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()

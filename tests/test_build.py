@@ -330,19 +330,29 @@ def test_sources_section_lists_the_sources_the_report_cites():
     assert [s["source_id"] for s in cited_sources(nb, others)] == ["R-1", "a.b"]
 
 
-def test_staleness_depends_on_the_library_data_and_templates_not_on_the_pipeline():
+def test_staleness_depends_on_the_library_data_templates_rendering_code_and_locks_not_on_the_build_command():
+    """Issue 34: staleness from content, with no hand-bumped version: the code a report is executed and
+    rendered with (found by reading pipeline/worker.py's imports) and the locked versions are inputs."""
+    import sys
+
     import helpers.series
     import pipeline.build
+    import pipeline.render
 
     files = {p.resolve() for _, p in staleness.shared_inputs()}
     assert Path(helpers.series.__file__).resolve() in files       # the library the notebooks import
     assert (render.TEMPLATES / "magnet" / "index.html.j2").resolve() in files
     assert (ROOT / "data" / "checksums.sha256").resolve() in files
     assert not any(p.suffix == ".md" for p in files)                 # data documentation is not an input
-    # editing the command that builds (magnet-build's entry point) or any pipeline module rebuilds nothing
     pipeline_dir = Path(pipeline.build.__file__).resolve().parent
+    for module in ("worker", "render", "bulletin", "inline", "execute", "editions"):   # what renders a report
+        assert pipeline_dir / f"{module}.py" in files, module
+    lock = ROOT / "requirements" / f"lock-py{sys.version_info.major}{sys.version_info.minor}.txt"
+    assert lock.resolve() in files                                   # the locked versions
+    # editing the command that builds (magnet-build's entry point) or the importer rebuilds nothing
     assert Path(pipeline.build.__file__).resolve() not in files
-    assert not [p for p in files if pipeline_dir in p.parents and "templates" not in p.parts]
+    assert not [p for p in files if pipeline_dir / "importing" in p.parents]
+    assert not hasattr(staleness, "STATE_VERSION")
 
 
 @pytest.mark.slow
