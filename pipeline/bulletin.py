@@ -172,7 +172,8 @@ def report_card(nb, meta: dict, body: str, stated: dict | None) -> dict:
 
     def plain(fragment: str) -> str:
         fragment = re.sub(r'<sup class="cites">.*?</sup>', "", fragment, flags=re.S)
-        return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split()).replace(" .", ".")
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+        return re.sub(r" ([.,;:])", r"\1", text)   # a tag's space before punctuation is not the sentence's
 
     try:
         as_of = json.loads((meta.get("parameters") or {}).get("as_of", '""'))
