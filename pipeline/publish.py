@@ -32,9 +32,10 @@ FEED_LIMIT = 100
 
 
 def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    """Text written whole or not at all (the project's one atomic writer, :func:`helpers.staging.atomic_write`)."""
+    from helpers.staging import atomic_write
+
+    atomic_write(path, text.encode("utf-8"))
 
 
 def publish(name: str, staging: Path, out_dir: Path, state: dict) -> None:

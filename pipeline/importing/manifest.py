@@ -8,13 +8,14 @@ their scoped identifiers. Then the data are checked, as ``python -m helpers.data
 from __future__ import annotations
 
 import csv
+import io
 import sys
 from pathlib import Path
 
 from helpers import paths
 from helpers.checksums import DATASET_FOLDERS, verify_checksums
 from helpers.data import legacy_series, load_dataset, read_table
-from helpers.staging import record_checksums
+from helpers.staging import atomic_write, record_checksums
 
 
 def migrate_series(data_dir: Path | None = None) -> list[Path]:
@@ -46,10 +47,9 @@ def migrate_series(data_dir: Path | None = None) -> list[Path]:
         col = header.index("series")
         for r, value in zip(rows[1:], new):
             r[col] = value
-        tmp = path.with_name(f".{path.name}.migrating")
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh, lineterminator="\n").writerows(rows)
-        os.replace(tmp, path)
+        out = io.StringIO(newline="")
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        atomic_write(path, out.getvalue().encode("utf-8"))
         changed.append(path)
     if changed:
         record_checksums(changed, data_dir)
