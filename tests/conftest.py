@@ -229,11 +229,11 @@ def published(built_fixture_reports, tmp_path):
 @pytest.fixture
 def project_copy(tmp_path) -> Path:
     """A private copy of the project's code and inputs (helpers/, pipeline/, notebooks/, data/,
-    reports.yaml) for a test that edits them: run the build with ``cwd`` and ``PYTHONPATH`` there and
+    requirements/ (the locks: an input of every report), reports.yaml) for a test that edits them: run the build with ``cwd`` and ``PYTHONPATH`` there and
     ``MAGNET_PROJECT_ROOT`` pointing at it, and the working tree stays untouched."""
     root = tmp_path / "project"
     ignore = shutil.ignore_patterns("__pycache__", ".import-*")
-    for name in ("helpers", "pipeline", "notebooks", "data"):
+    for name in ("helpers", "pipeline", "notebooks", "data", "requirements"):
         shutil.copytree(ROOT / name, root / name, ignore=ignore)
     shutil.copy2(ROOT / "reports.yaml", root / "reports.yaml")
     return root

@@ -92,8 +92,8 @@ def test_a_parameters_cell_without_kinds_is_refused_naming_the_line():
 def test_setup_normalises_the_notebooks_namespace_in_place(ds):
     ns = {"__annotations__": {"partner": "partner", "as_of": "month", "as_known_on": "date"},
           "partner": "Germany", "as_of": "latest", "as_known_on": ""}
-    dataset = contract.setup(ns)
-    assert ns["partner"] == "DE" and ns["as_of"] == ds.latest_month and dataset is not None
+    dataset = contract.setup(ns)   # setup reads the live data: "latest" is their latest month
+    assert ns["partner"] == "DE" and ns["as_of"] == dataset.latest_month and dataset is not None
 
 
 def test_uses_latest_is_one_definition():

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import FROZEN_DATA
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -352,7 +354,7 @@ def test_a_failed_write_that_names_no_file_is_given_the_staging_folder(tmp_path)
 def data_project(tmp_path) -> Path:
     import shutil
 
-    shutil.copytree(ROOT / "data", tmp_path / "project" / "data", ignore=shutil.ignore_patterns(".import-*"))
+    shutil.copytree(FROZEN_DATA, tmp_path / "project" / "data", ignore=shutil.ignore_patterns(".import-*"))
     return tmp_path / "project"
 
 

@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run_command
+from conftest import FROZEN_DATA, run_command
 
 from helpers import paths
 from helpers.data import load_dataset
@@ -28,14 +28,14 @@ FIX = Path(__file__).parent / "fixtures" / "imports"
 BAD = FIX / "bad"
 TODAY = dt.date(2026, 11, 28)
 PUBLISHED = "2026-05-15"
-#: The id the importer gives the next new page: the sources on file are S1-S121.
-NEXT_ID = "S122"
+#: The id the importer gives the next new page: the frozen data (tests/fixtures/data) hold S1-S95.
+NEXT_ID = "S96"
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A private project root holding a copy of data/ and a stand-in reports/ folder."""
-    shutil.copytree(paths.DATA, tmp_path / "data")
+    shutil.copytree(FROZEN_DATA, tmp_path / "data")   # the frozen data: a new month on file changes no test
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "index.html").write_text("<p>published report</p>\n", encoding="utf-8")
     return tmp_path

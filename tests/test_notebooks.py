@@ -122,8 +122,10 @@ def test_main_report_at_june_2025_shows_the_summary_and_nothing_after_june(runs)
     assert "one-year arrangement" not in text  # the Busan meeting (October) is not told
     # no hindsight and no instructions to a reader who cannot re-run anything
     assert "October expansion" not in text and "Re-run" not in text and "as_of" not in text.split("**The question:**")[1]
-    # as known on 21 July 2025 (main-2025-06), January 2025 was not yet published
-    assert "January 2025 was not published, and no published figure gives it." in text
+    # as known on 21 July 2025 (main-2025-06), January 2025 was not yet published on its own: it is said with
+    # the months it was published with (issue 32: "no published figure gives it" was false)
+    assert "January and February 2025 were not published on their own: together they were about" in text
+    assert "no published figure gives it" not in text
 
 
 def test_main_report_at_december_tells_what_came_after(runs):
