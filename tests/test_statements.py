@@ -261,3 +261,47 @@ def test_the_page_one_of_every_month_of_the_frozen_data_leads_with_a_judged_stat
                                              "from about 12.8% in 2024 to 10.3% in 2025")
     for b, d in ((june, ds.known_on("2025-07-21")), (march, ds)):
         assert not _problems(b, d)
+
+
+def test_a_derived_share_is_drawn_hollow_like_every_derived_value(ds):
+    """Derived shares were drawn as solid dots like reported ones."""
+    import matplotlib.pyplot as plt
+
+    from helpers import plotting
+
+    plotting.use_house_style()
+    fig = plotting.plot_partner_vs_total(ds, "US", "2024-01", "2026-03")
+    share_axis = fig.axes[1]
+    dots = {round(line.get_xdata()[0].toordinal() if hasattr(line.get_xdata()[0], "toordinal") else 0):
+            line.get_markerfacecolor() for line in share_axis.lines if line.get_marker() == "o"}
+    total = statements.monthly(ds, TOTAL)
+    us = statements.monthly(ds, "US")
+    derived = [m for m in us if m in total and "2024-01" <= m <= "2026-03"
+               and "derived" in (us[m].status, total[m].status)]
+    assert derived and "white" in dots.values()          # some share rests on a derived value: hollow
+    assert sum(1 for c in dots.values() if c == "white") == len(derived)
+    plt.close(fig)
+
+
+def test_the_destinations_grid_marks_derived_values_in_whole_tonnes(ds):
+    """The "Against the other destinations" table did not mark derived values, and showed 420.5 where the
+    next table said 420."""
+    from helpers import compare
+
+    grid = compare.destinations_grid(ds, [TOTAL, "US", "DE", "JP"], "2024-01", "2026-03")
+    cells = [c for col in grid.columns for c in grid[col]]
+    assert any(c.startswith("about ") and c.endswith(" (derived)") for c in cells)
+    assert not any("." in c for c in cells if c != "not reported")        # whole tonnes, as every sentence
+    assert "about 735 (derived)" in list(grid["United States"])           # June 2024, derived
+
+
+def test_the_outlook_shows_the_history_it_projected_from(ds):
+    """The outlook, labelled "June 2025 edition", plotted March 2025 as 5,323 t, a value worked out from
+    data released in April 2026."""
+    from helpers import outlook
+
+    then = ds.known_on("2025-07-21")
+    actual = outlook.actual_series(ds, "2025-06", 6, known_then=then).set_index("month")
+    assert round(actual.loc["2025-03", "tonnes"]) == 5361          # as known when the projections were made
+    assert round(outlook.actual_series(ds, "2025-06", 6).set_index("month").loc["2025-03", "tonnes"]) == 5323
+    assert actual.loc["2025-07", "tonnes"] > 0                      # what came after: today's data
