@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from . import compare, text
 from .data import TOTAL, Dataset
 from .months import add_months, month_range
-from .statements import _TOL, first_month_on_file, monthly, revisions
+from .statements import TOLERANCE, first_month_on_file, monthly, revisions
 
 CONSISTENT, INCONSISTENT, UNCHECKABLE = "consistent", "inconsistent", "not checkable"
 
@@ -62,7 +62,7 @@ def _judge_value(c: dict, ds: Dataset) -> Verdict:
     if e is None:
         return Verdict(INCONSISTENT, f"{_where(c)}: no figure is on file, nor follows from those that are")
     lo, hi = c.get("low", c["value"]), c.get("high", c["value"])
-    if not _meets(lo, hi, e.low, e.high, _TOL["t"]):
+    if not _meets(lo, hi, e.low, e.high, TOLERANCE["t"]):
         return Verdict(INCONSISTENT, f"{_where(c)}: stated {text.fmt_t(c['value'])}, the data give "
                        f"{text.fmt_t(e.value)} ({text.fmt_t(e.low)}–{text.fmt_t(e.high)})")
     if c.get("status") and c["status"] != e.status:
@@ -77,7 +77,7 @@ def _judge_change(c: dict, ds: Dataset) -> Verdict:
     if ch is None:
         return Verdict(INCONSISTENT, f"{_where(c)}: the change on {c['base_first']} cannot be computed (a month "
                        "it needs is not known)")
-    if not _meets(c.get("low", c["value"]), c.get("high", c["value"]), ch.low, ch.high, _TOL["%"]):
+    if not _meets(c.get("low", c["value"]), c.get("high", c["value"]), ch.low, ch.high, TOLERANCE["%"]):
         return Verdict(INCONSISTENT, f"{_where(c)}: stated {text.fmt_signed_pct(c['value'])}, the data give "
                        f"{text.fmt_signed_pct(ch.pct)}")
     return Verdict(CONSISTENT)
@@ -87,7 +87,7 @@ def _judge_share(c: dict, ds: Dataset) -> Verdict:
     s = compare.share_of_total(ds, c["first"], c["partner"])
     if s is None:
         return Verdict(INCONSISTENT, f"{_where(c)}: no share can be computed")
-    if not _meets(c.get("low", c["value"]), c.get("high", c["value"]), s[1], s[2], _TOL["%"]):
+    if not _meets(c.get("low", c["value"]), c.get("high", c["value"]), s[1], s[2], TOLERANCE["%"]):
         return Verdict(INCONSISTENT, f"{_where(c)}: stated a share of {c['value']:.1f}%, the data give {s[0]:.1f}%")
     return Verdict(CONSISTENT)
 
@@ -178,7 +178,7 @@ def _judge_share_shift(c: dict, ds: Dataset) -> Verdict:
         if part is None or whole is None:
             return Verdict(INCONSISTENT, f"{c['partner']} {a}..{b}: the share cannot be computed")
         r = part.interval / whole.interval
-        if not _meets(v, v, r.a * 100, r.b * 100, _TOL["%"]):
+        if not _meets(v, v, r.a * 100, r.b * 100, TOLERANCE["%"]):
             return Verdict(INCONSISTENT, f"{c['partner']} {a}..{b}: stated {v:.1f}%, the data give "
                            f"{part.value / whole.value * 100:.1f}%")
     return Verdict(CONSISTENT)
@@ -270,8 +270,6 @@ def _short(s: str, n: int = 120) -> str:
 
 #: The MIME type of the statements a code cell shows (the build judges them, then drops them).
 MIME = "application/vnd.magnet.statements+json"
-#: The cell tags of page 1.
-PAGE_ONE_TAGS = ("headline", "main-points")
 
 
 def bundle(html_: str, facts, page_one: bool = False) -> dict:

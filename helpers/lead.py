@@ -109,7 +109,7 @@ def candidates(dataset: Dataset, month: str, partner: str = TOTAL, focus: str | 
             f"{m.ytd_change.text} on {int(month[:4]) - 1}", parts=(m.ytd, m.ytd_change)), "year"))
     elif m.ytd and m.ytd_change:
         out.append(Candidate(abs(m.ytd_change.value) / 3, _fact(
-            f"{partner} {month} lead ytd", f"Over {m.ytd_name}, {who.replace('China’s', 'China’s')} came to "
+            f"{partner} {month} lead ytd", f"Over {m.ytd_name}, {who} came to "
             f"{m.ytd.text}, {m.ytd_change.text} on the same months a year before", parts=(m.ytd, m.ytd_change)),
             "ytd"))
     sh_partner = focus if partner == TOTAL else partner

@@ -41,7 +41,7 @@ from .data import TOTAL, Dataset, known_dates
 from .months import add_months, month_range
 
 #: Two values count as equal when they differ by less than this (whole tonnes, tenths of a point).
-_TOL = {"t": 0.5, "%": 0.05}
+TOLERANCE = {"t": 0.5, "%": 0.05}
 
 
 @dataclass(frozen=True)
@@ -248,7 +248,7 @@ def _vintage_table(dataset: Dataset, partner: str) -> dict[tuple[str, str], list
             if p != partner or a != b:
                 continue
             hist = out.setdefault((a, b), [])
-            if not hist or abs(hist[-1][1] - e.value) >= _TOL["t"]:
+            if not hist or abs(hist[-1][1] - e.value) >= TOLERANCE["t"]:
                 hist.append((d, e.value, e.status))
     return out
 

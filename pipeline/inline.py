@@ -140,6 +140,7 @@ def fill(nb, drop_hidden: bool = True) -> dict:
                 if drop_hidden:
                     cells.pop()
                 continue
+            # page 1: the cells tagged as the headline and the main points (judged as page 1 by the build)
             page_one = any(t in md.metadata.get("tags", []) for t in ("headline", "main-points"))
             stated.update({a["expression"]: {"text": value_text(a["result"]), "fact": a["fact"],
                                              "page_one": page_one or stated.get(a["expression"], {}).get("page_one", False)}
