@@ -92,18 +92,17 @@ def lock_output(out_dir: Path, timeout: float):
 
 
 def _processes_mentioning(text: str) -> list[int]:
-    """This user's processes whose command line contains ``text`` (Linux ``/proc``; [] elsewhere)."""
-    found, needle, me = [], text.encode(), os.getpid()
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return found
-    for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == me:
-            continue
+    """This user's processes whose command line contains ``text`` (psutil: any platform it supports)."""
+    import psutil
+
+    found, me, uid = [], os.getpid(), os.getuid()
+    for p in psutil.process_iter(["pid", "uids", "cmdline"]):
         try:
-            if entry.stat().st_uid == os.getuid() and needle in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
+            info = p.info
+            if info["pid"] != me and info["uids"] and info["uids"].real == uid \
+                    and text in " ".join(info["cmdline"] or ()):
+                found.append(info["pid"])
+        except (psutil.Error, TypeError):
             continue
     return found
 

@@ -246,18 +246,15 @@ def running(pid: int) -> bool:
 
     A kernel whose zygote died (the build was killed) is handed to PID 1 and stays a zombie until PID 1
     reaps it, which some container inits do late or never; ``kill(pid, 0)`` still succeeds on a zombie,
-    so its state is read from ``/proc`` (Linux; elsewhere a process that exists runs)."""
+    so its state is asked of psutil."""
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
-        pass
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rpartition(b")")[2].split()[:1] != [b"Z"]
-    except OSError:
-        return not os.path.isdir("/proc/self")  # no /proc entry: gone (or no /proc at all)
+    except psutil.AccessDenied:
+        return True
 
 
 @contextlib.contextmanager
