@@ -1,7 +1,7 @@
 """The monthly refresh end to end: a new month is a data change, not a code change.
 
-On a private copy of the project (data/, notebooks/, and main-latest and destinations-us of
-reports.yaml published as the session's default build published them): import April 2026 from a
+On a private copy of the project (the frozen data of tests/fixtures/data, notebooks/, and main-latest
+and destinations-us of reports.yaml, built there first): import April 2026 from a
 news release and UN Comtrade's HS 8505.11 for June 2025 with ``magnet-import``, rebuild with
 ``magnet-build`` — the main report now tells the story up to April 2026 (and says what is new
 since the edition before), the destinations report sets the wider scope beside the rare-earth
@@ -52,7 +52,7 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def _refresh(project: Path, published: Path) -> dict:
+def _refresh(project: Path) -> dict:
     import yaml
 
     shutil.copytree(FROZEN_DATA, project / "data")   # the frozen data (March 2026): the fixture month is new to it
@@ -60,11 +60,8 @@ def _refresh(project: Path, published: Path) -> dict:
     config = yaml.safe_load((paths.ROOT / "reports.yaml").read_text(encoding="utf-8"))
     config["reports"] = [r for r in config["reports"] if r["name"] in NAMES]
     (project / "reports.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    (project / "reports" / ".state").mkdir(parents=True)
-    for name in NAMES:  # the editions before: as the session's default build published them
-        for path in published.glob(f"{name}.*"):
-            (shutil.copytree if path.is_dir() else shutil.copy2)(path, project / "reports" / path.name)
-        shutil.copy2(published / ".state" / f"{name}.json", project / "reports" / ".state" / f"{name}.json")
+    # the editions before: built here from the frozen data (the live data may already hold the fixture's month)
+    build(project)
     before = built(project)
 
     # a bad file is refused and changes nothing, published reports included
@@ -89,9 +86,9 @@ def _refresh(project: Path, published: Path) -> dict:
 
 
 @pytest.fixture(scope="session")
-def refreshed(tmp_path_factory, worker_id, built_default_reports) -> dict:
+def refreshed(tmp_path_factory, worker_id) -> dict:
     return shared_once(tmp_path_factory, worker_id, "refresh-e2e",
-                       lambda folder: _refresh(folder, built_default_reports.out))[1]
+                       lambda folder: _refresh(folder))[1]
 
 
 def test_a_new_month_reaches_the_main_report_with_no_code_change(refreshed):
