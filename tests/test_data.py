@@ -449,3 +449,28 @@ def test_a_rescope_must_name_a_figure_on_file(data_dir):
     rel = "raw/2026-12-rare-earths/rescopes.csv"
     rewrite(data_dir, rel, "2025-10,2025-10,WLD,tonnes,S74,", "2025-09,2025-09,WLD,tonnes,S74,")
     expect_error(data_dir, rel, 2, "source_id", "names no figure on file (tonnes of WLD 2025-09..2025-09")
+
+
+# --------------------------------------------------------------------------- relay corrections
+
+CORRECTIONS = "raw/2026-12-relay-corrections/relays.csv"
+
+
+def test_a_later_batch_corrects_a_page_s_origin_with_its_page_evidence():
+    from helpers.data import known_dates
+
+    ds = load_dataset(today=TODAY)
+    # Reuters' December 2025 story: GAC's data "showed on Tuesday", 20 January 2026, not 19 January (O45)
+    assert ds.source("S16").origin_id == ds.source("S63").origin_id == "O86"
+    assert ds.origin("O86").released == "2026-01-20"
+    assert known_dates(ds.sources)["S16"] == "2026-01-20"
+
+
+def test_a_correction_must_name_the_origin_it_replaces(data_dir):
+    rewrite(data_dir, CORRECTIONS, "S16,O86,O45,", "S16,O86,O23,")
+    expect_error(data_dir, CORRECTIONS, 2, "replaces", "S16 replaces origin O23, but its origin on file is O45")
+
+
+def test_a_correction_without_its_page_evidence_stops_loading(data_dir):
+    rewrite(data_dir, "raw/2026-12-relay-corrections/verification.csv", "S63,yes,", "S99,yes,")
+    expect_error(data_dir, CORRECTIONS, 3, "source_id", "S63's origin is corrected without its page evidence")
