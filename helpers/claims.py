@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +29,7 @@ from .errors import DataError, listing
 from .series import add_months
 from .tables import csv_records
 from .text import day_name, fmt_num, fmt_signed_pct, fmt_t, month_name, source_ids, span_name
+from .conflicts import _decimals, _disagreement, _estimate, stated_range  # noqa: F401  (stated_range: the API)
 from .verdicts import OK, WRONG, UNCHECKABLE, CONFLICT, independent_of, primary_sources, _origin, _KIND_WORDS, evidence, verdict_table, _dates_in_words, table_html, _host, result_sentence, later_table, article_line, published_date_of, summary, changed_verdicts  # noqa: F401,E402  (moved; the notebooks' API)
 
 KINDS = ("value", "ranking", "event", "direction", "record", "streak", "share", "not_checkable")
@@ -147,41 +147,6 @@ def _validate_row(name: str, i: int, r: dict) -> None:
 # --------------------------------------------------------------------------- formatting
 
 
-def _estimate(dataset: Dataset, partner: str, first: str, last: str):
-    """:func:`helpers.compare.estimate`, and where a span is neither reported nor the sum of known months, the
-    sum of two known spans that make it up (January–July 2025 = the first half + July)."""
-    from .months import month_range
-    from .series import Estimate
-
-    e = estimate(dataset, partner, first, last)
-    if e is not None or first == last:
-        return e
-    best = None
-    for m in month_range(first, add_months(last, -1)):
-        a, b = estimate(dataset, partner, first, m), estimate(dataset, partner, add_months(m, 1), last)
-        if a is not None and b is not None:
-            e = Estimate((partner, first, last), a.value + b.value, a.low + b.low, a.high + b.high,
-                            "reported" if a.status == b.status == "reported" else "derived",
-                            tuple(dict.fromkeys(a.sources + b.sources)),
-                            method=f"{span_name(first, m)} ({fmt_t(a.value)}) + {span_name(add_months(m, 1), last)} "
-                                   f"({fmt_t(b.value)})",
-                            formula=f"X[{first}..{last}] = X[{first}..{m}] + X[{add_months(m, 1)}..{last}]",
-                            inputs=a.inputs + b.inputs, published=max(a.published, b.published))
-            # the tightest sum, reported parts first
-            if best is None or (e.status != "reported", e.width) < (best.status != "reported", best.width):
-                best = e
-    return best
-
-
-def _decimals(text: str) -> int:
-    return len(text.partition(".")[2])
-
-
-def stated_range(text: str, approx: bool) -> tuple[float, float, float]:
-    """(value, low, high) of a stated number rounded to its last digit (doubled when approximate)."""
-    v = float(text)
-    hw = rounding_half_width(text, approx)
-    return v, v - hw, v + hw
 
 
 def _describe(e, dataset: Dataset | None = None) -> str:
@@ -260,82 +225,6 @@ def check_claims(dataset: Dataset, claims: pd.DataFrame, as_of: str, reports: Da
         rows.append(dict(claim_id=r.claim_id, claim=r.claim, kind=r.kind, stated=stated, computed=computed,
                          verdict=verdict, why=why, sources=";".join(dict.fromkeys(used[0])) if used and used[0] else ""))
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _disagreement(reports: Dataset, r, verdict: str, why: str):
-    """(verdict, why, sources): "sources disagree" when the origins on file report the claim's figure
-    differently and the stated value agrees with one of them (else the verdict as it was, the disagreement
-    said); the figures, their origins, and which the project uses and why (``resolutions.csv``)."""
-    from .series import estimate
-
-    f = reports.figures
-    f = f[(f.series == MAIN_SERIES) & (f.partner == r.partner) & (f.from_month == r.from_month)
-          & (f.to_month == r.to_month) & (f.measure == r.measure)]
-    if f.source_id.nunique() < 2:
-        return _against_computed(reports, r, f, verdict, why)
-    groups: dict[str, dict] = {}
-    for x in f.itertuples(index=False):
-        g = groups.setdefault(_origin(reports, x.source_id) or x.source_id,
-                              {"lo": -float("inf"), "hi": float("inf"), "ids": [], "value": x.value, "hw": x.half_width})
-        g["lo"], g["hi"] = max(g["lo"], x.value - x.half_width), min(g["hi"], x.value + x.half_width)
-        g["ids"].append(x.source_id)
-        if x.half_width < g["hw"]:
-            g["value"], g["hw"] = x.value, x.half_width
-    gs = list(groups.values())
-    # ranges that only touch (5,773 t against 5,774 t) disagree, as in the series (helpers.series)
-    if all(a["lo"] < b["hi"] and b["lo"] < a["hi"] for a in gs for b in gs):
-        return _against_computed(reports, r, f, verdict, why)
-    v, slo, shi = stated_range(r.stated_value, r.approx == "yes")
-    unit = (lambda x: fmt_t(x)) if r.measure == "tonnes" else (lambda x: fmt_signed_pct(x, _decimals(f"{x:g}")))
-
-    def words(g):
-        ev = evidence(reports, g["ids"])
-        return f"{unit(g['value'])} ({'; '.join(e['origin'] + ': ' + ', '.join(e['relays']) for e in ev)})"
-
-    def who(g):
-        ev = evidence(reports, g["ids"])
-        return ev[0]["origin"].split(" of ")[0] if ev else g["ids"][0]
-
-    agree = [g for g in gs if not (shi < g["value"] - g["hw"] or slo > g["value"] + g["hw"])]
-    if len(agree) == len(gs):   # the claim agrees with every one of them: their disagreement does not touch it
-        return verdict, why, ()
-    what = span_name(r.from_month, r.to_month)
-    text = f"Sources disagree on {what}: " + " against ".join(words(g) for g in gs) + "."
-    if agree:
-        text += f" The stated {unit(v)} agrees with the {' and the '.join(who(g) for g in agree)}."
-    res = reports.resolutions
-    res = res[(res.series == MAIN_SERIES) & (res.partner == r.partner) & (res.from_month == r.from_month)
-              & (res.to_month == r.to_month) & (res.measure == r.measure)]
-    if len(res):
-        win = res.iloc[0]
-        g = next((g for g in gs if win.winning_source_id in g["ids"]), None)
-        text += (f" The project uses the {who(g) if g else win.winning_source_id}'s figure ({win.winning_source_id}): "
-                 f"{win.note}.")
-    else:
-        e = estimate(reports, r.partner, r.from_month, r.to_month) if r.measure == "tonnes" else None
-        used = next((g for g in gs if e is not None and set(g["ids"]) & set(e.sources)), None)
-        text += (f" The project uses the {who(used)}'s, the later report (a revision); no resolution is on file."
-                 if used else " No resolution is on file.")
-    ids = tuple(s for g in gs for s in g["ids"])
-    if agree:
-        return CONFLICT, text, ids
-    return verdict, why + " " + text, ids
-
-
-def _against_computed(reports: Dataset, r, f: pd.DataFrame, verdict: str, why: str):
-    """A claim contradicted by the value computed from the other figures, but stated as reported by an origin
-    on file (a release's own annual total against the sum of months relayed by others): "sources disagree"."""
-    if verdict != WRONG or f.empty:
-        return verdict, why, ()
-    v, slo, shi = stated_range(r.stated_value, r.approx == "yes")
-    same = f[~((f.value + f.half_width < slo) | (f.value - f.half_width > shi))]
-    if same.empty:
-        return verdict, why, ()
-    ids = tuple(dict.fromkeys(same.source_id))
-    ev = evidence(reports, ids)
-    by = "; ".join(e["origin"] + ": " + ", ".join(e["relays"]) for e in ev)
-    return CONFLICT, (f"Sources disagree on {span_name(r.from_month, r.to_month)}: the stated figure is the one "
-                      f"reported by the {by}; computed from the other figures on file instead: " + why), ids
 
 
 def _not_yet(month: str, as_of: str, dataset: Dataset | None = None) -> str:
@@ -578,116 +467,3 @@ def _check_direction(dataset: Dataset, r, as_of: str):
 # --------------------------------------------------------------------------- evidence
 
 
-
-
-# --------------------------------------------------------------------------- the article's day
-
-
-@dataclass(frozen=True)
-class ArticleDay:
-    """What an article could be judged against on its day (:func:`on_the_day`)."""
-
-    dataset: Dataset           #: the data to judge with: everything released by the day, the day's release included
-    reports: Dataset           #: every report known that day, the article's own included (for conflicts)
-    day: str                   #: YYYY-MM-DD
-    months: tuple[str, ...]    #: the months whose figures were first released that day
-    kept: tuple[str, ...]      #: the article's own pages whose figures of those months stand for the release
-    corroborated: bool         #: whether another origin on file records that day's release too
-    left_out: tuple[str, ...]  #: the article's pages left out for everything else
-
-    def sentence(self, dataset: Dataset) -> str:
-        """One sentence on what the day's release is taken from."""
-        from .provenance import cite
-
-        if not self.months:
-            return "No release of export data was made that day: every claim is judged on earlier releases."
-        what = " and ".join(month_name(m) for m in self.months)
-        if not self.kept:
-            return f"The figures of {what}, released that day, are taken from other reports of that release."
-        if self.corroborated:
-            return (f"The figures of {what}, released that day, are that release as the article relays it "
-                    f"({cite(dataset, self.kept)}), corroborated by other reports of the same release.")
-        return (f"The figures of {what}, released that day, are that release as the article relays it "
-                f"({cite(dataset, self.kept)}): on file, the article is the only record of that release, so its "
-                "figures of that month are not independently corroborated; every other claim is judged "
-                "against them and what was released before.")
-
-
-def on_the_day(all_data: Dataset, claims: pd.DataFrame, day: str) -> ArticleDay:
-    """The data an article is judged with on its publication day, as a journalist would.
-
-    An article that relays a release is judged against that release: the figures of the months first
-    released on ``day`` (tonnages of every partner, and the ranking) are taken from the article's own
-    pages where no other report of the release is on file — the check then says that the article is the
-    only record. Everything else the article states (changes, shares, ranks, records, streaks, totals,
-    earlier months) is left out, to be judged against those figures and everything released before.
-    """
-    import dataclasses
-
-    independent, left_out = independent_of(all_data, claims)
-    base = independent.known_on(day)
-    everything = all_data.known_on(day)
-    known = __import__("helpers.data", fromlist=["known_dates"]).known_dates(all_data.sources)
-    f = everything.figures
-    monthly_total = f[(f.partner == TOTAL) & (f.measure == "tonnes") & (f.from_month == f.to_month)
-                      & (f.series == MAIN_SERIES)]
-    # the months first released that day, or first released by the article's own origin (a month an article
-    # restates from an earlier release is not one)
-    mine = set(left_out)
-    first: dict[str, str] = {}
-    for m, s in zip(monthly_total.to_month, monthly_total.source_id):
-        first[m] = min(first.get(m, "9999"), known.get(s, "9999"))
-    by_article = {m for m, s in zip(monthly_total.to_month, monthly_total.source_id)
-                  if s in mine and known.get(s, "9999") <= first[m]}
-    months = tuple(sorted({m for m, d in first.items() if d == day} | by_article))
-    if not months or not mine:
-        return ArticleDay(base, everything, day, months, (), bool(months), tuple(left_out))
-    own = f[f.source_id.isin(mine) & (f.measure == "tonnes") & (f.from_month == f.to_month)
-            & f.to_month.isin(months)]
-    others = base.figures
-    others = others[(others.partner == TOTAL) & (others.measure == "tonnes") & others.to_month.isin(months)
-                    & (others.from_month == others.to_month)]
-    r = everything.rankings
-    own_rank = r[r.month.isin(months) & r.source_id.map(lambda x: any(s in mine for s in str(x).split(";")))]
-    kept = tuple(sorted(set(own.source_id) | {s for x in own_rank.source_id for s in str(x).split(";") if s in mine},
-                        key=lambda s: (len(s), s)))
-    figures = pd.concat([base.figures, own[~own.index.isin(base.figures.index)]])
-    rankings = pd.concat([base.rankings, own_rank[~own_rank.index.isin(base.rankings.index)]])
-    dataset = dataclasses.replace(base, figures=figures, rankings=rankings,
-                                  checksum=f"{base.checksum}+day:{'+'.join(kept)}")
-    return ArticleDay(dataset, everything, day, months, kept, len(others) > 0, tuple(left_out))
-
-
-def judge_article(all_data: Dataset, claims: pd.DataFrame, as_known_on: str = "article",
-                  as_of: str = "") -> dict:
-    """Check an article's claims as the claims report does (notebook 03, ``magnet-claims check``).
-
-    ``as_known_on``: ``article`` (its publication day, as a journalist would judge it: :func:`on_the_day`),
-    a date ``YYYY-MM-DD`` (the data as known then, the article's own figures left out), or "" (everything on
-    file, the article's own figures left out). ``as_of``: the last month used ("" for the latest known).
-    Returns ``checked`` (:func:`check_claims`), ``dataset`` (the data judged with), ``day`` (the date, "" for
-    everything), ``article_day`` (whether that is the publication day), ``day_words`` (what the day's
-    release is taken from), ``left_out`` (the article's pages left out), ``independent`` (every figure on
-    file but the article's own) and ``as_of``.
-    """
-    independent, left_out = independent_of(all_data, claims)
-    article_day = as_known_on == "article"
-    day = as_known_on
-    if article_day:   # the day its text says it was published, else the day its origin was released
-        from .data import known_dates
-
-        given = [d for d in claims.get("published", pd.Series(dtype=str)) if d]
-        ids = [x for x in source_ids([s for s in claims.source_id if s]) if x in set(all_data.sources.source_id)]
-        day = given[0] if given else (known_dates(all_data.sources)[ids[0]] if ids else article_line(all_data, claims)[2])
-    if article_day and not day:
-        raise DataError(claims.file.iloc[0], "the article's publication day is unknown: give a 'published' column "
-                        "(YYYY-MM-DD) or a source_id of the source register", column="published")
-    if article_day:
-        d = on_the_day(all_data, claims, day)
-        dataset, reports, words, left_out = d.dataset, d.reports, d.sentence(all_data), list(d.left_out)
-    else:
-        dataset, reports, words = independent.known_on(day), all_data.known_on(day), ""
-    as_of = min(as_of or dataset.latest_month, dataset.latest_month)
-    checked = check_claims(dataset, claims, as_of, reports=reports)
-    return dict(checked=checked, dataset=dataset, day=day, article_day=article_day, day_words=words,
-                left_out=left_out, independent=independent, as_of=as_of)

@@ -3,7 +3,7 @@
 ``magnet-claims draft ARTICLE --published YYYY-MM-DD -o CLAIMS.csv`` reads a saved article (plain text
 or a saved HTML page) and writes its claims (:mod:`helpers.drafting`) for a journalist to review.
 ``magnet-claims check CLAIMS.csv [--as-known-on article|YYYY-MM-DD|all]`` prints the verdict of each
-claim (:func:`helpers.claims.judge_article`, the same check as the claims report, notebook 03).
+claim (:func:`helpers.articleday.judge_article`, the same check as the claims report, notebook 03).
 Errors are one line naming the file, the row or the option; the exit status is 1.
 """
 
@@ -58,6 +58,7 @@ def draft_command(args) -> int:
 
 def check_command(args) -> int:
     from helpers import claims as C
+    from helpers.articleday import judge_article
     from helpers.data import load_dataset
 
     when = args.as_known_on.strip()
@@ -69,7 +70,7 @@ def check_command(args) -> int:
         raise ParameterError("--as-of", args.as_of, "a month YYYY-MM")
     all_data = load_dataset(Path(args.data) if args.data else None)
     table = C.load_claims(args.claims)
-    out = C.judge_article(all_data, table, when, args.as_of)
+    out = judge_article(all_data, table, when, args.as_of)
     checked = out["checked"]
     article, link, _ = C.article_line(all_data, table)
     print(f"{args.claims}: {article}" + (f" <{link}>" if link else ""))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import articleday as A
 from helpers import claims as C
 from helpers import drafting
 
@@ -41,7 +42,7 @@ def drafted(tmp_path, name: str, source_id: str | None = None, extra: str = "") 
 
 
 def on_the_day(frozen, path: Path):
-    out = C.judge_article(frozen, C.load_claims(path), "article")
+    out = A.judge_article(frozen, C.load_claims(path), "article")
     return out, out["checked"].set_index("claim_id")
 
 
@@ -106,7 +107,7 @@ def test_on_its_day_no_true_claim_of_a_saved_story_is_crossed(frozen, tmp_path, 
 def test_the_day_release_is_the_article_s_when_it_is_its_only_record(frozen, tmp_path):
     path = drafted(tmp_path, "reuters-2025-08-20")
     table = C.load_claims(path)
-    day = C.on_the_day(frozen, table, "2025-08-20")
+    day = A.on_the_day(frozen, table, "2025-08-20")
     assert day.months == ("2025-07",) and "S7" in day.kept and not day.corroborated
     assert "the article is the only record of that release" in day.sentence(frozen)
     _, checked = on_the_day(frozen, path)
@@ -149,7 +150,7 @@ def test_a_top_five_ranking_is_judged_against_the_published_ranking(frozen, tmp_
 
 
 def test_sources_that_disagree_get_their_own_verdict_with_both_figures(frozen, tmp_path):
-    out = C.judge_article(frozen, C.load_claims(drafted(tmp_path, "reuters-2025-08-20")), "")
+    out = A.judge_article(frozen, C.load_claims(drafted(tmp_path, "reuters-2025-08-20")), "")
     row = out["checked"][out["checked"].stated == "27,897 t"].iloc[0]
     assert row.verdict == C.CONFLICT
     assert "27,897 t (Reuters story of 20 August 2025" in row.why and "27,890.6 t (SMM analysis" in row.why
@@ -158,10 +159,10 @@ def test_sources_that_disagree_get_their_own_verdict_with_both_figures(frozen, t
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("claim_id,claim,kind,partner,from_month,to_month,measure,stated_value,source_id\n"
                      "1,Jan-Jul 27950 t.,value,WLD,2025-01,2025-07,tonnes,27950,S7\n", encoding="utf-8")
-    out = C.judge_article(frozen, C.load_claims(wrong), "")
+    out = A.judge_article(frozen, C.load_claims(wrong), "")
     assert out["checked"].verdict.tolist() == [C.WRONG] and "Sources disagree" in out["checked"].why.iloc[0]
     assert "agree with one of two sources that disagree" in C.result_sentence(
-        C.judge_article(frozen, C.load_claims(drafted(tmp_path, "reuters-2025-08-20")), "")["checked"])
+        A.judge_article(frozen, C.load_claims(drafted(tmp_path, "reuters-2025-08-20")), "")["checked"])
 
 
 def test_a_release_s_own_total_against_the_sum_of_other_origins_months_is_a_disagreement(frozen, tmp_path):
