@@ -402,7 +402,7 @@ def _apply_corrections(df: pd.DataFrame) -> pd.DataFrame:
                 row.get("source_id", "") for row in csv.DictReader(io.StringIO(evidence.read_text(encoding="utf-8")))}:
             raise DataError(r["file"], f"{r.source_id}'s origin is corrected without its page evidence (add a row "
                             f"for {r.source_id} to {paths.relative(evidence)})", row=int(r["row"]), column="source_id")
-        drop.extend(earlier.index)
+        drop.append(earlier.index[0])
     return df.drop(index=drop)
 
 

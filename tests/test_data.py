@@ -366,20 +366,20 @@ def test_every_source_names_its_origin():
 
 
 def test_a_source_without_an_origin_is_an_error_on_its_own_row(data_dir):
-    rewrite(data_dir, RELAYS, "S12,O33\n", "")
-    expect_error(data_dir, "raw/2025-brief/sources.csv", line_of(data_dir, "raw/2025-brief/sources.csv", "S12,"),
-                 "source_id", "S12 names no origin")
+    rewrite(data_dir, RELAYS, "S11,O32\n", "")
+    expect_error(data_dir, "raw/2025-brief/sources.csv", line_of(data_dir, "raw/2025-brief/sources.csv", "S11,"),
+                 "source_id", "S11 names no origin")
 
 
 def test_a_source_relays_one_origin(data_dir):
-    rewrite(data_dir, RELAYS, "S12,O33\n", "S12,O33\nS12,O31\n")
-    expect_error(data_dir, RELAYS, line_of(data_dir, RELAYS, "S12,O31"), "source_id",
-                 "S12 is given a second origin O31")
+    rewrite(data_dir, RELAYS, "S11,O32\n", "S11,O32\nS11,O31\n")
+    expect_error(data_dir, RELAYS, line_of(data_dir, RELAYS, "S11,O31"), "source_id",
+                 "S11 is given a second origin O31")
 
 
 def test_a_relay_names_a_known_origin(data_dir):
-    rewrite(data_dir, RELAYS, "S12,O33\n", "S12,O999\n")
-    expect_error(data_dir, RELAYS, line_of(data_dir, RELAYS, "S12,"), "origin_id", "unknown origin id 'O999'")
+    rewrite(data_dir, RELAYS, "S11,O32\n", "S11,O999\n")
+    expect_error(data_dir, RELAYS, line_of(data_dir, RELAYS, "S11,"), "origin_id", "unknown origin id 'O999'")
 
 
 def test_an_origin_has_a_known_kind_and_a_date(data_dir):
