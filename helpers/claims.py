@@ -227,6 +227,15 @@ def check_claims(dataset: Dataset, claims: pd.DataFrame, as_of: str, reports: Da
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def _gap(dataset: Dataset, last: str) -> str:
+    """For data as known on a day: that the months were public by then (released the month after), but no page on
+    file reports them — a gap of the data, not a claim whose inputs were not yet public."""
+    day = dataset.known_on_date
+    if not day or add_months(last, 1) >= day[:7]:
+        return ""
+    return f" They had been released by {day_name(day)}, but no page on file reports them as known then."
+
+
 def _not_yet(month: str, as_of: str, dataset: Dataset | None = None) -> str:
     if dataset is not None and dataset.known_on_date and month > dataset.latest_month:
         return (f"Not checkable yet: {month_name(month)} had not been published by "
@@ -329,7 +338,7 @@ def _check_value(dataset: Dataset, r, as_of: str):
         e = _estimate(dataset, r.partner, r.from_month, r.to_month)
         if e is None:
             return stated, "not in the data", UNCHECKABLE, (
-                f"No reported or derived value of exports{who} in {what}.")
+                f"No reported or derived value of exports{who} in {what}." + _gap(dataset, r.to_month))
         verdict = OK if not (shi < e.low or slo > e.high) else WRONG
         rng = "" if e.width < 1e-9 else f" (range {fmt_t(e.low)} to {fmt_t(e.high)})"
         why = (f"Exports{who} in {what}: {fmt_t(e.value)}{rng}, {_describe(e, dataset)}; "
@@ -346,7 +355,8 @@ def _check_value(dataset: Dataset, r, as_of: str):
     if c is None:
         missing = what if cur is None else base_name
         return stated, "not in the data", UNCHECKABLE, (
-            f"Exports{who} in {missing} are neither reported nor derivable, so the change cannot be computed.")
+            f"Exports{who} in {missing} are neither reported nor derivable, so the change cannot be computed."
+            + _gap(dataset, r.to_month if cur is None else b))
     verdict = OK if not (shi < c.low or slo > c.high) else WRONG
     d = 2 if c.high - c.low < 1 else 1
     why = (f"{fmt_t(cur.value)} ({what}) ÷ {fmt_t(base.value)} ({base_name}) − 1 = {fmt_signed_pct(c.pct, d)} "

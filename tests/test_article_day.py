@@ -102,6 +102,8 @@ def test_on_its_day_no_true_claim_of_a_saved_story_is_crossed(frozen, tmp_path, 
     assert open_ == GAPS.get(name, set())
     for cid in open_:   # a data gap or not export data, never "not yet published" on the article's own day
         assert not checked.loc[cid, "why"].startswith("Not checkable yet"), checked.loc[cid, "why"]
+    if name == "reuters-2025-08-20":   # July 2024 to the US had been released a year before: a gap, said so
+        assert "had been released by 20 August 2025, but no page on file reports them" in checked.loc["12", "why"]
 
 
 def test_the_day_release_is_the_article_s_when_it_is_its_only_record(frozen, tmp_path):
