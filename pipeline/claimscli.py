@@ -19,6 +19,15 @@ from helpers.errors import DataError, MagnetError, ParameterError
 from .importing.cli import OneLineParser
 
 
+def _is_date(text: str) -> bool:
+    import datetime as dt
+
+    try:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)) and bool(dt.date.fromisoformat(text))
+    except ValueError:
+        return False
+
+
 def build_parser() -> OneLineParser:
     p = OneLineParser(prog="magnet-claims", description="Draft a news article's claims file, or check one.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -40,7 +49,7 @@ def build_parser() -> OneLineParser:
 def draft_command(args) -> int:
     from helpers import drafting
 
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.published):
+    if not _is_date(args.published):
         raise ParameterError("--published", args.published, "a date YYYY-MM-DD")
     path = Path(args.article)
     try:
@@ -64,7 +73,7 @@ def check_command(args) -> int:
     when = args.as_known_on.strip()
     if when == "all":
         when = ""
-    elif when != "article" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", when):
+    elif when != "article" and not _is_date(when):
         raise ParameterError("--as-known-on", args.as_known_on, "article, a date YYYY-MM-DD, or all")
     if args.as_of and not re.fullmatch(r"\d{4}-\d{2}", args.as_of):
         raise ParameterError("--as-of", args.as_of, "a month YYYY-MM")

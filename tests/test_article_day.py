@@ -201,3 +201,5 @@ def test_magnet_claims_errors_are_one_line(tmp_path):
     bad.write_text("claim_id,claim,kind,published\n1,x,not_checkable,2025-13-45\n", encoding="utf-8")
     r = run("check", str(bad), cwd=tmp_path)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "row 2" in r.stderr and "published" in r.stderr
+    r = run("check", str(ROOT / "data" / "claims" / "S29-2025-07-20.csv"), "--as-known-on", "2025-13-01", cwd=tmp_path)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "--as-known-on" in r.stderr
