@@ -203,3 +203,16 @@ def test_magnet_claims_errors_are_one_line(tmp_path):
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "row 2" in r.stderr and "published" in r.stderr
     r = run("check", str(ROOT / "data" / "claims" / "S29-2025-07-20.csv"), "--as-known-on", "2025-13-01", cwd=tmp_path)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "--as-known-on" in r.stderr
+
+
+@pytest.mark.parametrize("sentence, claim", [
+    ("Exports hit the highest since January.", ("record", "WLD", "2025-07", "2025-07", "", "highest since 2025-01")),
+    ("Exports fell to a nine-month low.", ("record", "WLD", "2025-07", "2025-07", "", "lowest in 9 months")),
+    ("Exports fell for a fifth straight month.", ("streak", "WLD", "2025-07", "2025-07", "", "fall 5")),
+    ("It was the second monthly decline in a row.", ("streak", "WLD", "2025-07", "2025-07", "", "fall 2")),
+    ("Germany, the U.S. and India were the top five destinations.",
+     ("ranking", "", "2025-07", "2025-07", "rank", "DE;US;IN")),
+    ("Exports hit a seven-month high in May.", ("record", "WLD", "2025-05", "2025-05", "", "highest in 7 months")),
+])
+def test_each_phrase_of_reuters_vocabulary_the_issue_lists_is_drafted(sentence, claim):
+    assert claim in {tuple(c[k] for k in KEY) for c in drafting.draft(sentence, "2025-08-20")}
