@@ -22,14 +22,15 @@ import pandas as pd
 
 from . import paths
 from .compare import change, estimate, partners_in_month, reported_ranking
-from .data import MEASURES, TOTAL, Dataset, check_header, rounding_half_width, verify_data_file
+from .data import MAIN_SERIES, MEASURES, TOTAL, Dataset, check_header, rounding_half_width, verify_data_file
 from .partners import is_partner_code
 from .patterns import DATE_RE, MONTH_RE, NUMBER_RE
 from .errors import DataError, listing
 from .series import add_months
 from .tables import csv_records
 from .text import day_name, fmt_num, fmt_signed_pct, fmt_t, month_name, source_ids, span_name
-from .verdicts import OK, WRONG, UNCHECKABLE, independent_of, primary_sources, _origin, _KIND_WORDS, evidence, verdict_table, _dates_in_words, table_html, _host, result_sentence, later_table, article_line, published_date_of, summary, changed_verdicts  # noqa: F401,E402  (moved; the notebooks' API)
+from .conflicts import _decimals, _disagreement, _estimate, stated_range  # noqa: F401  (stated_range: the API)
+from .verdicts import OK, WRONG, UNCHECKABLE, CONFLICT, independent_of, primary_sources, _origin, _KIND_WORDS, evidence, verdict_table, _dates_in_words, table_html, _host, result_sentence, later_table, article_line, published_date_of, summary, changed_verdicts  # noqa: F401,E402  (moved; the notebooks' API)
 
 KINDS = ("value", "ranking", "event", "direction", "record", "streak", "share", "not_checkable")
 #: A record as an article states it: ``highest since 2025-01``, ``lowest in 9 months``, ``highest on file``.
@@ -41,7 +42,7 @@ DIRECTIONS = ("up", "down", "flat")
 FLAT_PCT = 1.0
 REQUIRED = ("claim_id", "claim", "kind")
 OPTIONAL = ("partner", "from_month", "to_month", "measure", "stated_value", "approx", "event_id",
-            "source_id", "note")
+            "source_id", "published", "note")
 
 
 
@@ -91,6 +92,8 @@ def _validate_row(name: str, i: int, r: dict) -> None:
         if not r[col]:
             fail(col, "is empty")
     kind = r["kind"]
+    if r["published"] and not (DATE_RE.match(r["published"]) and len(r["published"]) == 10):
+        fail("published", f"'{r['published']}' is not a date (YYYY-MM-DD)")
     if kind not in KINDS:
         fail("kind", f"unknown kind '{kind}' (allowed: {listing(KINDS, 'kinds')})")
     if r["approx"] not in ("", "yes", "no"):
@@ -144,15 +147,6 @@ def _validate_row(name: str, i: int, r: dict) -> None:
 # --------------------------------------------------------------------------- formatting
 
 
-def _decimals(text: str) -> int:
-    return len(text.partition(".")[2])
-
-
-def stated_range(text: str, approx: bool) -> tuple[float, float, float]:
-    """(value, low, high) of a stated number rounded to its last digit (doubled when approximate)."""
-    v = float(text)
-    hw = rounding_half_width(text, approx)
-    return v, v - hw, v + hw
 
 
 def _describe(e, dataset: Dataset | None = None) -> str:
@@ -204,7 +198,7 @@ def _within(lo: float, hi: float, slo: float, shi: float) -> str:
 COLUMNS = ["claim_id", "claim", "kind", "stated", "computed", "verdict", "why", "sources"]
 
 
-def check_claims(dataset: Dataset, claims: pd.DataFrame, as_of: str) -> pd.DataFrame:
+def check_claims(dataset: Dataset, claims: pd.DataFrame, as_of: str, reports: Dataset | None = None) -> pd.DataFrame:
     """Each claim's verdict against the data known up to ``as_of``.
 
     Columns: claim_id, claim, kind, stated, computed, verdict (✓ / ✗ / not
@@ -213,6 +207,11 @@ def check_claims(dataset: Dataset, claims: pd.DataFrame, as_of: str) -> pd.DataF
     a date, a month not yet published then — is "not checkable yet"; one the data cannot
     reach is "not checkable" and says what is missing. An event claim is judged on the
     timeline as known on the dataset's date, whatever ``as_of``.
+
+    A value claim about a figure whose reports disagree (two origins, ranges that do not meet) gets the
+    verdict "sources disagree" when it agrees with one of them: both figures are shown with their origins,
+    and which one the project uses and why. ``reports``: the reports to look for such disagreements in
+    (by default ``dataset``; give the data with the article's own figures, as known on the same date).
     """
     rows = []
     for r in claims.itertuples(index=False):
@@ -220,9 +219,21 @@ def check_claims(dataset: Dataset, claims: pd.DataFrame, as_of: str) -> pd.DataF
                  "direction": _check_direction, "record": _check_judged, "streak": _check_judged,
                  "share": _check_judged, "not_checkable": _check_nothing}[r.kind]
         stated, computed, verdict, why, *used = check(dataset, r, as_of)
+        if r.kind == "value" and verdict != UNCHECKABLE:
+            verdict, why, extra = _disagreement(reports if reports is not None else dataset, r, verdict, why)
+            used = [list(used[0] if used else ()) + list(extra)]
         rows.append(dict(claim_id=r.claim_id, claim=r.claim, kind=r.kind, stated=stated, computed=computed,
                          verdict=verdict, why=why, sources=";".join(dict.fromkeys(used[0])) if used and used[0] else ""))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _gap(dataset: Dataset, last: str) -> str:
+    """For data as known on a day: that the months were public by then (released the month after), but no page on
+    file reports them — a gap of the data, not a claim whose inputs were not yet public."""
+    day = dataset.known_on_date
+    if not day or add_months(last, 1) >= day[:7]:
+        return ""
+    return f" They had been released by {day_name(day)}, but no page on file reports them as known then."
 
 
 def _not_yet(month: str, as_of: str, dataset: Dataset | None = None) -> str:
@@ -270,6 +281,14 @@ def _check_judged(dataset: Dataset, r, as_of: str):
     if claim["kind"] == "record" and claim["inclusive"] and not claim.get("window"):
         claim["since"] = first_month_on_file(dataset, r.partner)
     known = monthly(dataset, r.partner)
+    gaps_from = ""
+    if claim["kind"] == "record" and not claim["inclusive"] and claim["since"] not in known:
+        # "the highest since January" with January not on file: judged over the months on file after it,
+        # and the verdict says which months it could not see
+        gaps_from = claim["since"]
+        start = add_months(gaps_from, 1)
+        claim = dict(claim, since=start, window_end=r.to_month, inclusive=True,
+                     window=len(month_range(start, r.to_month)) if start <= r.to_month else 1)
     if r.to_month not in known:
         return stated, "not in the data", UNCHECKABLE, f"{span_name(r.from_month, r.to_month)} is not on file."
     v = judge(claim, dataset)
@@ -283,7 +302,7 @@ def _check_judged(dataset: Dataset, r, as_of: str):
     why = (v.why + "." if v.verdict == INCONSISTENT else f"{span_name(r.from_month, r.to_month)}: {computed}, "
            f"consistent with the data on file")
     if v.verdict == CONSISTENT and r.kind == "record":
-        lo = claim["since"] if not claim.get("window") else claim["since"]
+        lo = gaps_from or claim["since"]
         gaps = [m for m in month_range(lo, add_months(r.to_month, -1)) if m not in known] if lo else []
         if gaps:
             why += (f" (consistent with the months on file; {', '.join(month_name(m) for m in gaps[:3])}"
@@ -316,10 +335,10 @@ def _check_value(dataset: Dataset, r, as_of: str):
         return stated, "–", UNCHECKABLE, _not_yet(r.to_month, as_of, dataset)
 
     if r.measure == "tonnes":
-        e = estimate(dataset, r.partner, r.from_month, r.to_month)
+        e = _estimate(dataset, r.partner, r.from_month, r.to_month)
         if e is None:
             return stated, "not in the data", UNCHECKABLE, (
-                f"No reported or derived value of exports{who} in {what}.")
+                f"No reported or derived value of exports{who} in {what}." + _gap(dataset, r.to_month))
         verdict = OK if not (shi < e.low or slo > e.high) else WRONG
         rng = "" if e.width < 1e-9 else f" (range {fmt_t(e.low)} to {fmt_t(e.high)})"
         why = (f"Exports{who} in {what}: {fmt_t(e.value)}{rng}, {_describe(e, dataset)}; "
@@ -329,14 +348,15 @@ def _check_value(dataset: Dataset, r, as_of: str):
 
     lag = 1 if r.measure == "mom_pct" else 12
     a, b = add_months(r.from_month, -lag), add_months(r.to_month, -lag)
-    cur = estimate(dataset, r.partner, r.from_month, r.to_month)
-    base = estimate(dataset, r.partner, a, b)
+    cur = _estimate(dataset, r.partner, r.from_month, r.to_month)
+    base = _estimate(dataset, r.partner, a, b)
     c = change(cur, base)
     base_name = span_name(a, b)
     if c is None:
         missing = what if cur is None else base_name
         return stated, "not in the data", UNCHECKABLE, (
-            f"Exports{who} in {missing} are neither reported nor derivable, so the change cannot be computed.")
+            f"Exports{who} in {missing} are neither reported nor derivable, so the change cannot be computed."
+            + _gap(dataset, r.to_month if cur is None else b))
     verdict = OK if not (shi < c.low or slo > c.high) else WRONG
     d = 2 if c.high - c.low < 1 else 1
     why = (f"{fmt_t(cur.value)} ({what}) ÷ {fmt_t(base.value)} ({base_name}) − 1 = {fmt_signed_pct(c.pct, d)} "
@@ -434,8 +454,8 @@ def _check_direction(dataset: Dataset, r, as_of: str):
     base_name = span_name(add_months(r.from_month, -lag), add_months(r.to_month, -lag))
     if r.to_month > as_of:
         return stated, "–", UNCHECKABLE, _not_yet(r.to_month, as_of, dataset)
-    c = change(estimate(dataset, r.partner, r.from_month, r.to_month),
-               estimate(dataset, r.partner, add_months(r.from_month, -lag), add_months(r.to_month, -lag)))
+    c = change(_estimate(dataset, r.partner, r.from_month, r.to_month),
+               _estimate(dataset, r.partner, add_months(r.from_month, -lag), add_months(r.to_month, -lag)))
     if c is None:
         return stated, "not in the data", UNCHECKABLE, f"{what} or {base_name} is neither reported nor derivable."
     if c.low > FLAT_PCT:

@@ -218,7 +218,11 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
     sources = validate_sources(_concat(tables["sources"], "sources"))
     _check_unique(sources, ["source_id"], "source id")
     origins = validate_origins(_concat(tables["origins"], "origins"))
-    relays = validate_relays(_concat(tables["relays"], "relays"), sources, origins)
+    raw_relays = _concat(tables["relays"], "relays")
+    relays = validate_relays(raw_relays, sources, origins)
+    # an origin a correction replaced, that no page relays any more, leaves the register (its row stays on file)
+    replaced = set(raw_relays.get("replaces", pd.Series(dtype=str)).fillna("")) - {""} - set(relays.origin_id)
+    origins = origins[~origins.origin_id.isin(replaced)]
     sources = attach_origins(sources, relays, origins)
     ids = set(sources.source_id)
     figures = _concat(tables["figures"], "figures")

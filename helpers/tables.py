@@ -97,7 +97,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "partners": (("code", "name"), ("aliases",)),
     "resolutions": (("from_month", "to_month", "partner", "measure", "winning_source_id"), ("series", "note")),
     "origins": (("origin_id", "publisher", "kind", "released", "title"), ("url", "note")),
-    "relays": (("source_id", "origin_id"), ()),
+    "relays": (("source_id", "origin_id"), ("replaces", "note")),
     "rescopes": (("from_month", "to_month", "partner", "measure", "source_id", "from_series", "to_series"),
                  ("note",)),
 }
@@ -359,6 +359,7 @@ def validate_relays(df: pd.DataFrame, sources: pd.DataFrame, origins: pd.DataFra
     _require(df, ["source_id", "origin_id"])
     _check_known(df, "source_id", sources.source_id, "source id", "not in any sources.csv")
     _check_known(df, "origin_id", origins.origin_id, "origin id", "not in any origins.csv")
+    df = _apply_corrections(df)
     dup = df.duplicated(subset=["source_id"], keep="first")
     if dup.any():
         bad = df[dup].iloc[0]
@@ -378,6 +379,32 @@ def validate_relays(df: pd.DataFrame, sources: pd.DataFrame, origins: pd.DataFra
           lambda r: f"{r.source_id} (published {published[r.source_id]}) cannot relay {r.origin_id}, "
           f"released later ({released[r.origin_id]})")
     return df
+
+def _apply_corrections(df: pd.DataFrame) -> pd.DataFrame:
+    """A later batch corrects a page's origin with a ``relays.csv`` row naming the origin it ``replaces``: the
+    earlier row must give exactly that origin, and the correcting batch must hold the page evidence (a
+    ``verification.csv`` row for that source). The raw files stay as they are; the correction is itself a
+    checksummed row."""
+    if "replaces" not in df.columns or not (df.replaces.fillna("") != "").any():
+        return df
+    df = df.copy()
+    df["replaces"] = df.replaces.fillna("")
+    drop = []
+    for i, r in df[df.replaces != ""].iterrows():
+        earlier = df[(df.source_id == r.source_id) & (df.index != i) & ~df.index.isin(drop)
+                     & (df.replaces == "")]
+        if earlier.empty or earlier.origin_id.iloc[0] != r.replaces:
+            got = "none" if earlier.empty else earlier.origin_id.iloc[0]
+            raise DataError(r["file"], f"{r.source_id} replaces origin {r.replaces}, but its origin on file is {got}",
+                            row=int(r["row"]), column="replaces")
+        evidence = paths.ROOT / Path(r["file"]).parent / "verification.csv"
+        if not evidence.is_file() or r.source_id not in {
+                row.get("source_id", "") for row in csv.DictReader(io.StringIO(evidence.read_text(encoding="utf-8")))}:
+            raise DataError(r["file"], f"{r.source_id}'s origin is corrected without its page evidence (add a row "
+                            f"for {r.source_id} to {paths.relative(evidence)})", row=int(r["row"]), column="source_id")
+        drop.append(earlier.index[0])
+    return df.drop(index=drop)
+
 
 def attach_origins(sources: pd.DataFrame, relays: pd.DataFrame, origins: pd.DataFrame) -> pd.DataFrame:
     """``sources`` with ``origin_id`` and ``origin_released``. Once any batch has a ``relays.csv``,

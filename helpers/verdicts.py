@@ -10,6 +10,8 @@ from .data import Dataset, known_dates
 from .text import day_name, source_ids
 
 OK, WRONG, UNCHECKABLE = "✓", "✗", "not checkable"
+#: The verdict of a claim that agrees with one of two (or more) origins whose figures disagree.
+CONFLICT = "sources disagree"
 
 
 def independent_of(dataset: Dataset, claims: pd.DataFrame) -> tuple[Dataset, list[str]]:
@@ -159,8 +161,10 @@ def result_sentence(checked: pd.DataFrame, day: str = "", article_day: bool = Fa
     else:
         when = "With every figure on file"
     wrong = {0: "none was contradicted", 1: "1 was contradicted"}.get(n[WRONG], f"{n[WRONG]} were contradicted")
+    split = {1: "; 1 agrees with one of two sources that disagree (both are shown)"}.get(
+        n[CONFLICT], f"; {n[CONFLICT]} agree with one of two sources that disagree (both are shown)") if n[CONFLICT] else ""
     return (f"{when}, {n[OK]} of its {len(checked)} claims were consistent with what had been released; {wrong}"
-            + (f"; {len(unc)} could not be checked ({', '.join(reasons)})" if len(unc) else "") + ".")
+            + split + (f"; {len(unc)} could not be checked ({', '.join(reasons)})" if len(unc) else "") + ".")
 
 def later_table(dataset: Dataset, then: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
     """The claims whose verdict the figures published since change: #, Claim, Then, Now, Why (now), Origin, Link."""
@@ -184,7 +188,9 @@ def article_line(dataset: Dataset, claims: pd.DataFrame) -> tuple[str, str, str]
     ids = source_ids([s for s in claims.source_id if s])
     src = dataset.sources[dataset.sources.source_id.isin(ids)]
     if src.empty:
-        return "an article not in the source register (no URL on file)", "", ""
+        days = [d for d in claims.get("published", pd.Series(dtype=str)) if d]
+        when = f", published {day_name(days[0])}" if days else ""
+        return f"an article not in the source register{when} (no URL on file)", "", days[0] if days else ""
     r = src.iloc[0]
     oid = _origin(dataset, r.source_id)
     title, outlet = str(r.title), str(r.outlet)
@@ -208,9 +214,9 @@ def published_date_of(source_row) -> str:
     return published_date(source_row.published)
 
 def summary(checked: pd.DataFrame) -> dict:
-    """Counts of each verdict: ``{"✓": 10, "✗": 0, "not checkable": 2}``."""
+    """Counts of each verdict: ``{"✓": 10, "✗": 0, "not checkable": 2, "sources disagree": 0}``."""
     counts = checked.verdict.value_counts()
-    return {v: int(counts.get(v, 0)) for v in (OK, WRONG, UNCHECKABLE)}
+    return {v: int(counts.get(v, 0)) for v in (OK, WRONG, UNCHECKABLE, CONFLICT)}
 
 def changed_verdicts(then: pd.DataFrame, now: pd.DataFrame) -> str:
     """Which verdicts differ between a check on the data as known then and on the data on file now."""

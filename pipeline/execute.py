@@ -90,8 +90,22 @@ def check(nb, given: dict, input_path=None) -> dict:
     cell = contract.parameters_cell(nb)
     params = contract.declarations(cell[1]) if cell else {}
     return contract.resolve(params, given, load_dataset(),
-                            base=Path(input_path).resolve().parent if input_path else None,
+                            base=notebook_folder(input_path) if input_path else None,
                             where=Path(input_path).name if input_path else "the notebook")
+
+
+def notebook_folder(input_path) -> Path:
+    """The folder of the notebook being run, wherever papermill runs it from: a file path given as a parameter
+    is relative to it. ``papermill --cwd DIR`` changes directory before the engine sees ``input_path``, which
+    is still relative to the shell's directory (``$PWD``): that is tried when the path does not exist here."""
+    import os
+
+    path = Path(input_path)
+    if not path.is_absolute() and not path.is_file():
+        shell = os.environ.get("PWD", "")
+        if shell and (Path(shell) / path).is_file():
+            path = Path(shell) / path
+    return path.resolve().parent
 
 
 def execute_report(notebook: Path, output: Path | None, parameters: dict | None = None, *,

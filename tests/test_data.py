@@ -371,20 +371,20 @@ def test_every_source_names_its_origin():
 
 
 def test_a_source_without_an_origin_is_an_error_on_its_own_row(data_dir):
-    rewrite(data_dir, RELAYS, "S12,O33\n", "")
-    expect_error(data_dir, "raw/2025-brief/sources.csv", line_of(data_dir, "raw/2025-brief/sources.csv", "S12,"),
-                 "source_id", "S12 names no origin")
+    rewrite(data_dir, RELAYS, "S11,O32\n", "")
+    expect_error(data_dir, "raw/2025-brief/sources.csv", line_of(data_dir, "raw/2025-brief/sources.csv", "S11,"),
+                 "source_id", "S11 names no origin")
 
 
 def test_a_source_relays_one_origin(data_dir):
-    rewrite(data_dir, RELAYS, "S12,O33\n", "S12,O33\nS12,O31\n")
-    expect_error(data_dir, RELAYS, line_of(data_dir, RELAYS, "S12,O31"), "source_id",
-                 "S12 is given a second origin O31")
+    rewrite(data_dir, RELAYS, "S11,O32\n", "S11,O32\nS11,O31\n")
+    expect_error(data_dir, RELAYS, line_of(data_dir, RELAYS, "S11,O31"), "source_id",
+                 "S11 is given a second origin O31")
 
 
 def test_a_relay_names_a_known_origin(data_dir):
-    rewrite(data_dir, RELAYS, "S12,O33\n", "S12,O999\n")
-    expect_error(data_dir, RELAYS, line_of(data_dir, RELAYS, "S12,"), "origin_id", "unknown origin id 'O999'")
+    rewrite(data_dir, RELAYS, "S11,O32\n", "S11,O999\n")
+    expect_error(data_dir, RELAYS, line_of(data_dir, RELAYS, "S11,"), "origin_id", "unknown origin id 'O999'")
 
 
 def test_an_origin_has_a_known_kind_and_a_date(data_dir):
@@ -454,3 +454,28 @@ def test_a_rescope_must_name_a_figure_on_file(data_dir):
     rel = "raw/2026-12-rare-earths/rescopes.csv"
     rewrite(data_dir, rel, "2025-10,2025-10,WLD,tonnes,S74,", "2025-09,2025-09,WLD,tonnes,S74,")
     expect_error(data_dir, rel, 2, "source_id", "names no figure on file (tonnes of WLD 2025-09..2025-09")
+
+
+# --------------------------------------------------------------------------- relay corrections
+
+CORRECTIONS = "raw/2026-12-relay-corrections/relays.csv"
+
+
+def test_a_later_batch_corrects_a_page_s_origin_with_its_page_evidence():
+    from helpers.data import known_dates
+
+    ds = load_dataset(today=TODAY)
+    # Reuters' December 2025 story: GAC's data "showed on Tuesday", 20 January 2026, not 19 January (O45)
+    assert ds.source("S16").origin_id == ds.source("S63").origin_id == "O86"
+    assert ds.origin("O86").released == "2026-01-20"
+    assert known_dates(ds.sources)["S16"] == "2026-01-20"
+
+
+def test_a_correction_must_name_the_origin_it_replaces(data_dir):
+    rewrite(data_dir, CORRECTIONS, "S16,O86,O45,", "S16,O86,O23,")
+    expect_error(data_dir, CORRECTIONS, 2, "replaces", "S16 replaces origin O23, but its origin on file is O45")
+
+
+def test_a_correction_without_its_page_evidence_stops_loading(data_dir):
+    rewrite(data_dir, "raw/2026-12-relay-corrections/verification.csv", "S63,yes,", "S99,yes,")
+    expect_error(data_dir, CORRECTIONS, 3, "source_id", "S63's origin is corrected without its page evidence")

@@ -274,7 +274,7 @@ def test_long_lists_are_summarised_not_cut(tmp_path):
     with pytest.raises(DataError) as exc:
         load_claims(bad)
     msg = str(exc.value)
-    assert "unknown column(s): stated_vlaue; allowed: 12 columns (claim_id, claim, kind, …)" in msg
+    assert "unknown column(s): stated_vlaue; allowed: 13 columns (claim_id, claim, kind, …)" in msg
     assert render.one_line(msg) == msg
     long = "word " * 100
     cut = render.one_line(long, 50)
@@ -378,7 +378,7 @@ def test_bad_parameters_fail_only_their_reports_before_any_kernel(published, dra
     assert "parameter 'partner' = 'Atlantis'" in by["nowhere"]
     assert "Mexico is only ever ranked, with no tonnage to show" in by["ranked"]
     assert "no recorded checksum" in by["draft"]
-    assert "stated_vlaue; allowed: 12 columns (claim_id, claim, kind, …)" in by["misspelt"]
+    assert "stated_vlaue; allowed: 13 columns (claim_id, claim, kind, …)" in by["misspelt"]
     assert not any(e.endswith("…") and not e.endswith(" …") for e in errors), "nothing cut mid-word"
     assert "1 built" in proc.stdout and "still builds" in (out / "alpha.html").read_text()
     for name in ("early", "nowhere", "ranked", "draft", "misspelt"):
