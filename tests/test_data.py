@@ -471,11 +471,20 @@ def test_a_later_batch_corrects_a_page_s_origin_with_its_page_evidence():
     assert known_dates(ds.sources)["S16"] == "2026-01-20"
 
 
+def _with_corrections(data_dir: Path) -> None:
+    """The relay-corrections batch of the live data added to the frozen copy (it came after the freeze)."""
+    batch = data_dir / "raw" / "2026-12-relay-corrections"
+    shutil.copytree(paths.DATA / "raw" / "2026-12-relay-corrections", batch)
+    record_checksums(sorted(batch.iterdir()), data_dir=data_dir)
+
+
 def test_a_correction_must_name_the_origin_it_replaces(data_dir):
+    _with_corrections(data_dir)
     rewrite(data_dir, CORRECTIONS, "S16,O86,O45,", "S16,O86,O23,")
     expect_error(data_dir, CORRECTIONS, 2, "replaces", "S16 replaces origin O23, but its origin on file is O45")
 
 
 def test_a_correction_without_its_page_evidence_stops_loading(data_dir):
+    _with_corrections(data_dir)
     rewrite(data_dir, "raw/2026-12-relay-corrections/verification.csv", "S63,yes,", "S99,yes,")
     expect_error(data_dir, CORRECTIONS, 3, "source_id", "S63's origin is corrected without its page evidence")
