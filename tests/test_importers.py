@@ -28,8 +28,8 @@ FIX = Path(__file__).parent / "fixtures" / "imports"
 BAD = FIX / "bad"
 TODAY = dt.date(2026, 11, 28)
 PUBLISHED = "2026-05-15"
-#: The id the importer gives the next new page: the sources on file are S1-S121.
-NEXT_ID = "S122"
+#: The id the importer gives the next new page: the sources on file are S1-S125.
+NEXT_ID = "S126"
 
 
 @pytest.fixture
