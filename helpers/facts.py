@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import compare, judge, lead, statements, text
+from . import compare, freshness as _freshness, judge, lead, statements, text
 from .data import TOTAL, Dataset
 from .series import add_months
 from .monthfacts import TEMPLATES, Fact, _missing, tonnage, pct_change, plain, MonthFacts, _provenance, CURATOR_NOTE_RE, is_remark, _events, _rank_fact, month, span, _not_yet, event, event_date, chapter, _finalize, chapters, destinations, _and, year, months_in_brief, table, partner_line, partner_sentence, partner_history, rank_history, largest, extreme  # noqa: F401,E402  (moved; the notebooks' API)
@@ -181,6 +181,21 @@ def low_point(dataset: Dataset, month: str, partner: str = TOTAL) -> Fact:
                      f"and the highest {high_f.text}.", status="derived", value=lo["value"], parts=(low_f, high_f))
 
 
+def freshness(dataset: Dataset, date: str | None = None) -> Fact:
+    """The freshness line (:mod:`helpers.freshness`): the latest month on file, its release day, and how many
+    months behind GAC's calendar the data are on the build date — a statement the build judges."""
+    c = _freshness.claim(dataset, date)
+    return Fact(key="freshness", text=_freshness.words(c), status="reported", value=float(c["behind"]),
+                published=c["released"], claim=c)
+
+
+def _with_freshness(dataset: Dataset, month_: str, points: list[Fact]) -> list[Fact]:
+    """Page 1's main points, the last of them the freshness line when the edition covers the latest month."""
+    if month_ != dataset.latest_month:
+        return points[:5]
+    return points[:4] + [freshness(dataset)]
+
+
 def _month_line(m: MonthFacts) -> Fact:
     """``March 2026: 5,238 t, +10.5% on February 2026 and −1.6% on March 2025.``"""
     changes = [f"{c} on {base}" for c, base in ((m.mom, m.previous_month_name), (m.yoy, m.year_before_name)) if c]
@@ -245,7 +260,7 @@ def main_points(dataset: Dataset, month_: str, focus_partner: str | None = None)
     low = low_point(dataset, month_)
     if low:
         points.append(low)
-    return {"headline": head, "points": points[:5]}
+    return {"headline": head, "points": _with_freshness(dataset, month_, points)}
 
 
 def destination_points(dataset: Dataset, partner: str, start: str, month_: str) -> dict:
@@ -276,7 +291,7 @@ def destination_points(dataset: Dataset, partner: str, start: str, month_: str) 
                            f"reported, for {text.month_name(r.month)}, {here.name} stood "
                            f"{text.ordinal(int(r['rank']))} of the top {r['of']} ({text.fmt_sources(r.source_id)}).",
                            claim=statements.rank_claim(partner, r.month, int(r["rank"]), int(r["of"]))))
-    return {"headline": head, "points": points[:5]}
+    return {"headline": head, "points": _with_freshness(dataset, month_, points)}
 
 
 def claims_points(counts: dict, total: int, as_of_name: str, later: int, article: str) -> dict:
@@ -311,7 +326,9 @@ def points_html(bulletin: dict) -> str:
     """The main points as an HTML list (escaped), shown under the headline on a report's first page."""
     import html as _html
 
-    items = "".join(f"<li>{_html.escape(p.text)}</li>" for p in bulletin["points"])
+    # the freshness line is marked, so the index can show it under the headline
+    marked = ' class="freshness"'
+    items = "".join(f"<li{marked if p.key == 'freshness' else ''}>{_html.escape(p.text)}</li>" for p in bulletin["points"])
     # a heading without an id: not in the contents, which go after the question
     return (f'<section class="report-points" aria-label="Main points"><h2 class="points-title">Main points</h2>'
             f"<ul>{items}</ul></section>")
