@@ -439,3 +439,32 @@ def policy_through(dataset: Dataset) -> Fact:
     if r.date > released:   # after the latest release on file: what came of it is not known
         words += " It falls after the latest release on file."
     return Fact(key="policy through", text=words, status="reported", parts=(e, d), published=e.published)
+
+
+def other_scopes(dataset: Dataset, month_: str) -> Fact:
+    """GAC's rare-earth minerals total and Bloomberg's rare-earth products total in words, each as a series of its
+    own beside the magnet line (never added to it, compared with it as one, or read as it)."""
+    from .data import MINERALS_SERIES, PRODUCTS_SERIES
+
+    f = dataset.figures
+    f = f[(f.measure == "tonnes") & (f.partner == TOTAL) & (f.from_month == f.to_month) & (f.to_month <= month_)]
+    out, srcs = [], []
+    minerals = f[f.series == MINERALS_SERIES].sort_values("to_month")
+    if len(minerals):
+        r = minerals.iloc[-1]
+        mag = compare.estimate(dataset, TOTAL, r.to_month)
+        out.append(f"GAC's rare-earth minerals total counts rare earths themselves, not magnets: in "
+                   f"{text.month_name(r.to_month)} it was {text.fmt_tonnes(r.value)} ({r.source_id})"
+                   + (f", the same month's magnets {text.about(mag) if mag.status == 'derived' else text.fmt_tonnes(mag.value)}"
+                      if mag is not None else "") + ": two series, never added or compared as one")
+        srcs.append(r.source_id)
+    products = f[f.series == PRODUCTS_SERIES].sort_values("to_month")
+    if len(products):
+        items = "; ".join(f"{text.month_name(r.to_month)}, {text.fmt_tonnes(r.value)} ({r.source_id})"
+                          for r in products.itertuples())
+        out.append(f"Bloomberg's rare-earth products, its own sum of GAC lines typically dominated by magnets, is a "
+                   f"third series, neither magnets nor minerals: {items}")
+        srcs += list(products.source_id)
+    if not out:
+        return plain(f"other scopes {month_}", "", status="missing")
+    return plain(f"other scopes {month_}", ". ".join(out) + ".", sources=tuple(dict.fromkeys(srcs)))

@@ -56,8 +56,10 @@ def latest(dataset: Dataset) -> tuple[str, str]:
 
 def claim(dataset: Dataset, date: str | None = None) -> dict:
     """The freshness claim of the data as known in ``dataset`` on the build date ``date``."""
-    date = date or build_date(dataset)
     month, released = latest(dataset)
+    # a build reads the data on file, so it cannot precede their latest release: a SOURCE_DATE_EPOCH set
+    # earlier (a fixed epoch in tests) counts as that release day
+    date = max(date or build_date(dataset), released)
     due = due_through(date)
     behind = month_range(add_months(month, 1), due) if due > month else []
     return {"kind": "freshness", "partner": TOTAL, "first": month, "last": month, "released": released,

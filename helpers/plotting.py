@@ -487,6 +487,48 @@ def plot_history(dataset: Dataset, partner: str = TOTAL, start: str = "2016-01",
     return fig
 
 
+def plot_scope(dataset: Dataset, series: str, start: str = "2024-01", end: str | None = None,
+               partner: str = TOTAL) -> plt.Figure:
+    """One other series in a chart of its own (GAC's rare-earth minerals, Bloomberg's rare-earth products): its
+    monthly tonnages as reported, never derived, never on the magnet chart's axis; "n/r" where none is on
+    file. Every bar titled with its scope and sources, and a row of the figure's CSV."""
+    from .data import SERIES
+
+    end = end or dataset.latest_month
+    scope = SERIES[series]
+    f = dataset.figures
+    f = f[(f.series == series) & (f.measure == "tonnes") & (f.partner == partner) & (f.from_month == f.to_month)
+          & (f.from_month >= start) & (f.to_month <= end)]
+    rows = []
+    for m in month_range(start, end):
+        g = f[f.from_month == m]
+        if g.empty:
+            rows.append({"month": m, "tonnes": float("nan"), "low": float("nan"), "high": float("nan"),
+                         "status": "missing", "sources": ""})
+            continue
+        best = g.loc[g.half_width.idxmin()]
+        rows.append({"month": m, "tonnes": float(best.value), "low": float((g.value - g.half_width).max()),
+                     "high": float((g.value + g.half_width).min()), "status": "reported",
+                     "sources": ";".join(dict.fromkeys(g.source_id))})
+    df = pd.DataFrame(rows)
+    label = scope.goods.split(":")[0].split(" (")[0]
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    _bars(ax, df, PALETTE["other"], label[:1].upper() + label[1:])
+    ax.set_ylabel(f"Exports ({UNIT})")
+    _thousands(ax)
+    _time_axis(ax, start, end)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.08)
+    ax.set_title(f"{scope.tariff[:1].upper() + scope.tariff[1:]}: {label}", loc="left", pad=6, fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize=8, frameon=False)
+    fig.tight_layout()
+    known = df[df.status == "reported"]
+    fig.alt_text = (f"Bar chart of {label}, a series of its own ({scope.tariff}; {scope.publisher}), "
+                    f"{month_name(start)} to {month_name(end)}: {len(known)} of {len(df)} months on file"
+                    + (f", from {fmt_tonnes(known.tonnes.min())} to {fmt_tonnes(known.tonnes.max())}." if len(known)
+                       else "."))
+    return fig
+
+
 def plot_top_destinations(top: pd.DataFrame, month_label: str, highlight: str | None = None,
                           dataset: Dataset | None = None, month: str | None = None) -> plt.Figure:
     """Horizontal bars of :func:`helpers.compare.top_destinations`: the largest destinations of a
