@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from helpers import plotting
+from helpers import plotting, seriescharts
 from helpers.data import load_dataset
 
 
@@ -169,7 +169,7 @@ def _csv_rows(fig):
 
 
 def test_the_unit_value_chart_draws_each_price_with_its_provenance_and_its_csv(ds):
-    fig = plotting.plot_unit_value(ds, start="2024-01", end="2026-03")
+    fig = seriescharts.plot_unit_value(ds, start="2024-01", end="2026-03")
     rows = {(r["month"], r["status"]): r for r in _csv_rows(fig)}
     h1 = rows[("2025-01..2025-06", "derived")]            # $1.02 bn ÷ 22,319 t
     assert h1["unit"] == "USD/kg" and float(h1["low"]) < float(h1["value"]) < float(h1["high"])
@@ -180,7 +180,7 @@ def test_the_unit_value_chart_draws_each_price_with_its_provenance_and_its_csv(d
 
 
 def test_the_long_history_shades_the_gaps_and_never_draws_a_multi_month_total_as_a_month(ds):
-    fig = plotting.plot_history(ds, start="2023-08", end="2026-03")
+    fig = seriescharts.plot_history(ds, start="2023-08", end="2026-03")
     rows = _csv_rows(fig)
     assert "months not on file" in fig.axes[0].get_legend_handles_labels()[1]
     averages = [r for r in rows if "monthly average" in r["series"]]
@@ -192,7 +192,7 @@ def test_the_long_history_shades_the_gaps_and_never_draws_a_multi_month_total_as
 
 
 def test_europe_against_the_united_states_draws_both_tonnages_and_shares(ds):
-    fig = plotting.plot_partners_vs_total(ds, ["EU", "US"], start="2025-01", end="2025-12")
+    fig = seriescharts.plot_partners_vs_total(ds, ["EU", "US"], start="2025-01", end="2025-12")
     rows = _csv_rows(fig)
     eu = {r["month"]: r for r in rows if r["series"] == "share of total, European Union (aggregate)"}
     assert round(float(eu["2025-06"]["value"]), 1) == 42.8 and eu["2025-06"]["status"] == "reported"
@@ -202,7 +202,7 @@ def test_europe_against_the_united_states_draws_both_tonnages_and_shares(ds):
 
 
 def test_the_minerals_total_has_a_chart_of_its_own(ds):
-    fig = plotting.plot_scope(ds, "cn:rare-earths", start="2025-01", end="2025-12")
+    fig = seriescharts.plot_scope(ds, "cn:rare-earths", start="2025-01", end="2025-12")
     rows = _csv_rows(fig)
     assert rows and all(r["status"] == "reported" for r in rows)
     assert "a series of its own" in fig.alt_text
