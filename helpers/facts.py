@@ -186,7 +186,8 @@ def freshness(dataset: Dataset, date: str | None = None) -> Fact:
     """The freshness line (:mod:`helpers.freshness`): the latest month on file, its release day, and how many
     months behind GAC's calendar the data are on the build date — a statement the build judges."""
     c = _freshness.claim(dataset, date)
-    return Fact(key="freshness", text=_freshness.words(c), status="reported", value=float(c["behind"]),
+    # keyed by the latest month: an edition's "what's new" finds its new month here too
+    return Fact(key=f"{c['first']} freshness", text=_freshness.words(c), status="reported", value=float(c["behind"]),
                 published=c["released"], claim=c)
 
 
@@ -329,7 +330,8 @@ def points_html(bulletin: dict) -> str:
 
     # the freshness line is marked, so the index can show it under the headline
     marked = ' class="freshness"'
-    items = "".join(f"<li{marked if p.key == 'freshness' else ''}>{_html.escape(p.text)}</li>" for p in bulletin["points"])
+    items = "".join(f"<li{marked if p.claim.get('kind') == 'freshness' else ''}>{_html.escape(p.text)}</li>"
+                    for p in bulletin["points"])
     # a heading without an id: not in the contents, which go after the question
     return (f'<section class="report-points" aria-label="Main points"><h2 class="points-title">Main points</h2>'
             f"<ul>{items}</ul></section>")

@@ -74,7 +74,8 @@ def test_every_statement_of_every_destination_month_and_release_holds():
         # the freshness line and every price the data support, as known that day
         for f in [facts.freshness(known)] + [x for p in (TOTAL, "EU", "US") for x in values.price_statements(known, p)]:
             judged += 1
-            wrong += [f"{day} {f.key}: {x}" for x in judge.problems(f.record(), known, page_one=f.key == "freshness")]
+            wrong += [f"{day} {f.key}: {x}" for x in judge.problems(f.record(), known,
+                                                                     page_one=f.key.endswith("freshness"))]
         for p in partners:
             months = sorted(m for m in statements.monthly(known, p) if m <= latest)
             states = _states(known, p)
@@ -316,10 +317,10 @@ def test_page_one_of_main_latest_states_the_share_shift_and_the_freshness_line(d
     b = facts.main_points(ds, "2026-03", "US")
     assert b["headline"].text.startswith("The share of China's magnet exports going to the United States fell from "
                                          "about 12.8% in 2024 to 10.3% in 2025")
-    assert b["points"][-1].key == "freshness" and "7 months behind" in b["points"][-1].text
+    assert b["points"][-1].key == "2026-03 freshness" and "7 months behind" in b["points"][-1].text
     assert not _problems(b, ds)
     # an edition of an earlier month is not the latest: no freshness line
-    assert all(p.key != "freshness" for p in facts.main_points(ds, "2025-11", "US")["points"])
+    assert all(p.claim.get("kind") != "freshness" for p in facts.main_points(ds, "2025-11", "US")["points"])
     html_ = facts.points_html(b)
     card = report_card(type("NB", (), {"metadata": {}})(), {"name": "main-latest"},
                        f'<div class="report-headline"><p>x</p></div>{html_}', None)
