@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from .data import MAIN_SERIES, TOTAL, Dataset
 from .intervals import Interval
-from .partners import AGGREGATES
+from .partners import AGGREGATES, GROUPS
 from .series import Estimate, add_months, build_monthly_series, derive, estimate, month_range
 from .text import fmt_t, source_ids
 from .reconcile import reconcile, cross_checks, _verdict, reconciliation_view, cross_checks_view, revisions  # noqa: F401,E402  (moved; the notebooks' API)
@@ -179,8 +179,11 @@ def known_rank(dataset: Dataset, month: str, partner: str) -> dict | None:
     the destination's own tonnage (so no destination missing from the data can be larger), and no
     destination on file overlaps it within rounding. Destinations are published selectively: a
     place among whichever were published is not a rank.
-    Returns ``{"rank", "of", "basis", "sources"}``.
+    Returns ``{"rank", "of", "basis", "sources"}``. A bloc (the EU) has no rank: it is never ranked among
+    countries (its members are in the ranking).
     """
+    if partner in GROUPS:
+        return None
     rep = dataset.rankings_in(month)
     if len(rep):
         hit = rep[rep.partner == partner]

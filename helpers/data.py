@@ -30,7 +30,7 @@ from .checksums import DATASET_FOLDERS, TRACKED, sha256_file, read_checksums, tr
 from .errors import DataError
 from .partners import TOTAL, partner_name  # noqa: F401
 from .tables import (EVENT_KINDS, FIGURE_MEASURES, HS6_SERIES, LEGACY_SERIES, MAIN_SERIES, MEASURES,  # noqa: F401
-                     MINERALS_SERIES, ORIGIN_KINDS, OTHER_METALS_SERIES, SERIES, TABLES, VALUE_MEASURES, Scope,
+                     MINERALS_SERIES, ORIGIN_KINDS, OTHER_METALS_SERIES, PRODUCTS_SERIES, SERIES, TABLES, VALUE_MEASURES, Scope,
                      _check_unique, _concat, apply_rescopes, attach_origins, check_header, check_scope_matches,
                      comtrade_sources, legacy_series, load_partners, read_table, rounding_half_width, scope_match_text,
                      scope_matches, validate_events, validate_figures, validate_origins, validate_rankings,

@@ -12,8 +12,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import compare, judge, lead, statements, text
+from . import compare, freshness as _freshness, judge, lead, statements, text
 from .data import TOTAL, Dataset
+from .partners import GROUPS
 from .series import add_months
 from .monthfacts import TEMPLATES, Fact, _missing, tonnage, pct_change, plain, MonthFacts, _provenance, CURATOR_NOTE_RE, is_remark, _events, _rank_fact, month, span, _not_yet, event, event_date, chapter, _finalize, chapters, destinations, _and, year, months_in_brief, table, partner_line, partner_sentence, partner_history, rank_history, largest, extreme  # noqa: F401,E402  (moved; the notebooks' API)
 
@@ -181,6 +182,22 @@ def low_point(dataset: Dataset, month: str, partner: str = TOTAL) -> Fact:
                      f"and the highest {high_f.text}.", status="derived", value=lo["value"], parts=(low_f, high_f))
 
 
+def freshness(dataset: Dataset, date: str | None = None) -> Fact:
+    """The freshness line (:mod:`helpers.freshness`): the latest month on file, its release day, and how many
+    months behind GAC's calendar the data are on the build date — a statement the build judges."""
+    c = _freshness.claim(dataset, date)
+    # keyed by the latest month: an edition's "what's new" finds its new month here too
+    return Fact(key=f"{c['first']} freshness", text=_freshness.words(c), status="reported", value=float(c["behind"]),
+                published=c["released"], claim=c)
+
+
+def _with_freshness(dataset: Dataset, month_: str, points: list[Fact]) -> list[Fact]:
+    """Page 1's main points, the last of them the freshness line when the edition covers the latest month."""
+    if month_ != dataset.latest_month:
+        return points[:5]
+    return points[:4] + [freshness(dataset)]
+
+
 def _month_line(m: MonthFacts) -> Fact:
     """``March 2026: 5,238 t, +10.5% on February 2026 and −1.6% on March 2025.``"""
     changes = [f"{c} on {base}" for c, base in ((m.mom, m.previous_month_name), (m.yoy, m.year_before_name)) if c]
@@ -245,7 +262,7 @@ def main_points(dataset: Dataset, month_: str, focus_partner: str | None = None)
     low = low_point(dataset, month_)
     if low:
         points.append(low)
-    return {"headline": head, "points": points[:5]}
+    return {"headline": head, "points": _with_freshness(dataset, month_, points)}
 
 
 def destination_points(dataset: Dataset, partner: str, start: str, month_: str) -> dict:
@@ -276,7 +293,7 @@ def destination_points(dataset: Dataset, partner: str, start: str, month_: str) 
                            f"reported, for {text.month_name(r.month)}, {here.name} stood "
                            f"{text.ordinal(int(r['rank']))} of the top {r['of']} ({text.fmt_sources(r.source_id)}).",
                            claim=statements.rank_claim(partner, r.month, int(r["rank"]), int(r["of"]))))
-    return {"headline": head, "points": points[:5]}
+    return {"headline": head, "points": _with_freshness(dataset, month_, points)}
 
 
 def claims_points(counts: dict, total: int, as_of_name: str, later: int, article: str) -> dict:
@@ -311,7 +328,10 @@ def points_html(bulletin: dict) -> str:
     """The main points as an HTML list (escaped), shown under the headline on a report's first page."""
     import html as _html
 
-    items = "".join(f"<li>{_html.escape(p.text)}</li>" for p in bulletin["points"])
+    # the freshness line is marked, so the index can show it under the headline
+    marked = ' class="freshness"'
+    items = "".join(f"<li{marked if p.claim.get('kind') == 'freshness' else ''}>{_html.escape(p.text)}</li>"
+                    for p in bulletin["points"])
     # a heading without an id: not in the contents, which go after the question
     return (f'<section class="report-points" aria-label="Main points"><h2 class="points-title">Main points</h2>'
             f"<ul>{items}</ul></section>")
@@ -328,3 +348,125 @@ def points_markdown(bulletin: dict) -> str:
     """Markdown of the headline and main points (the notebook shows it under the title)."""
     items = "\n".join(f"- {text.escape(p.text)}" for p in bulletin["points"])
     return f"**{text.escape(bulletin['headline'].text)}**\n\n### Main points\n\n{items}\n"
+
+
+# --------------------------------------------------------------------------- issue 35: Europe, prices, calendar, freshness
+
+
+def bloc_against(dataset: Dataset, month_: str, bloc: str = "EU", other: str = "US") -> Fact:
+    """Europe against the United States in words: the bloc's latest month with a figure up to ``month_``, its
+    tonnage and share against ``other``'s that month, and the shift in the bloc's share where one is known."""
+    last = statements.latest_known_month(dataset, bloc, month_)
+    bname = text.in_sentence(dataset.partner_name(bloc))
+    if not last:
+        return plain(f"{bloc} against {other} {month_}", f"No month up to {text.month_name(month_)} has a figure for "
+                     f"exports to {bname} as a bloc.", status="missing")
+    b, o = month(dataset, last, bloc), month(dataset, last, other)
+    parts = [f for f in (b.tonnes, b.share) if f]
+    words = f"In {b.month_name}, the latest month with a figure for {bname}, exports to it were {b.tonnes}"
+    words += f" ({b.share} of the total)" if b.share else ""
+    if o.tonnes:
+        words += f", against {o.tonnes} to {o.name}" + (f" ({o.share})" if o.share else "")
+        parts += [f for f in (o.tonnes, o.share) if f]
+    words += "."
+    ss = lead.share_shift(dataset, bloc, last)
+    shift = None
+    if ss:
+        shift = Fact(key=f"{bloc} {last} share shift", text=lead.share_shift_words(dataset, ss), claim=ss)
+        words += " " + shift.text + "."
+    if bloc in GROUPS:
+        n = len([m for m in statements.monthly(dataset, bloc) if m <= month_])
+        words += (f" Figures for the bloc are on file for {text.plural(n, 'month')} in all: the sources give it in "
+                  "some months only, so its share is not followed month by month.")
+    return Fact(key=f"{bloc} against {other} {month_}", text=words, status=b.tonnes.status,
+                parts=tuple(parts) + ((shift,) if shift else ()), published=b.tonnes.published)
+
+
+def prices(dataset: Dataset, month_: str, partners=(TOTAL, "EU", "US")) -> Fact:
+    """Every price the data support up to ``month_``, where a value and a tonnage of the same months are both
+    known (the sources' own prices are in the chart and its CSV, not restated here)."""
+    from . import values
+
+    got = [f for p in partners for f in values.price_statements(dataset, p, month_) if f.status == "derived"]
+    if not got:
+        return plain(f"prices {month_}", f"No export value of a month or span up to {text.month_name(month_)} is on "
+                     "file beside its tonnage, so no price is worked out.", status="missing")
+    by = {}
+    for f in got:
+        by.setdefault(f.claim["partner"], []).append(f)
+    clauses = []
+    for p, fs in by.items():
+        who = "all destinations" if p == TOTAL else text.in_sentence(dataset.partner_name(p))
+        clauses.append(f"to {who}, " + "; ".join(f.text for f in fs))
+    return Fact(key=f"prices {month_}", text="Exports " + "; and ".join(clauses) + ".", status="derived",
+                parts=tuple(got), published=max(f.published for f in got))
+
+
+def lunar_new_year(dataset: Dataset, month_: str) -> Fact:
+    """The trade calendar in words: the Lunar New Year of the latest two years on file up to ``month_``, and
+    February's change on the year before set against them (a comparison across the holiday, said so)."""
+    ev = dataset.events[dataset.events.label == "Lunar New Year"]
+    ev = ev[ev.date.str[:7] <= month_].sort_values("date")
+    if len(ev) < 2:
+        return plain(f"lunar new year {month_}", "", status="missing")
+    a, b = ev.iloc[-2], ev.iloc[-1]
+    fa, fb = event_date(dataset, a.event_id), event_date(dataset, b.event_id)
+    where = lambda r: "January" if r.date[5:7] == "01" else "February"  # noqa: E731
+    words = (f"The Lunar New Year fell on {fa} ({a.source_id}) and on {fb} ({b.source_id}): in {where(a)} one year "
+             f"and in {where(b)} the next.")
+    parts = [fa, fb]
+    feb = f"{b.date[:4]}-02"
+    if feb <= month_ and where(a) != where(b):
+        m = month(dataset, feb)
+        if m.tonnes and m.yoy:
+            words += (f" February {b.date[:4]}'s change on February {a.date[:4]}, {m.yoy}, sets a month "
+                      f"{'with' if where(b) == 'February' else 'without'} the holiday against one "
+                      f"{'without' if where(b) == 'February' else 'with'} it; January and February together compare "
+                      "like with like, which is why GAC publishes them combined (S125).")
+            parts += [m.tonnes, m.yoy]
+    return Fact(key=f"lunar new year {month_}", text=words, status="reported", parts=tuple(parts),
+                sources=(a.source_id, b.source_id), published=max(fa.published, fb.published))
+
+
+def policy_through(dataset: Dataset) -> Fact:
+    """The latest policy event on file, and what is not known about it (the body of a report, never page 1)."""
+    ev = dataset.events[(dataset.events.label != "Lunar New Year") & (dataset.events.kind != "release")]
+    ev = ev.sort_values("date")
+    if ev.empty:
+        return plain("policy through", "", status="missing")
+    r = ev.iloc[-1]
+    e, d = event(dataset, r.event_id), event_date(dataset, r.event_id)
+    words = f"The latest policy event on file is dated {d}: {e.text}."
+    _, released = _freshness.latest(dataset)
+    if r.date > released:   # after the latest release on file: what came of it is not known
+        words += " It falls after the latest release on file."
+    return Fact(key="policy through", text=words, status="reported", parts=(e, d), published=e.published)
+
+
+def other_scopes(dataset: Dataset, month_: str) -> Fact:
+    """GAC's rare-earth minerals total and Bloomberg's rare-earth products total in words, each as a series of its
+    own beside the magnet line (never added to it, compared with it as one, or read as it)."""
+    from .data import MINERALS_SERIES, PRODUCTS_SERIES
+
+    f = dataset.figures
+    f = f[(f.measure == "tonnes") & (f.partner == TOTAL) & (f.from_month == f.to_month) & (f.to_month <= month_)]
+    out, srcs = [], []
+    minerals = f[f.series == MINERALS_SERIES].sort_values("to_month")
+    if len(minerals):
+        r = minerals.iloc[-1]
+        mag = compare.estimate(dataset, TOTAL, r.to_month)
+        out.append(f"GAC's rare-earth minerals total counts rare earths themselves, not magnets: in "
+                   f"{text.month_name(r.to_month)} it was {text.fmt_tonnes(r.value)} ({r.source_id})"
+                   + (f", the same month's magnets {text.about(mag) if mag.status == 'derived' else text.fmt_tonnes(mag.value)}"
+                      if mag is not None else "") + ": two series, never added or compared as one")
+        srcs.append(r.source_id)
+    products = f[f.series == PRODUCTS_SERIES].sort_values("to_month")
+    if len(products):
+        items = "; ".join(f"{text.month_name(r.to_month)}, {text.fmt_tonnes(r.value)} ({r.source_id})"
+                          for r in products.itertuples())
+        out.append(f"Bloomberg's rare-earth products, its own sum of GAC lines typically dominated by magnets, is a "
+                   f"third series, neither magnets nor minerals: {items}")
+        srcs += list(products.source_id)
+    if not out:
+        return plain(f"other scopes {month_}", "", status="missing")
+    return plain(f"other scopes {month_}", ". ".join(out) + ".", sources=tuple(dict.fromkeys(srcs)))

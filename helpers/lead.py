@@ -15,8 +15,12 @@ import pandas as pd
 
 from . import compare, monthfacts as mf, text
 from .data import TOTAL, Dataset
-from .months import month_range
+from .months import add_months, month_range
 from .statements import Fact, event_claim, record, record_words, streak, streak_words, _days
+
+#: The bloc whose share page 1 follows beside the focus destination's (Europe against the United States).
+SHARE_GROUP = "EU"
+
 
 def _fact(key, words, claim=None, parts=(), status="reported", sources=(), published=""):
     return Fact(key=key, text=words, status=status, sources=tuple(sources), published=published,
@@ -42,6 +46,12 @@ def share_shift(dataset: Dataset, partner: str, month: str) -> dict | None:
     got = [(p, _share_over(dataset, partner, *p)) for p in periods]
     got = [(p, s) for p, s in got if s is not None]
     if len(got) < 2:
+        # no two whole years known (the EU, reported for the bloc in some months only): the month against the
+        # same month a year before, where both shares are known
+        periods = [(add_months(month, -12),) * 2, (month, month)]
+        got = [(p, _share_over(dataset, partner, *p)) for p in periods]
+        got = [(p, s) for p, s in got if s is not None]
+    if len(got) < 2:
         return None
     return {"kind": "share_shift", "partner": partner, "first": got[0][0][0], "last": got[-1][0][1],
             "periods": [list(p) for p, _ in got], "values": [round(s[0], 1) for _, s in got],
@@ -53,6 +63,8 @@ def _period_words(a: str, b: str) -> str:
         return a[:4]
     if a.endswith("-01") and b.endswith("-03") and a[:4] == b[:4]:
         return f"the first quarter of {a[:4]}"
+    if a == b:
+        return text.month_name(a)
     return text.period_name(a, b)
 
 
@@ -112,8 +124,10 @@ def candidates(dataset: Dataset, month: str, partner: str = TOTAL, focus: str | 
             f"{partner} {month} lead ytd", f"Over {m.ytd_name}, {who} came to "
             f"{m.ytd.text}, {m.ytd_change.text} on the same months a year before", parts=(m.ytd, m.ytd_change)),
             "ytd"))
-    sh_partner = focus if partner == TOTAL else partner
-    if sh_partner and sh_partner != TOTAL:
+    # shifts in where the magnets go: the focus destination's share, and the EU's (reported for the bloc)
+    # against it on the total's page 1
+    shifting = [focus, SHARE_GROUP] if partner == TOTAL else [partner]
+    for sh_partner in dict.fromkeys(p for p in shifting if p and p != TOTAL):
         ss = share_shift(dataset, sh_partner, month)
         if ss and abs(ss["values"][-1] - ss["values"][0]) >= 1.0:
             out.append(Candidate(6 + abs(ss["values"][-1] - ss["values"][0]), _fact(

@@ -27,6 +27,7 @@ import pandas as pd
 from . import compare, statements, text
 from .statements import Fact
 from .data import TOTAL, Dataset, known_dates, published_date
+from .partners import GROUPS
 from .series import Estimate, add_months, build_monthly_series, estimate, month_range
 
 
@@ -406,6 +407,10 @@ def partner_history(dataset: Dataset, partner: str, start: str, end: str) -> dic
 
 def rank_history(dataset: Dataset, partner: str, end: str) -> Fact:
     """Where a destination stood in each reported ranking up to ``end``, one clause per month."""
+    if partner in GROUPS:   # a bloc is not a destination among countries: its members are ranked, not it
+        return plain(f"{partner} ranks", f"{text.in_sentence(dataset.partner_name(partner))} is a bloc, reported as a "
+                     "whole: the published rankings rank countries, its members among them, so it has no rank of "
+                     "its own.")
     ranks = compare.partner_ranks(dataset, partner)
     ranks = ranks[ranks.month <= end]
     if ranks.empty:

@@ -413,5 +413,3 @@ def plot_scenarios(actual: pd.DataFrame, projections: pd.DataFrame, as_of: str,
                     + (", and the naive and drift benchmarks with the naive benchmark's 80% and 95% intervals"
                        if bench is not None and len(bench) else "") + ".")
     return fig
-
-

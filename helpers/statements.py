@@ -20,6 +20,10 @@ revision    ``count`` values of ``first..last`` changed between the vintage firs
             edition's (reported figures revised, derived values worked out again)
 event       event ``event_id`` happened on ``date``
 gap         no figure for ``partner`` in ``first`` is on file (never on page 1)
+unit_value  a price, US$ per kg, of ``first..last``: reported, or ``usd_m`` ÷ ``tonnes`` (derived)
+            where both are known (:mod:`helpers.values`)
+freshness   ``first`` is the latest month on file, ``released`` on a day; on ``build_date`` GAC's calendar
+            had releases due through ``due_through``: ``behind`` months (:mod:`helpers.freshness`)
 ========== ======================================================================================
 
 :func:`helpers.judge.judge` recomputes a claim from the data *as known on the edition's date* (the

@@ -46,6 +46,9 @@ SERIES: dict[str, Scope] = {s.code: s for s in (
     Scope("cn:rare-earths", "GAC's commodity total 'rare earths' (HS 2805.30 and 2846)",
           "rare earths: metals and compounds of the 17 elements (not magnets)",
           "China's General Administration of Customs (GAC), around the 7th-14th of the following month"),
+    Scope("bloomberg:rare-earth-products", "no tariff line: Bloomberg's own sum of GAC lines",
+          "rare-earth products, typically dominated by magnets (neither the magnet line nor the minerals total)",
+          "Bloomberg News, calculated from GAC's data"),
 )}
 
 #: The series this project's story follows: GAC's rare-earth permanent magnets. A figure
@@ -62,6 +65,14 @@ OTHER_METALS_SERIES = "cn:85051190"
 #: elements), the total relayed beside the magnet figures. A different series: a magnet figure
 #: equal to a same-month minerals total is flagged (:func:`scope_matches`).
 MINERALS_SERIES = "cn:rare-earths"
+
+#: Bloomberg's "rare-earth products": its own sum of GAC lines, "typically dominated by magnets" and relayed in
+#: the same words as the magnet line. A third scope, guarded like the minerals: a magnet figure equal to a
+#: same-month products total is flagged too (:func:`scope_matches`).
+PRODUCTS_SERIES = "bloomberg:rare-earth-products"
+
+#: The wider totals a magnet-line figure is checked against (a page quoting one as magnets is the trap).
+GUARDED_SERIES = {MINERALS_SERIES: "the rare-earth minerals total", PRODUCTS_SERIES: "Bloomberg's rare-earth products total"}
 
 #: Identifiers written before the series said their scope (batches up to 2026-11). The
 #: project then had one series, so ``850511`` meant the rare-earth line, except in figures
@@ -451,11 +462,11 @@ def scope_matches(figures: pd.DataFrame, only=None) -> list[tuple[pd.Series, pd.
     mag = f[f.series == MAIN_SERIES]
     if only is not None:
         mag = mag[only[mag.index]]
-    minerals = f[f.series == MINERALS_SERIES]
+    minerals = f[f.series.isin(list(GUARDED_SERIES))]
     if mag.empty or minerals.empty:
         return []
     keys = ["from_month", "to_month", "partner"]
-    pairs = mag.reset_index().merge(minerals[keys + ["value", "half_width", "source_id"]], on=keys,
+    pairs = mag.reset_index().merge(minerals[keys + ["value", "half_width", "source_id", "series"]], on=keys,
                                     suffixes=("", "_x"))   # one vectorised join, not a scan per figure
     pairs = pairs[(pairs.value - pairs.value_x).abs() <= pairs[["half_width", "half_width_x"]].max(axis=1)]
     out = []
@@ -463,8 +474,10 @@ def scope_matches(figures: pd.DataFrame, only=None) -> list[tuple[pd.Series, pd.
         m = mag.loc[idx]
         best = hits.loc[hits.half_width_x.idxmin()]          # the most precise, citing every page
         x = minerals[(minerals.from_month == m.from_month) & (minerals.to_month == m.to_month)
-                     & (minerals.partner == m.partner) & (minerals.source_id == best.source_id_x)].iloc[0].copy()
-        x["source_id"] = ", ".join(sorted(set(hits.source_id_x), key=lambda i: (len(i), i)))
+                     & (minerals.partner == m.partner) & (minerals.source_id == best.source_id_x)
+                     & (minerals.series == best.series_x)].iloc[0].copy()
+        x["source_id"] = ", ".join(sorted(set(hits[hits.series_x == best.series_x].source_id_x),
+                                          key=lambda i: (len(i), i)))
         out.append((m, x))
     return out
 
@@ -474,7 +487,8 @@ def scope_match_text(magnet: pd.Series, minerals: pd.Series) -> str:
     if magnet.from_month != magnet.to_month:
         month = f"{magnet.from_month}..{magnet.to_month}"
     where = "" if magnet.partner == TOTAL else f" to {magnet.partner}"
-    return (f"{magnet.value:,g} t{where} matches the rare-earth minerals total of {month} "
+    what = GUARDED_SERIES.get(minerals.get("series", MINERALS_SERIES), GUARDED_SERIES[MINERALS_SERIES])
+    return (f"{magnet.value:,g} t{where} matches {what} of {month} "
             f"({minerals.value:,g} t, {minerals.source_id}): check the page's scope")
 
 def check_scope_matches(figures: pd.DataFrame, resolutions: pd.DataFrame) -> None:

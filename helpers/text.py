@@ -203,4 +203,7 @@ THE = ("United States", "United Kingdom", "Netherlands", "Philippines", "Czech R
 
 def in_sentence(name: str) -> str:
     """A destination's name as a sentence uses it: ``the United States``, ``Germany``."""
+    # a bloc's register name says "(aggregate)" (a list of partners tells it from countries); a sentence says
+    # "the European Union"
+    name = name.removesuffix(" (aggregate)")
     return f"the {name}" if name in THE else name

@@ -169,6 +169,7 @@ def report_card(nb, meta: dict, body: str, stated: dict | None) -> dict:
     head = re.search(r'report-headline"[^>]*>\s*<p>(.*?)</p>', body, re.S)
     points = re.search(r'<section[^>]*class="report-points"[^>]*>(.*?)</section>', body, re.S)
     question = re.search(r"<strong>The question:</strong>\s*(.*?)</p>", body, re.S)
+    fresh = re.search(r'<li class="freshness">(.*?)</li>', points.group(1), re.S) if points else None
 
     def plain(fragment: str) -> str:
         fragment = re.sub(r'<sup class="cites">.*?</sup>', "", fragment, flags=re.S)
@@ -183,7 +184,9 @@ def report_card(nb, meta: dict, body: str, stated: dict | None) -> dict:
     # editions of one notebook differ in their titles: the edition is part of it (as in the page's <title>)
     return {"title": f"{title} — {edition}" if edition else title, "edition": edition,
             "headline": plain(head.group(1)) if head else "",
-            "points": [plain(li) for li in re.findall(r"<li>(.*?)</li>", points.group(1), re.S)] if points else [],
+            "points": [plain(li) for li in re.findall(r"<li[^>]*>(.*?)</li>", points.group(1), re.S)] if points else [],
+            # how fresh the data are (page 1's freshness line, a judged statement), for the index
+            "freshness": plain(fresh.group(1)) if fresh else "",
             # what the report answers: its own question, as its first page asks it
             "audience": (plain(question.group(1)) if question else
                          (nb.metadata.get("magnet") or {}).get("audience") or AUDIENCE_DEFAULT),

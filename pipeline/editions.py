@@ -122,6 +122,8 @@ def whats_new(previous: dict | None, facts: dict, edition: str) -> dict:
         o = old.get(key)
         if not o or o.get("value") is None:
             continue
+        if (f.get("claim") or {}).get("kind") == "freshness":   # how fresh the data are: not a figure revised
+            continue
         if o.get("text") != f.get("text"):
             if o.get("status") == "derived" and f.get("status") == "reported":
                 firmed.append(f"{fact_words(key)}: derived {o['text']} is now reported, {f['text']} "

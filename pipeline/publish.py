@@ -104,7 +104,7 @@ def index_entries(reports: list[Report] | None, out_dir: Path) -> list[dict]:
                      "news": state.get("news", ""), "parameters": state.get("parameters", {}),
                      "built": state.get("built", "?"), "notebook": state.get("notebook", ""),
                      "commit": state.get("commit", "?"), "data_checksum": str(state.get("data_checksum", "?")),
-                     "headline": card.get("headline", ""), "audience": card.get("audience", ""),
+                     "headline": card.get("headline", ""), "freshness": card.get("freshness", ""), "audience": card.get("audience", ""),
                      "as_of": card.get("as_of") or str(state.get("parameters", {}).get("as_of", "")),
                      "data": (out_dir / f"{name}.data" / "index.html").is_file()})
     # newest first: the month an edition covers, then the set's order

@@ -102,11 +102,14 @@ def test_a_destination_report_names_its_destination_in_its_title(built_default_r
 
 def _title_of(row: dict, titles: list[str]) -> str | None:
     """The mark title that states a CSV row's month and value (whole tonnes, or a share to one decimal)."""
-    from helpers.text import month_name
+    from helpers.text import month_name, span_name
 
     value = float(row["value"])
-    shown = f"{round(value):,} t" if row["unit"] == "t" else f"{value:.1f}%"
-    when = month_name(row["month"]) if re.fullmatch(r"\d{4}-\d{2}", row["month"]) else row["month"]
+    shown = (f"{round(value):,} t" if row["unit"] == "t" else f"${value:.1f} per kg" if row["unit"] == "USD/kg"
+             else f"{value:.1f}%")
+    span = re.fullmatch(r"(\d{4}-\d{2})\.\.(\d{4}-\d{2})", row["month"])   # a value over several months
+    when = (month_name(row["month"]) if re.fullmatch(r"\d{4}-\d{2}", row["month"])
+            else span_name(*span.groups()) if span else row["month"])
     return next((t for t in titles if shown.replace("-", "\u2212") in t and when in t), None)
 
 

@@ -301,7 +301,8 @@ def _legacy_copy(data_dir: Path) -> None:
 
 def test_every_figure_names_its_scope_and_the_story_is_the_rare_earth_line():
     ds = load_dataset(today=TODAY)
-    assert set(ds.figures.series) == {"cn:85051110", "adamas:magnets+alloys", "cn:rare-earths"}
+    assert set(ds.figures.series) == {"cn:85051110", "adamas:magnets+alloys", "cn:rare-earths",
+                                      "bloomberg:rare-earth-products"}
     raw = [p for p in paths.RAW.glob("*/figures.csv")]
     for path in raw:   # migrated in place: no legacy identifier is left on file
         assert ",850511," not in path.read_text(encoding="utf-8"), path
@@ -448,6 +449,25 @@ def test_a_magnet_figure_equal_to_the_same_months_minerals_total_stops_loading(d
     rel = "raw/2026-11-coverage/figures.csv"
     expect_error(data_dir, rel, line_of(data_dir, rel, ",4343.5,"), "value",
                  "matches the rare-earth minerals total of October 2025 (4,343.5 t, S76, S77): check the page's scope")
+
+
+def test_a_magnet_figure_equal_to_bloombergs_rare_earth_products_total_stops_loading(data_dir):
+    """Bloomberg's "rare-earth products" (batch 2026-12-products) is guarded like the minerals: were its August
+    2025 total the magnet line's 6,146 t, the magnet figure would be taken for a products total quoted as magnets."""
+    rewrite(data_dir, "raw/2026-12-products/figures.csv", "2025-08,2025-08,WLD,tonnes,7336,",
+            "2025-08,2025-08,WLD,tonnes,6146,")
+    rel = "raw/2025-brief/figures.csv"
+    expect_error(data_dir, rel, line_of(data_dir, rel, "2025-08,2025-08,WLD,tonnes,6146,"), "value",
+                 "matches Bloomberg's rare-earth products total of August 2025 (6,146 t, S121): check the page's scope")
+
+
+def test_the_products_total_never_enters_the_story():
+    from helpers import compare
+
+    ds = load_dataset(today=TODAY)
+    products = ds.figures[ds.figures.series == "bloomberg:rare-earth-products"]
+    assert sorted(products.to_month) == ["2025-07", "2025-08", "2025-11"]
+    assert round(compare.estimate(ds, "WLD", "2025-07").value) == 5577   # the magnet line, not 6,422 t
 
 
 def test_a_rescope_must_name_a_figure_on_file(data_dir):

@@ -195,7 +195,7 @@ def test_latest_as_known_on_a_date_is_the_latest_month_known_that_day(ds):
 
 @pytest.mark.slow
 # the reports run here first, the longest first (conftest orders the readers of the default build so)
-@pytest.mark.parametrize("name", ["outlook", "destinations-us", "main-2025-06", "claims-check"])
+@pytest.mark.parametrize("name", ["outlook", "destinations-us", "europe", "main-2025-06", "claims-check"])
 def test_every_report_as_known_on_a_date_states_nothing_published_later(name, built_default_reports, warm_kernel,
                                                                           tmp_path_factory, worker_id):
     """Every report of reports.yaml as known on 21 July 2025 passes the build's hindsight check, and every
@@ -205,7 +205,7 @@ def test_every_report_as_known_on_a_date_states_nothing_published_later(name, bu
     scenarios against what came after) are executed here as the build executes them with --as-known-on,
     and checked as it checks them (destinations-de is destinations-us's notebook)."""
     assert sorted(r.name for r in load_report_set()) == sorted(
-        ["main-2025-06", "claims-check", "main-latest", "destinations-us", "destinations-de", "outlook"])
+        ["main-2025-06", "claims-check", "main-latest", "destinations-us", "destinations-de", "europe", "outlook"])
     if name in ("main-2025-06", "claims-check"):
         out = built_default_reports.out
         stated = json.loads((out / f"{name}.facts.json").read_text(encoding="utf-8"))["facts"]

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from helpers import plotting
+from helpers import plotting, seriescharts
 from helpers.data import load_dataset
 
 
@@ -156,3 +156,56 @@ def test_chart_colours_meet_wcag_contrast_on_white():
         assert plotting.contrast(c) >= 3.0, c
     for c in (plotting.PALETTE["event"], plotting.PALETTE["missing"], "#595959"):
         assert plotting.contrast(c) >= 4.5, c
+
+
+# --------------------------------------------------------------------------- issue 35's charts
+
+
+def _csv_rows(fig):
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(plotting.data_csv(fig))))
+
+
+def test_the_unit_value_chart_draws_each_price_with_its_provenance_and_its_csv(ds):
+    fig = seriescharts.plot_unit_value(ds, start="2024-01", end="2026-03")
+    rows = {(r["month"], r["status"]): r for r in _csv_rows(fig)}
+    h1 = rows[("2025-01..2025-06", "derived")]            # $1.02 bn ÷ 22,319 t
+    assert h1["unit"] == "USD/kg" and float(h1["low"]) < float(h1["value"]) < float(h1["high"])
+    assert round(float(h1["value"]), 1) == 45.7 and "S51" in h1["sources"] and h1["method"].startswith("value ÷ tonnes")
+    assert rows[("2024-08", "reported")]["value"] == "46.985"
+    assert "US dollars per kg" in fig.axes[0].get_ylabel() and "derived from a value and a tonnage" in fig.alt_text
+    plt.close(fig)
+
+
+def test_the_long_history_shades_the_gaps_and_never_draws_a_multi_month_total_as_a_month(ds):
+    fig = seriescharts.plot_history(ds, start="2023-08", end="2026-03")
+    rows = _csv_rows(fig)
+    assert "months not on file" in fig.axes[0].get_legend_handles_labels()[1]
+    averages = [r for r in rows if "monthly average" in r["series"]]
+    assert all(".." in r["month"] and r["status"] == "derived" and "÷" in r["method"] for r in averages)
+    months = [r["month"] for r in rows if ".." not in r["month"]]
+    assert "2024-01" not in months and "2025-06" in months          # January 2024 is a gap, not zero
+    assert "not on file, shaded as gaps" in fig.alt_text
+    plt.close(fig)
+
+
+def test_europe_against_the_united_states_draws_both_tonnages_and_shares(ds):
+    fig = seriescharts.plot_partners_vs_total(ds, ["EU", "US"], start="2025-01", end="2025-12")
+    rows = _csv_rows(fig)
+    eu = {r["month"]: r for r in rows if r["series"] == "share of total, European Union (aggregate)"}
+    assert round(float(eu["2025-06"]["value"]), 1) == 42.8 and eu["2025-06"]["status"] == "reported"
+    assert any(r["series"] == "share of total, United States" for r in rows)
+    assert "the European Union and the United States" in fig.alt_text
+    plt.close(fig)
+
+
+def test_the_minerals_total_has_a_chart_of_its_own(ds):
+    fig = seriescharts.plot_scope(ds, "cn:rare-earths", start="2025-01", end="2025-12")
+    rows = _csv_rows(fig)
+    assert rows and all(r["status"] == "reported" for r in rows)
+    assert "a series of its own" in fig.alt_text
+    assert not any(r["series"].startswith("China's rare-earth magnet") for r in rows)   # never the magnet line
+    assert "rare earths" in fig.axes[0].get_title(loc="left")
+    plt.close(fig)

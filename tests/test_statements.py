@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from helpers import facts, judge, statements
+from helpers import facts, judge, statements, values
 from helpers.data import TOTAL, load_dataset
 from helpers.judge import CONSISTENT, INCONSISTENT
 from helpers.months import month_range
@@ -68,8 +68,14 @@ def test_every_statement_of_every_destination_month_and_release_holds():
         latest = known.latest_month
         if latest in ("", "nan"):
             continue
+        # the EU (as reported for the bloc) too: the Europe report's page 1
         partners = [TOTAL] + sorted({p for (p, a, b) in statements.compare.derive(known).estimates
-                                     if a == b and p not in (TOTAL, "EU")})
+                                     if a == b and p != TOTAL})
+        # the freshness line and every price the data support, as known that day
+        for f in [facts.freshness(known)] + [x for p in (TOTAL, "EU", "US") for x in values.price_statements(known, p)]:
+            judged += 1
+            wrong += [f"{day} {f.key}: {x}" for x in judge.problems(f.record(), known,
+                                                                     page_one=f.key.endswith("freshness"))]
         for p in partners:
             months = sorted(m for m in statements.monthly(known, p) if m <= latest)
             states = _states(known, p)
@@ -305,3 +311,90 @@ def test_the_outlook_shows_the_history_it_projected_from(ds):
     assert round(actual.loc["2025-03", "tonnes"]) == 5361          # as known when the projections were made
     assert round(outlook.actual_series(ds, "2025-06", 6).set_index("month").loc["2025-03", "tonnes"]) == 5323
     assert actual.loc["2025-07", "tonnes"] > 0                      # what came after: today's data
+
+
+# --------------------------------------------------------------------------- issue 35: freshness, Europe, prices
+
+
+def test_gac_calendar_has_each_month_due_around_the_20th_of_the_next_and_january_with_february():
+    from helpers import freshness
+
+    assert freshness.due_date("2026-03") == "2026-04-20"
+    assert freshness.due_date("2026-01") == "2026-03-20"     # released with February
+    assert freshness.due_through("2026-12-07") == "2026-10"
+    assert freshness.due_through("2026-03-19") == "2025-12"  # January 2026 not yet due on its own
+    assert freshness.due_through("2026-03-20") == "2026-02"
+
+
+def test_the_build_date_is_the_editions_date_else_source_date_epoch(ds, monkeypatch):
+    from helpers import freshness
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796601600")   # 2026-12-07 00:00 UTC
+    assert freshness.build_date(ds) == "2026-12-07"
+    assert freshness.build_date(ds.known_on("2025-07-21")) == "2025-07-21"
+
+
+def test_the_freshness_line_says_how_many_months_behind_and_is_judged(ds):
+    f = facts.freshness(ds, "2026-12-07")
+    assert f.text.startswith("Latest month on file: March 2026, released on 20 April 2026.")
+    assert "the releases for April–October 2026 were due by 7 December 2026" in f.text
+    assert f.text.endswith("the data on file are 7 months behind.")
+    assert not judge.problems(f.record(), ds, page_one=True)
+    for wrong, why in (({"behind": 6}, "7 month(s) behind"), ({"first": "2026-02"}, "the data as known give 2026-03"),
+                       ({"released": "2026-04-21"}, "the data give 2026-04-20"),
+                       ({"build_date": "2026-04-01"}, "before 2026-03 was released")):
+        v = judge.judge({**f.claim, **wrong}, ds)
+        assert v.verdict == INCONSISTENT and why in v.why, (wrong, v)
+    # on the release day of the month it covers, nothing is behind, and no later date is named
+    k = ds.known_on("2025-07-21")
+    g = facts.freshness(k)
+    assert g.claim["behind"] == 0 and judge.judge(g.claim, k).verdict == CONSISTENT
+    assert g.text == ("Latest month on file: June 2025, released on 20 July 2025, the latest release GAC's calendar "
+                      "had due by 21 July 2025.")
+    # an edition as known on a day states freshness on that day, not on another
+    assert judge.judge({**g.claim, "build_date": "2026-12-07", "behind": 16, "due_through": "2026-10"},
+                       k).verdict == INCONSISTENT
+
+
+def test_page_one_of_main_latest_states_the_share_shift_and_the_freshness_line(ds, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796601600")
+    b = facts.main_points(ds, "2026-03", "US")
+    assert b["headline"].text.startswith("The share of China's magnet exports going to the United States fell from "
+                                         "about 12.8% in 2024 to 10.3% in 2025")
+    assert b["points"][-1].key == "2026-03 freshness" and "7 months behind" in b["points"][-1].text
+    assert not _problems(b, ds)
+    # an edition of an earlier month is not the latest: no freshness line
+    assert all(p.claim.get("kind") != "freshness" for p in facts.main_points(ds, "2025-11", "US")["points"])
+    html_ = facts.points_html(b)
+    card = report_card(type("NB", (), {"metadata": {}})(), {"name": "main-latest"},
+                       f'<div class="report-headline"><p>x</p></div>{html_}', None)
+    assert card["freshness"] == b["points"][-1].text
+
+
+def test_the_eu_share_shift_leads_the_europe_page_and_the_bloc_is_never_ranked(ds, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796601600")
+    b = facts.destination_points(ds, "EU", "2024-01", "2026-03")
+    assert b["headline"].text == ("The share of China's magnet exports going to the European Union rose from about "
+                                  "33.6% in November 2024 to 41.8% in November 2025.")
+    assert b["headline"].claim["kind"] == "share_shift"
+    assert not _problems(b, ds)
+    assert "top" not in b["points"][0].text          # no place among countries for a bloc
+    v = judge.judge(statements.rank_claim("EU", "2025-11", None, 5), ds)
+    assert v.verdict == INCONSISTENT and "never ranked" in v.why
+
+
+def test_a_price_is_stated_only_where_value_and_volume_are_both_known(ds):
+    from helpers import values
+
+    got = {f.key: f for f in values.price_statements(ds, TOTAL)}
+    h1 = got["WLD 2025-01..2025-06 unit value"]
+    assert h1.text == "January–June 2025: $1.02 bn for 22,319 t, about $45.7 per kg" and h1.status == "derived"
+    assert judge.judge(h1.claim, ds).verdict == CONSISTENT
+    assert judge.judge({**h1.claim, "value": 50.0, "low": 50.0, "high": 50.0}, ds).verdict == INCONSISTENT
+    assert judge.judge({**h1.claim, "usd_m": 1100.0}, ds).verdict == INCONSISTENT
+    # June 2025 has a tonnage but no value: no price
+    assert values.unit_value(ds, TOTAL, "2025-06", "2025-06") is None
+    v = judge.judge({"kind": "unit_value", "partner": TOTAL, "first": "2025-06", "last": "2025-06", "value": 45.0}, ds)
+    assert v.verdict == INCONSISTENT and "no price is on file" in v.why
+    # a reported price is kept as reported
+    assert got["WLD 2024-08..2024-08 unit value"].text == "August 2024: $47.0 per kg as reported"
