@@ -486,8 +486,8 @@ def test_a_later_batch_corrects_a_page_s_origin_with_its_page_evidence():
 
     ds = load_dataset(today=TODAY)
     # Reuters' December 2025 story: GAC's data "showed on Tuesday", 20 January 2026, not 19 January (O45)
-    assert ds.source("S16").origin_id == ds.source("S63").origin_id == "O86"
-    assert ds.origin("O86").released == "2026-01-20"
+    assert ds.source("S16").origin_id == ds.source("S63").origin_id == "O90"
+    assert ds.origin("O90").released == "2026-01-20"
     assert known_dates(ds.sources)["S16"] == "2026-01-20"
 
 
@@ -500,7 +500,7 @@ def _with_corrections(data_dir: Path) -> None:
 
 def test_a_correction_must_name_the_origin_it_replaces(data_dir):
     _with_corrections(data_dir)
-    rewrite(data_dir, CORRECTIONS, "S16,O86,O45,", "S16,O86,O23,")
+    rewrite(data_dir, CORRECTIONS, "S16,O90,O45,", "S16,O90,O23,")
     expect_error(data_dir, CORRECTIONS, 2, "replaces", "S16 replaces origin O23, but its origin on file is O45")
 
 
