@@ -244,7 +244,7 @@ def _judge_unit_value(c: dict, ds: Dataset) -> Verdict:
     if got is None:
         return Verdict(INCONSISTENT, f"{_where(c)}: no price is on file, and no value and tonnage of the same "
                        "months give one")
-    if not _meets(c.get("low", c["value"]), c.get("high", c["value"]), got["low"], got["high"], _TOL["%"]):
+    if not _meets(c.get("low", c["value"]), c.get("high", c["value"]), got["low"], got["high"], TOLERANCE["%"]):
         return Verdict(INCONSISTENT, f"{_where(c)}: stated ${c['value']:.1f}/kg, the data give "
                        f"${got['value']:.1f}/kg")
     if c.get("status") and c["status"] != got["status"]:
@@ -256,7 +256,7 @@ def _judge_unit_value(c: dict, ds: Dataset) -> Verdict:
             return Verdict(INCONSISTENT, f"{_where(c)}: the stated value ${c['usd_m']:,.1f} m is not the one on file")
     if c.get("tonnes") is not None:
         e = compare.estimate(ds, c["partner"], c["first"], c["last"])
-        if e is None or not _meets(c["tonnes"], c["tonnes"], e.low, e.high, _TOL["t"]):
+        if e is None or not _meets(c["tonnes"], c["tonnes"], e.low, e.high, TOLERANCE["t"]):
             return Verdict(INCONSISTENT, f"{_where(c)}: the stated tonnage is not the one on file")
     return Verdict(CONSISTENT)
 
