@@ -454,6 +454,7 @@ def test_a_magnet_figure_equal_to_the_same_months_minerals_total_stops_loading(d
 def test_a_magnet_figure_equal_to_bloombergs_rare_earth_products_total_stops_loading(data_dir):
     """Bloomberg's "rare-earth products" (batch 2026-12-products) is guarded like the minerals: were its August
     2025 total the magnet line's 6,146 t, the magnet figure would be taken for a products total quoted as magnets."""
+    _with_live_batches(data_dir, "2026-12-history", "2026-12-products")   # S120, S121 are the history batch's
     rewrite(data_dir, "raw/2026-12-products/figures.csv", "2025-08,2025-08,WLD,tonnes,7336,",
             "2025-08,2025-08,WLD,tonnes,6146,")
     rel = "raw/2025-brief/figures.csv"
@@ -491,11 +492,16 @@ def test_a_later_batch_corrects_a_page_s_origin_with_its_page_evidence():
     assert known_dates(ds.sources)["S16"] == "2026-01-20"
 
 
+def _with_live_batches(data_dir: Path, *names: str) -> None:
+    """Batches of the live data that came after the freeze, added to the frozen copy (their checksums recorded)."""
+    for name in names:
+        batch = data_dir / "raw" / name
+        shutil.copytree(paths.DATA / "raw" / name, batch)
+        record_checksums(sorted(batch.iterdir()), data_dir=data_dir)
+
+
 def _with_corrections(data_dir: Path) -> None:
-    """The relay-corrections batch of the live data added to the frozen copy (it came after the freeze)."""
-    batch = data_dir / "raw" / "2026-12-relay-corrections"
-    shutil.copytree(paths.DATA / "raw" / "2026-12-relay-corrections", batch)
-    record_checksums(sorted(batch.iterdir()), data_dir=data_dir)
+    _with_live_batches(data_dir, "2026-12-relay-corrections")
 
 
 def test_a_correction_must_name_the_origin_it_replaces(data_dir):
