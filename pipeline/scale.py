@@ -32,7 +32,7 @@ _FIRST = ["US", "DE", "JP", "KR", "VN", "IN", "TH", "MX", "IT", "NL", "PL", "FR"
 
 def partner_codes(n: int) -> list[str]:
     """``n`` ISO alpha-2 codes: the project's usual partners first, then the rest of ISO 3166 in order."""
-    from .importing.formats import COMTRADE_RESIDUAL, COMTRADE_SPECIAL
+    from .importing.formats.comtrade import COMTRADE_RESIDUAL, COMTRADE_SPECIAL
 
     skip = set(COMTRADE_RESIDUAL) | set(COMTRADE_SPECIAL)  # areas Comtrade does not attribute, and Taiwan
     rest = [c.alpha_2 for c in pycountry.countries

@@ -657,3 +657,29 @@ def test_an_import_killed_at_any_stage_leaves_the_data_as_they_were_or_with_one_
 def test_staging_folders_are_git_ignored():
     ignore = (Path(__file__).resolve().parent.parent / ".gitignore").read_text(encoding="utf-8")
     assert "data/.import-*" in ignore.splitlines()
+
+
+def test_a_format_is_one_registered_module_the_importer_detects_and_parses(tmp_path):
+    """Issue 34: formats sit behind a registry (pipeline/importing/formats/); adding one is a module that
+    registers a Format — detection, --format's choices and parsing follow, with no other file touched."""
+    from pipeline.importing import formats
+    from pipeline.importing.model import Figure, Options, Parsed, Source
+
+    def parse(header, rows, name, resolve, opts, today):
+        figures = [Figure(r["m"], r["m"], resolve(r["who"]), "tonnes", r["t"], line, "file") for line, r in rows]
+        return Parsed("toy", figures, {"file": Source(outlet="Toy", agency="", title="Toy", url="https://example.org",
+                                                         published="2026-05-20")})
+
+    toy = formats.register(formats.Format(name="toy", label="toy file", parse=parse,
+                                          detects=lambda h: {"m", "who", "t"} <= h))
+    try:
+        path = tmp_path / "toy.csv"
+        path.write_text("m,who,t\n2026-04,United States,601\n", encoding="utf-8")
+        parsed = formats.read_file(path, None, {"united states": "US"}, Options(), dt.date(2026, 11, 28))
+        assert parsed.format == "toy" and [(f.partner, f.value) for f in parsed.figures] == [("US", "601")]
+        assert "toy" in formats.names()
+        assert formats.REGISTRY["news"].origin_kind == "article" and formats.REGISTRY["customs"].encodings
+    finally:
+        formats.REGISTRY.pop(toy.name)
+    with pytest.raises(DataError, match=r"cannot tell the format from the header; pass --format \(comtrade, customs, news\)"):
+        formats.read_file(path, None, {}, Options(), dt.date(2026, 11, 28))

@@ -28,7 +28,7 @@ from helpers.errors import DataError, ParameterError
 from helpers.partners import partner_lookup
 
 from .checks import check_plausible, find_conflicts
-from .formats import _months_label, read_file
+from .formats import REGISTRY, _months_label, read_file
 from .model import ImportResult, Options
 from .reading import check_date_param, check_slug, check_url_param, safe_text
 
@@ -57,7 +57,7 @@ def _origin_rows(parsed, ids: dict, new_keys: list, dataset, opts: Options, name
     its own (kind ``--origin-kind``, default ``release`` for official files, ``article`` for news)."""
     if dataset.origins.empty and len(dataset.sources):   # a data folder without an origin register
         return [], []
-    kind = opts.origin_kind or ("article" if parsed.format == "news" else "release")
+    kind = opts.origin_kind or REGISTRY[parsed.format].origin_kind
     if kind not in ORIGIN_KINDS:
         raise ParameterError("--origin-kind", kind, ", ".join(ORIGIN_KINDS))
     if opts.origin and opts.origin not in dataset.origins.index:
@@ -231,7 +231,8 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
 
         # sources: reuse a registered page (news format), else new ids
         registered = dict(zip(dataset.sources.url, dataset.sources.source_id))
-        new_keys = [k for k, s in parsed.sources.items() if not (parsed.format == "news" and s.url in registered)]
+        reuse = REGISTRY[parsed.format].reuses_registered_pages
+        new_keys = [k for k, s in parsed.sources.items() if not (reuse and s.url in registered)]
         ids = dict(zip(new_keys, _next_source_ids(dataset.sources, len(new_keys))))
         for k, s in parsed.sources.items():
             ids.setdefault(k, registered.get(s.url, ""))

@@ -11,9 +11,8 @@ from helpers.data import MAIN_SERIES, SERIES, load_dataset
 from helpers.errors import MagnetError, UsageError
 
 from .batch import import_file
-from .formats import _months_label
+from .formats import _months_label, names
 from .model import Options
-from .reading import FORMATS
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -27,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="magnet-import", description="Add a file of official figures to data/ as a new raw batch "
                 "(UN Comtrade CSV, China Customs query export, or the simple news format; see docs/adding-data.md).")
     p.add_argument("file", metavar="FILE", help="the upstream file (CSV)")
-    p.add_argument("--format", choices=FORMATS, help="the file's format (default: told from its header)")
+    p.add_argument("--format", choices=names(), help="the file's format (default: told from its header)")
     p.add_argument("--source-url", help="URL of the page or query the file came from (default: the file's, "
                    "or the UN Comtrade / China Customs query page)")
     p.add_argument("--published", help="date the data were published, YYYY-MM-DD (needed for comtrade and customs)")

@@ -17,36 +17,20 @@ from helpers.errors import DataError, ParameterError
 from helpers.patterns import DATE_RE, URL_RE
 from helpers.tables import csv_records
 
-FORMATS = ("comtrade", "customs", "news")
 KG_UNITS = {"kg", "kgs", "kilogram", "kilograms", "千克", "公斤"}
 TONNE_UNITS = {"t", "tonne", "tonnes", "ton", "tons", "metric ton", "吨"}
 UPSTREAM_NUMBER_RE = re.compile(r"^\d+(\.\d+)?([eE][+-]?\d+)?$")
 THOUSANDS_RE = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 SLUG_RE = re.compile(r"[^a-z0-9]+")
-#: China Customs' English export headers, with the Chinese headers of the same query.
-CUSTOMS_COLUMNS = {
-    "Date of data": ("数据年月",),
-    "Trading partner code": ("贸易伙伴编码",),
-    "Trading partner": ("贸易伙伴名称", "贸易伙伴"),
-    "Commodity code": ("商品编码",),
-    "Commodity": ("商品名称",),
-    "Customs Regime code": ("贸易方式编码",),
-    "Customs Regime": ("贸易方式名称", "贸易方式"),
-    "Quantity": ("第一数量",),
-    "Unit": ("第一计量单位",),
-    "Supplimentary Quantity": ("第二数量", "Supplementary Quantity"),
-    "Supplimentary Unit": ("第二计量单位", "Supplementary Unit"),
-    "US dollar": ("美元",),
-    "Trade flow": ("进出口", "Flow", "Import or export", "Import/Export"),
-}
-
 
 # --------------------------------------------------------------------------- reading
 
 
-def decode_upstream(raw: bytes, name: str, fmt: str | None = None) -> str:
-    """Decode an upstream file: UTF-8 (with or without Excel's byte-order mark),
-    UTF-16 with a byte-order mark, and — for China Customs files — GBK/GB18030."""
+def decode_upstream(raw: bytes, name: str, fallbacks=(), forced: bool = False) -> str:
+    """Decode an upstream file: UTF-8 (with or without Excel's byte-order mark), UTF-16 with a
+    byte-order mark, else an encoding a format's files come in (``fallbacks``: ``(encoding, recognises,
+    encoding name, format label, format name)`` from :mod:`pipeline.importing.formats`), taken when the
+    format was given (``forced``) or its text is recognisably that format's."""
     if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise DataError(name, "is an Excel workbook, not CSV (save it as 'CSV UTF-8')")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -58,18 +42,19 @@ def decode_upstream(raw: bytes, name: str, fmt: str | None = None) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         utf8_error = exc
-    if fmt in (None, "customs"):
+    for encoding, recognises, *_ in fallbacks:
         try:
-            text = raw.decode("gb18030")
+            text = raw.decode(encoding)
         except UnicodeDecodeError:
-            pass
-        else:
-            if fmt == "customs" or any(h in text for alts in CUSTOMS_COLUMNS.values() for h in alts):
-                return text
+            continue
+        if forced or recognises(text):
+            return text
     line = raw[: utf8_error.start].count(b"\n") + 1
-    hint = "save it as UTF-8" + ("" if fmt == "customs" else "; China Customs GBK files: use --format customs")
-    if fmt == "customs":
-        hint = "neither UTF-8 nor GBK/GB18030; save it as UTF-8"
+    if forced and fallbacks:
+        hint = f"neither UTF-8 nor {fallbacks[0][2]}; save it as UTF-8"
+    else:
+        hint = "save it as UTF-8" + "".join(f"; {label} {ename.split('/')[0]} files: use --format {fname}"
+                                           for _, _, ename, label, fname in fallbacks)
     raise DataError(name, f"cannot be decoded: byte 0x{raw[utf8_error.start]:02x} is not UTF-8 text ({hint})",
                     row=line)
 
@@ -98,20 +83,6 @@ def read_rows(text: str, name: str, delimiter: str = ",") -> tuple[list[str], li
     if not rows:
         raise DataError(name, "has a header but no data rows")
     return header, rows
-
-
-def detect_format(header: list[str], name: str) -> str:
-    """Tell the format from the header."""
-    h = set(header)
-    if {"reporterCode", "cmdCode"} <= h or {"flowCode", "netWgt"} <= h:
-        return "comtrade"
-    customs_names = set(CUSTOMS_COLUMNS) | {a for alts in CUSTOMS_COLUMNS.values() for a in alts}
-    if len(h & customs_names) >= 3:
-        return "customs"
-    if {"month", "source_url"} <= h or {"month", "measure", "value"} <= h:
-        return "news"
-    raise DataError(name, "cannot tell the format from the header; pass --format "
-                    f"({', '.join(FORMATS)})", row=1)
 
 
 # --------------------------------------------------------------------------- values
