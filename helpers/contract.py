@@ -50,11 +50,7 @@ from pathlib import Path
 
 from .errors import ParameterError
 
-KINDS = ("month", "partner", "date", "claims", "integer", "choice", "scenarios", "text", "boolean")
 _KIND_RE = re.compile(r"^\s*(?P<kind>[a-z_]+)\s*(?:\[(?P<args>[^\]]*)\])?\s*$")
-#: Resolution order: a later kind may depend on an earlier one (a date on the claims file,
-#: months and partners on the data as known on the date).
-_ORDER = ("claims", "date", "month", "partner", "integer", "choice", "scenarios", "text", "boolean")
 
 
 @dataclass(frozen=True)
@@ -75,9 +71,9 @@ class Parameter:
 def parse_kind(annotation, name: str = "?") -> tuple[str, tuple[str, ...]]:
     """``"integer[1, 24]"`` -> ``("integer", ("1", "24"))``; a ParameterError for an unknown kind."""
     m = _KIND_RE.match(annotation) if isinstance(annotation, str) else None
-    if not m or m.group("kind") not in KINDS:
+    if not m or m.group("kind") not in PARAMETER_KINDS:
         raise ParameterError(name, annotation, "a parameter kind in the notebook's parameters cell, one of "
-                             + ", ".join(KINDS) + ' (e.g. as_of: "month" = "latest")')
+                             + ", ".join(PARAMETER_KINDS) + ' (e.g. as_of: "month" = "latest")')
     args = tuple(a.strip() for a in (m.group("args") or "").split(",") if a.strip())
     return m.group("kind"), args
 
@@ -146,55 +142,123 @@ def unknown(given: dict, params: dict[str, Parameter], where: str) -> None:
             raise ParameterError(name, value, f"not a parameter of {where}; allowed: {allowed}")
 
 
+@dataclass
+class Resolving:
+    """What resolving one notebook's parameters knows so far: all the data, the data as known on the
+    first date parameter (months and partners are checked against it), the folder relative paths start
+    from, and the claims file's table once read."""
+
+    all_data: object
+    dataset: object
+    base: Path | None = None
+    claims_table: object = None
+
+
+#: The parameter kinds, in resolution order (a later kind may depend on an earlier one: a date on the
+#: claims file, months and partners on the data as known on the date): kind -> a function
+#: ``(name, value, parameter, state: Resolving) -> normalised value`` raising ParameterError on a bad one.
+#: A new kind is one function registered with :func:`parameter_kind`.
+PARAMETER_KINDS: dict = {}
+
+
+def parameter_kind(kind: str):
+    """Register the checker of one parameter kind (in resolution order)."""
+    def register(check):
+        PARAMETER_KINDS[kind] = check
+        return check
+    return register
+
+
+def _params():
+    from . import params as P
+
+    return P
+
+
+@parameter_kind("claims")
+def _claims(name, v, p, state):
+    state.claims_table = _params().check_claims_file(name, v, state.base)
+    return v
+
+
+@parameter_kind("date")
+def _date(name, v, p, state):
+    if v == "article" and state.claims_table is not None and "article" not in p.args:
+        ids = set(state.claims_table.source_id) - {""}
+        published = state.all_data.sources[state.all_data.sources.source_id.isin(ids)].published
+        v = min(published, default="")
+    if v in p.args:  # a word the notebook itself resolves ("article", "release")
+        return v
+    if v == "article":
+        raise ParameterError(name, v, "a date YYYY-MM-DD, or '' for everything on file "
+                             "('article' needs a claims parameter)")
+    out = _params().check_known_on(name, v, state.all_data)
+    if out and state.dataset is state.all_data:  # months are checked against the first date's data
+        state.dataset = state.all_data.known_on(out)
+    return out
+
+
+@parameter_kind("month")
+def _month(name, v, p, state):
+    return _params().check_month(name, v, state.all_data if "on_file" in p.args else state.dataset)
+
+
+@parameter_kind("partner")
+def _partner(name, v, p, state):
+    return _params().check_partner(name, v, state.dataset)
+
+
+@parameter_kind("integer")
+def _integer(name, v, p, state):
+    lo, hi = (int(a) for a in p.args) if len(p.args) == 2 else (-(10 ** 9), 10 ** 9)
+    return _params().check_int(name, v, lo, hi)
+
+
+@parameter_kind("choice")
+def _choice(name, v, p, state):
+    return _params().check_choice(name, v, p.args)
+
+
+@parameter_kind("scenarios")
+def _scenarios(name, v, p, state):
+    return _params().check_scenarios(name, v)
+
+
+@parameter_kind("text")
+def _text(name, v, p, state):
+    if not isinstance(v, str) or not v.strip():
+        raise ParameterError(name, v, "a non-empty text")
+    return v
+
+
+@parameter_kind("boolean")
+def _boolean(name, v, p, state):
+    if not isinstance(v, bool):
+        raise ParameterError(name, v, "True or False")
+    return v
+
+
+#: The kinds a parameters cell may declare.
+KINDS = tuple(PARAMETER_KINDS)
+
+
 def resolve(params: dict[str, Parameter], given: dict, all_data, base: Path | None = None,
             where: str = "the notebook") -> dict:
     """Every declared parameter's normalised value, from ``given`` (missing ones take their default).
 
     Raises one :class:`ParameterError` naming the first bad parameter (an unknown name: with
     ``where``, the notebook it is not a parameter of). ``base`` is the folder relative paths start
-    from (the notebook's).
+    from (the notebook's). Each kind is checked by its registered checker, in resolution order.
     """
     from . import params as P
 
     unknown(given, params, where)
     values = {name: given.get(name, p.default) for name, p in params.items()}
-    out, dataset = dict(values), all_data
-    claims_table = None
-    for kind in _ORDER:
+    out, state = dict(values), Resolving(all_data, all_data, base)
+    for kind, check in PARAMETER_KINDS.items():
         for name, p in params.items():
-            if p.kind != kind:
-                continue
-            v = values[name]
-            if kind == "claims":
-                claims_table = P.check_claims_file(name, v, base)
-            elif kind == "date":
-                if v == "article" and claims_table is not None and "article" not in p.args:
-                    ids = set(claims_table.source_id) - {""}
-                    published = all_data.sources[all_data.sources.source_id.isin(ids)].published
-                    v = min(published, default="")
-                if v in p.args:  # a word the notebook itself resolves ("article", "release")
-                    continue
-                if v == "article":
-                    raise ParameterError(name, v, "a date YYYY-MM-DD, or '' for everything on file "
-                                         "('article' needs a claims parameter)")
-                out[name] = P.check_known_on(name, v, all_data)
-                if out[name] and dataset is all_data:  # months are checked against the first date's data
-                    dataset = all_data.known_on(out[name])
-            elif kind == "month":
-                out[name] = P.check_month(name, v, all_data if "on_file" in p.args else dataset)
-            elif kind == "partner":
-                out[name] = P.check_partner(name, v, dataset)
-            elif kind == "integer":
-                lo, hi = (int(a) for a in p.args) if len(p.args) == 2 else (-(10 ** 9), 10 ** 9)
-                out[name] = P.check_int(name, v, lo, hi)
-            elif kind == "choice":
-                out[name] = P.check_choice(name, v, p.args)
-            elif kind == "scenarios":
-                out[name] = P.check_scenarios(name, v)
-            elif kind == "text" and (not isinstance(v, str) or not v.strip()):
-                raise ParameterError(name, v, "a non-empty text")
-            elif kind == "boolean" and not isinstance(v, bool):
-                raise ParameterError(name, v, "True or False")
+            if p.kind == kind:
+                out[name] = check(name, values[name], p, state)
     months = {n: out[n] for n, p in params.items() if p.kind == "month"}
     if "start" in months and "as_of" in months:
         P.check_month_order("start", months["start"], "as_of", months["as_of"])

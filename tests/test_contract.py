@@ -100,3 +100,25 @@ def test_uses_latest_is_one_definition():
     declared = contract.declared(paths.NOTEBOOKS / "02_destinations.ipynb")
     assert contract.uses_latest({"as_of": "latest"}, declared)
     assert not contract.uses_latest({"as_of": "2025-06"}, declared)
+
+
+def test_a_parameter_kind_is_one_registered_checker(ds):
+    """Issue 34: parameter kinds sit behind a registry; a new kind is one function, and the parameters
+    cell, the build's pre-flight and the notebook's setup line all accept it."""
+    from helpers.errors import ParameterError
+
+    @contract.parameter_kind("percent")
+    def _percent(name, v, p, state):
+        if not isinstance(v, (int, float)) or not 0 <= v <= 100:
+            raise ParameterError(name, v, "a share between 0 and 100")
+        return float(v)
+
+    try:
+        params = {"share": contract.Parameter("share", *contract.parse_kind("percent", "share"), default=10)}
+        assert contract.resolve(params, {"share": 42}, ds) == {"share": 42.0}
+        with pytest.raises(ParameterError, match="'share'.*between 0 and 100"):
+            contract.resolve(params, {"share": 420}, ds)
+    finally:
+        contract.PARAMETER_KINDS.pop("percent")
+    with pytest.raises(ParameterError, match="a parameter kind"):
+        contract.parse_kind("percent", "share")
