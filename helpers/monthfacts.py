@@ -141,8 +141,10 @@ def _rank_fact(dataset: Dataset, key: str, rank: dict | None, e: Estimate | None
                 value=None if rank["rank"] is None else float(rank["rank"]), sources=srcs, unit="rank", published=pub,
                 claim=statements.rank_claim(key.split()[0], key.split()[1], rank["rank"], rank["of"]))
 
+@lru_cache(maxsize=512)   # page 1, the chapters and the sweep ask for the same month more than once
 def month(dataset: Dataset, month: str, partner: str = TOTAL) -> MonthFacts:
-    """The facts of ``month`` for ``partner`` (``WLD`` for all destinations)."""
+    """The facts of ``month`` for ``partner`` (``WLD`` for all destinations); the same object for the same
+    dataset, month and partner (facts are read, never changed)."""
     p = partner
     key = f"{p} {month}"
     e = estimate(dataset, p, month)
