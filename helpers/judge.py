@@ -261,9 +261,10 @@ def _judge_unit_value(c: dict, ds: Dataset) -> Verdict:
     return Verdict(CONSISTENT)
 
 
-_JUDGES = {"freshness": _judge_freshness, "unit_value": _judge_unit_value, "value": _judge_value, "change": _judge_change, "share": _judge_share, "rank": _judge_rank,
-           "record": _judge_record, "streak": _judge_streak, "share_shift": _judge_share_shift,
-           "revision": _judge_revision, "event": _judge_event, "gap": _judge_gap}
+_JUDGES = {"freshness": _judge_freshness, "unit_value": _judge_unit_value, "value": _judge_value,
+           "change": _judge_change, "share": _judge_share, "rank": _judge_rank, "record": _judge_record,
+           "streak": _judge_streak, "share_shift": _judge_share_shift, "revision": _judge_revision,
+           "event": _judge_event, "gap": _judge_gap}
 
 
 # --------------------------------------------------------------------------- the words of a statement
@@ -288,8 +289,8 @@ def statements_of(record: dict) -> list[dict]:
 def problems(record: dict, dataset: Dataset, page_one: bool = False) -> list[str]:
     """Everything wrong with one stated fact (and the facts inside it): an inconsistent claim, a derived
     value not said to be derived, a truncated label, and on page 1 any sentence about missing data."""
-    out = []
-    for r in statements_of(record):
+    out, stated = [], statements_of(record)
+    for r in stated:
         claim = r.get("claim") or {}
         if claim:
             v = judge(claim, dataset)
@@ -305,7 +306,7 @@ def problems(record: dict, dataset: Dataset, page_one: bool = False) -> list[str
     if TRUNCATED_RE.search(text_.strip()):
         out.append(f"“{_short(text_)}”: a truncated label")
     if page_one:
-        kinds = {(r.get("claim") or {}).get("kind") for r in statements_of(record)}
+        kinds = {(r.get("claim") or {}).get("kind") for r in stated}
         # a freshness line says how far behind GAC's calendar the data are: required on page 1 (issue 35),
         # and a typed statement the judge checks, not a sentence about a missing figure
         if "gap" in kinds or ("freshness" not in kinds and MISSING_WORDS_RE.search(text_)):
