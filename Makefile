@@ -74,14 +74,14 @@ lab: $(STAMP) ## Open JupyterLab on the project's environment (as a user, or as 
 	$(BIN)/jupyter lab --notebook-dir=. $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 bench: $(STAMP) ## Benchmark the build against the naive papermill+nbconvert CLI route
-	$(RUN) --split MAGNET_ARGS -- $(BIN)/python -m pipeline.bench
+	$(RUN) --split MAGNET_ARGS -- $(BIN)/python -m tools.bench
 
 import: $(STAMP) ## Add a data file: make import FILE=path/to/file.csv [ARGS="--format comtrade ..."]
 	@test -n "$$MAGNET_FILE" || { echo "error: make import needs FILE=path/to/file.csv" >&2; exit 1; }
 	$(RUN) --one MAGNET_FILE --split MAGNET_ARGS -- $(BIN)/magnet-import
 
 execute-notebooks: $(STAMP) ## Re-execute the committed notebooks in place (refreshes the outputs nbval checks)
-	$(BIN)/python -m pipeline.refresh
+	$(BIN)/python -m pipeline.build.refresh
 
 lock: $(TOOLS)/.installed ## Re-resolve the locks and environment.yml from pyproject.toml (keeps current pins; ARGS="--upgrade-package NAME")
 	$(TOOLS)/bin/python -m tools.run --split MAGNET_ARGS -- $(TOOLS)/bin/python -m tools.lock compile

@@ -1,26 +1,19 @@
-"""The pipeline that turns notebooks and data into published reports.
+"""The pipeline that turns notebooks and data into published reports, in packages by concept.
 
-It imports :mod:`helpers` (the analysis library the notebooks use), never the
-reverse. One module, one job:
+It imports :mod:`helpers` (the analysis library the notebooks use), never the reverse.
 
-- :mod:`pipeline.reportset`  read and check a report set (``reports.yaml``), resolve parameters
-- :mod:`pipeline.sweeps`     a sweep entry expanded into one report per value
-- :mod:`pipeline.staleness`  which reports are out of date (hashes of what each depends on)
-- :mod:`pipeline.kernels`    warm kernels: a zygote that imports once and forks a kernel per report
-- :mod:`pipeline.executors`  where reports run: local processes or a Dask cluster (a concurrent.futures seam)
-- :mod:`pipeline.worker`     execute one notebook with papermill and render it (one job, in a worker)
-- :mod:`pipeline.render`     executed notebook -> offline HTML (nbconvert template) -> PDF (WeasyPrint)
-- :mod:`pipeline.bulletin`   the bulletin layer of a page: source markers, method notes, data beside, the card
-- :mod:`pipeline.publish`    atomic publishing, the report state and the index page
-- :mod:`pipeline.guard`      the output folder's lock, stop signals, leftovers of killed builds
-- :mod:`pipeline.stages`     the named stages of a build and the test hook that stops a build at one
-- :mod:`pipeline.build`      ``magnet-build``: the build (staging, workers, publishing) and its command line
-- :mod:`pipeline.importing`  ``magnet-import``: upstream formats, checks against the data, the batch write;
-                             ``python -m pipeline.importing.manifest``: deliberate re-records, migrations
-- :mod:`pipeline.bench`      ``make bench``: the build against the naive CLI route, data scale, sweeps
-- :mod:`pipeline.scale`      Comtrade-size generated data and throw-away project copies (bench, tests)
-- :mod:`pipeline.refresh`    ``make execute-notebooks``: re-execute the committed notebooks in place
+- :mod:`pipeline.claimscli` ``magnet-claims``: draft a claims file from an article, and check one
+- :mod:`pipeline.build`     ``magnet-build``: pre-flight, workers (papermill, warm kernels), the build's command;
+                            ``make execute-notebooks``
+- :mod:`pipeline.intake`    ``magnet-import`` and ``magnet-fetch``: upstream formats (a registry), checks, the batch write
+- :mod:`pipeline.publish`   the report set swapped in at once, the index, the data package, the output folder's lock
+- :mod:`pipeline.reports`   ``reports.yaml`` and its sweeps, editions, the build's stages, staleness from content
+- :mod:`pipeline.render`    executed notebook -> inline facts -> offline HTML (nbconvert) -> PDF (WeasyPrint)
+
+The layers are a contract in ``pyproject.toml`` (``[tool.importlinter]``). Benchmarks and
+generated Comtrade-size data live outside the package, in ``tools/bench.py`` and ``tools/scale.py``.
 """
+
 
 import sys
 

@@ -1,9 +1,9 @@
 """``magnet-claims``: draft a claims file from a saved article, and check one.
 
 ``magnet-claims draft ARTICLE --published YYYY-MM-DD -o CLAIMS.csv`` reads a saved article (plain text
-or a saved HTML page) and writes its claims (:mod:`helpers.drafting`) for a journalist to review.
+or a saved HTML page) and writes its claims (:mod:`helpers.articles.drafting`) for a journalist to review.
 ``magnet-claims check CLAIMS.csv [--as-known-on article|YYYY-MM-DD|all]`` prints the verdict of each
-claim (:func:`helpers.articleday.judge_article`, the same check as the claims report, notebook 03).
+claim (:func:`helpers.articles.articleday.judge_article`, the same check as the claims report, notebook 03).
 Errors are one line naming the file, the row or the option; the exit status is 1.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from helpers.errors import DataError, MagnetError, ParameterError
 
-from .importing.cli import OneLineParser
+from pipeline.intake.cli import OneLineParser
 
 
 def _is_date(text: str) -> bool:
@@ -47,7 +47,7 @@ def build_parser() -> OneLineParser:
 
 
 def draft_command(args) -> int:
-    from helpers import drafting
+    from helpers.articles import drafting
 
     if not _is_date(args.published):
         raise ParameterError("--published", args.published, "a date YYYY-MM-DD")
@@ -66,9 +66,9 @@ def draft_command(args) -> int:
 
 
 def check_command(args) -> int:
-    from helpers import claims as C
-    from helpers.articleday import judge_article
-    from helpers.data import load_dataset
+    from helpers.articles import claims as C, verdicts as V
+    from helpers.articles.articleday import judge_article
+    from helpers.data.dataset import load_dataset
 
     when = args.as_known_on.strip()
     if when == "all":
@@ -81,11 +81,11 @@ def check_command(args) -> int:
     table = C.load_claims(args.claims)
     out = judge_article(all_data, table, when, args.as_of)
     checked = out["checked"]
-    article, link, _ = C.article_line(all_data, table)
+    article, link, _ = V.article_line(all_data, table)
     print(f"{args.claims}: {article}" + (f" <{link}>" if link else ""))
     if out["day_words"]:
         print(out["day_words"])
-    print(C.result_sentence(checked, out["day"], out["article_day"]))
+    print(V.result_sentence(checked, out["day"], out["article_day"]))
     print()
     width = max(len(str(c)) for c in checked.claim_id)
     for r in checked.itertuples(index=False):

@@ -23,9 +23,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # One thread for BLAS and OpenMP in every process of the suite, as the build gives its kernels
-# (pipeline.executors.ONE_THREAD): two workers on two cores, each with a BLAS pool of a thread per
+# (pipeline.build.executors.ONE_THREAD): two workers on two cores, each with a BLAS pool of a thread per
 # core, wait for one another. Set before any test imports numpy; a value set outside is kept.
-from pipeline.executors import ONE_THREAD  # noqa: E402
+from pipeline.build.executors import ONE_THREAD  # noqa: E402
 
 for _name, _value in ONE_THREAD.items():
     os.environ.setdefault(_name, _value)
@@ -75,7 +75,7 @@ FROZEN_DATA = ROOT / "tests" / "fixtures" / "data"
 @pytest.fixture(scope="session")
 def frozen():
     """The frozen dataset (latest month March 2026), for tests of exact values and sentences."""
-    from helpers.data import load_dataset
+    from helpers.data.dataset import load_dataset
 
     return load_dataset(FROZEN_DATA)
 
@@ -121,7 +121,7 @@ def run_command(module: str, *args, timeout: float = 600, env: dict | None = Non
 
 def run_build(*args, **kw) -> subprocess.CompletedProcess:
     """``magnet-build --no-progress ARGS`` (:func:`run_command`)."""
-    return run_command("pipeline.build", "--no-progress", *args, **kw)
+    return run_command("pipeline.build.cli", "--no-progress", *args, **kw)
 
 
 _SERVER = []
@@ -240,7 +240,7 @@ def project_copy(tmp_path) -> Path:
 
 
 class _WarmKernel:
-    """This worker's kernel zygote (pipeline.kernels), started on first use: ``name()`` is the kernel name
+    """This worker's kernel zygote (pipeline.build.kernels), started on first use: ``name()`` is the kernel name
     to execute with, its kernelspec on ``JUPYTER_PATH`` for this process and the processes it starts."""
 
     def __init__(self, tmp_path_factory, stack):
@@ -248,8 +248,8 @@ class _WarmKernel:
 
     def name(self) -> str:
         if self._name is None:
-            from pipeline.kernels import notebook_imports, warm_kernels
-            from pipeline.refresh import notebooks
+            from pipeline.build.kernels import notebook_imports, warm_kernels
+            from pipeline.build.refresh import notebooks
 
             modules = notebook_imports(notebooks())
             self._name = self._stack.enter_context(warm_kernels(self._factory.mktemp("zygote"), modules))()

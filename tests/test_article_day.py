@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import articleday as A
-from helpers import claims as C
-from helpers import drafting
+from helpers.articles import articleday as A, claims as C, drafting, verdicts as V
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = ROOT / "tests" / "fixtures" / "articles"
@@ -97,8 +95,8 @@ def test_a_saved_html_page_is_read_as_its_visible_text():
 def test_on_its_day_no_true_claim_of_a_saved_story_is_crossed(frozen, tmp_path, name):
     out, checked = on_the_day(frozen, drafted(tmp_path, name))
     assert out["day"] == STORIES[name][0]
-    assert C.WRONG not in set(checked.verdict), checked[checked.verdict == C.WRONG].why.tolist()
-    open_ = set(checked.index[checked.verdict == C.UNCHECKABLE])
+    assert V.WRONG not in set(checked.verdict), checked[checked.verdict == V.WRONG].why.tolist()
+    open_ = set(checked.index[checked.verdict == V.UNCHECKABLE])
     assert open_ == GAPS.get(name, set())
     for cid in open_:   # a data gap or not export data, never "not yet published" on the article's own day
         assert not checked.loc[cid, "why"].startswith("Not checkable yet"), checked.loc[cid, "why"]
@@ -115,10 +113,10 @@ def test_the_day_release_is_the_article_s_when_it_is_its_only_record(frozen, tmp
     _, checked = on_the_day(frozen, path)
     # July's 5,577 t is the release as the article relays it, and the check says it is not corroborated
     row = checked[(checked.kind == "value") & (checked.stated == "5,577 t")].iloc[0]
-    assert row.verdict == C.OK and "not independently corroborated" in row.why
+    assert row.verdict == V.OK and "not independently corroborated" in row.why
     # before the day's release is taken into account, nothing about July could be judged
-    before = C.check_claims(C.independent_of(frozen, table)[0].known_on("2025-08-20"), table, "2025-07")
-    assert (before.verdict == C.UNCHECKABLE).sum() >= 10
+    before = C.check_claims(V.independent_of(frozen, table)[0].known_on("2025-08-20"), table, "2025-07")
+    assert (before.verdict == V.UNCHECKABLE).sum() >= 10
 
 
 def test_planted_false_claims_are_crossed_on_the_day(frozen, tmp_path):
@@ -128,13 +126,13 @@ def test_planted_false_claims_are_crossed_on_the_day(frozen, tmp_path):
                "p4,Germany rose 60%.,value,DE,2025-07,2025-07,mom_pct,60,,,S7,2025-08-20,\n"
                "p5,The fourth monthly rise in a row.,streak,WLD,2025-07,2025-07,,rise 4,,,S7,2025-08-20,\n")
     _, checked = on_the_day(frozen, drafted(tmp_path, "reuters-2025-08-20", extra=planted))
-    assert checked.loc[["p1", "p2", "p3", "p4", "p5"], "verdict"].tolist() == [C.WRONG] * 5
+    assert checked.loc[["p1", "p2", "p3", "p4", "p5"], "verdict"].tolist() == [V.WRONG] * 5
 
 
 def test_a_record_since_a_month_not_on_file_says_which_months_it_could_not_see(frozen, tmp_path):
     _, checked = on_the_day(frozen, drafted(tmp_path, "reuters-2025-08-20"))
     row = checked[checked.stated == "highest since 2025-01"].iloc[0]
-    assert row.verdict == C.OK
+    assert row.verdict == V.OK
     assert "consistent with the months on file; January 2025" in row.why and "not on file" in row.why
 
 
@@ -144,8 +142,8 @@ def test_a_top_five_ranking_is_judged_against_the_published_ranking(frozen, tmp_
         "DE;VN;KR;US;MX,,,S10,2025-10-20,\n"))
     _, checked = on_the_day(frozen, path)
     right = checked[checked.stated == "Germany, South Korea, Vietnam, United States, Mexico"].iloc[0]
-    assert right.verdict == C.OK
-    assert checked.loc["w", "verdict"] == C.WRONG
+    assert right.verdict == V.OK
+    assert checked.loc["w", "verdict"] == V.WRONG
 
 
 # --------------------------------------------------------------------------- sources that disagree
@@ -154,7 +152,7 @@ def test_a_top_five_ranking_is_judged_against_the_published_ranking(frozen, tmp_
 def test_sources_that_disagree_get_their_own_verdict_with_both_figures(frozen, tmp_path):
     out = A.judge_article(frozen, C.load_claims(drafted(tmp_path, "reuters-2025-08-20")), "")
     row = out["checked"][out["checked"].stated == "27,897 t"].iloc[0]
-    assert row.verdict == C.CONFLICT
+    assert row.verdict == V.CONFLICT
     assert "27,897 t (Reuters story of 20 August 2025" in row.why and "27,890.6 t (SMM analysis" in row.why
     assert "The project uses the Reuters story's figure (S7)" in row.why
     # a value that agrees with neither stays a cross, the disagreement said
@@ -162,15 +160,15 @@ def test_sources_that_disagree_get_their_own_verdict_with_both_figures(frozen, t
     wrong.write_text("claim_id,claim,kind,partner,from_month,to_month,measure,stated_value,source_id\n"
                      "1,Jan-Jul 27950 t.,value,WLD,2025-01,2025-07,tonnes,27950,S7\n", encoding="utf-8")
     out = A.judge_article(frozen, C.load_claims(wrong), "")
-    assert out["checked"].verdict.tolist() == [C.WRONG] and "Sources disagree" in out["checked"].why.iloc[0]
-    assert "agree with one of two sources that disagree" in C.result_sentence(
+    assert out["checked"].verdict.tolist() == [V.WRONG] and "Sources disagree" in out["checked"].why.iloc[0]
+    assert "agree with one of two sources that disagree" in V.result_sentence(
         A.judge_article(frozen, C.load_claims(drafted(tmp_path, "reuters-2025-08-20")), "")["checked"])
 
 
 def test_a_release_s_own_total_against_the_sum_of_other_origins_months_is_a_disagreement(frozen, tmp_path):
     _, checked = on_the_day(frozen, drafted(tmp_path, "reuters-2026-01-20"))
     row = checked[checked.stated == "5,933 t"].iloc[0]
-    assert row.verdict == C.CONFLICT and "reported by the Reuters story" in row.why
+    assert row.verdict == V.CONFLICT and "reported by the Reuters story" in row.why
 
 
 # --------------------------------------------------------------------------- the command

@@ -10,7 +10,9 @@ import re
 import pytest
 from conftest import FIXTURE_SET, ROOT, run_build, write_report_set
 
-from pipeline import build, render, reportset, staleness
+from pipeline.build import cli as build
+from pipeline.render import convert as render
+from pipeline.reports import reportset, staleness
 from helpers.errors import BuildError, ParameterError
 
 #: Anything that would make the browser fetch from the network.
@@ -141,7 +143,7 @@ def test_html_has_contents_captioned_figures_sources_and_footer(built_fixture_re
     # the fixture cites no source: no list of every source on file (the reports list only those they cite)
     assert 'id="sources"' not in text
     footer = text[text.index('<footer class="report-footer">'):]
-    from helpers.data import load_dataset
+    from helpers.data.dataset import load_dataset
 
     ds = load_dataset()
     assert ds.checksum in footer and "Built " in footer and "git commit" in footer
@@ -313,7 +315,7 @@ def test_default_report_set_end_to_end(built_default_reports):
 def test_sources_section_lists_the_sources_the_report_cites():
     import nbformat
 
-    from pipeline.render import cited_sources
+    from pipeline.render.convert import cited_sources
 
     sources = [{"source_id": i} for i in ("S1", "S2", "S29")]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("As reported by S2 (and not S2x).")])
@@ -332,25 +334,25 @@ def test_sources_section_lists_the_sources_the_report_cites():
 
 def test_staleness_depends_on_the_library_data_templates_rendering_code_and_locks_not_on_the_build_command():
     """Issue 34: staleness from content, with no hand-bumped version: the code a report is executed and
-    rendered with (found by reading pipeline/worker.py's imports) and the locked versions are inputs."""
+    rendered with (found by reading pipeline/build/worker.py's imports) and the locked versions are inputs."""
     import sys
 
-    import helpers.series
-    import pipeline.build
-    import pipeline.render
+    import helpers.analysis.series
+    import pipeline.build.cli
+    import pipeline.render.convert
 
     files = {p.resolve() for _, p in staleness.shared_inputs()}
-    assert Path(helpers.series.__file__).resolve() in files       # the library the notebooks import
+    assert Path(helpers.analysis.series.__file__).resolve() in files       # the library the notebooks import
     assert (render.TEMPLATES / "magnet" / "index.html.j2").resolve() in files
     assert (ROOT / "data" / "checksums.sha256").resolve() in files
     assert not any(p.suffix == ".md" for p in files)                 # data documentation is not an input
-    pipeline_dir = Path(pipeline.build.__file__).resolve().parent
+    pipeline_dir = Path(pipeline.build.cli.__file__).resolve().parent
     for module in ("worker", "render", "bulletin", "inline", "execute", "editions"):   # what renders a report
         assert pipeline_dir / f"{module}.py" in files, module
     lock = ROOT / "requirements" / f"lock-py{sys.version_info.major}{sys.version_info.minor}.txt"
     assert lock.resolve() in files                                   # the locked versions
     # editing the command that builds (magnet-build's entry point) or the importer rebuilds nothing
-    assert Path(pipeline.build.__file__).resolve() not in files
+    assert Path(pipeline.build.cli.__file__).resolve() not in files
     assert not [p for p in files if pipeline_dir / "importing" in p.parents]
     assert not hasattr(staleness, "STATE_VERSION")
 
@@ -410,7 +412,7 @@ def test_a_pdf_does_not_depend_on_the_reports_printed_before_it(tmp_path):
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
-    from pipeline.render import render_pdf
+    from pipeline.render.convert import render_pdf
 
     first = "<html><body><h1>First</h1><p>Mono <code>x = 1</code> and <b>bold</b> text.</p></body></html>"
     second = "<html><body><h1>Second — ünïcode</h1><p><i>Italic</i> text, 3,188 t.</p></body></html>"

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from pipeline import proofread, render
+from pipeline.render import proofread, convert as render, bulletin
 
 # --------------------------------------------------------------------------- the rules themselves
 
@@ -173,7 +173,7 @@ def test_pdf_charts_are_vector_not_pictures(built_default_reports, built_fixture
 
 
 def test_sources_are_numbered_markers_to_a_list_of_cited_sources_only(built_default_reports):
-    from helpers.data import load_dataset
+    from helpers.data.dataset import load_dataset
 
     registered = len(load_dataset().sources)
     for name, body in _pages(built_default_reports).items():
@@ -204,11 +204,11 @@ def test_tables_use_the_true_minus_sign(built_default_reports):
 
 
 def test_table_minus_and_data_link_rewrites():
-    body, files = render.extract_data('<table><tr><td>-5.0</td></tr></table>'
+    body, files = bulletin.extract_data('<table><tr><td>-5.0</td></tr></table>'
                                       '<script class="magnet-data" data-kind="table" type="text/csv">\na,b\n1,2\n</script>',
                                       "r")
     assert files == {"table-1.csv": "a,b\n1,2\n"} and 'href="r.data/table-1.csv"' in body
-    assert render.TABLE_MINUS_RE.sub(lambda m: m.group(1) + "\u2212", body).count("\u22125.0") == 1
+    assert bulletin.TABLE_MINUS_RE.sub(lambda m: m.group(1) + "\u2212", body).count("\u22125.0") == 1
 
 
 # --------------------------------------------------------------------------- the index, the feed, the dataset
@@ -258,7 +258,7 @@ def test_the_feed_is_atom_with_one_entry_per_edition(built_default_reports):
 
 
 def test_a_new_edition_adds_a_feed_entry_and_a_rebuild_does_not(tmp_path):
-    from pipeline import publish
+    from pipeline.publish import site as publish
 
     out = tmp_path / "out"
     (out / ".state").mkdir(parents=True)
@@ -279,7 +279,7 @@ def test_the_data_package_validates_and_holds_the_dataset(built_default_reports)
 
     from frictionless import validate
 
-    from helpers.data import load_dataset
+    from helpers.data.dataset import load_dataset
 
     pkg = built_default_reports.out / "data" / "datapackage.json"
     report = validate(str(pkg))
@@ -301,25 +301,25 @@ def test_every_generated_month_chapter_keeps_the_house_rules():
     """The month template writes every chapter after the hand-written ones (new data, no code)."""
     from nbconvert.filters import markdown2html
 
-    from helpers import facts
-    from helpers.data import load_dataset
-    from helpers.series import month_range
+    from helpers.story import facts, monthfacts
+    from helpers.data.dataset import load_dataset
+    from helpers.months import month_range
 
     ds = load_dataset()
     sources = [{"source_id": s, "outlet": "", "agency": ""} for s in ds.sources.source_id]
     problems = []
     for m in month_range("2024-01", ds.latest_month):
-        md = facts.chapter(facts.month(ds, m), facts.month(ds, m, "DE"))
-        body, _ = render.cite_sources('<div class="jp-Cell jp-MarkdownCell report-prose">' + markdown2html(md)
+        md = monthfacts.chapter(monthfacts.month(ds, m), monthfacts.month(ds, m, "DE"))
+        body, _ = bulletin.cite_sources('<div class="jp-Cell jp-MarkdownCell report-prose">' + markdown2html(md)
                                       + "</div>", sources)
         problems += [f"{m}: {v}" for v in proofread.violations(body)]
     assert problems == []
 
 
 def test_a_curators_note_is_never_quoted_as_the_sources_remark():
-    from helpers import facts
+    from helpers.story import facts
 
-    assert facts.is_remark("lowest since February 2020")
+    assert monthfacts.is_remark("lowest since February 2020")
     for note in ("Reuters (S10) says 5,774 t; see resolutions.csv", "HS 85051110", "about 6,146 t",
                  "4,343.5 t: disagrees with GAC"):
-        assert not facts.is_remark(note), note
+        assert not monthfacts.is_remark(note), note

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import claims, paths
-from helpers.data import load_dataset
+from helpers.articles import claims
+from helpers.articles import verdicts as shown
+from helpers import paths
+from helpers.data.dataset import load_dataset
 from helpers.errors import DataError
 
 HEADER = "claim_id,claim,kind,partner,from_month,to_month,measure,stated_value,approx,event_id,source_id\n"
@@ -128,8 +130,8 @@ def test_missing_column_and_duplicate_id_are_rejected(tmp_path):
 
 @pytest.fixture(scope="module")
 def on_article_day(ds, s29):
-    independent, left_out = claims.independent_of(ds, s29)
-    _, _, day = claims.article_line(ds, s29)
+    independent, left_out = shown.independent_of(ds, s29)
+    _, _, day = shown.article_line(ds, s29)
     return independent, independent.known_on(day), left_out, day
 
 
@@ -142,7 +144,7 @@ def test_the_article_is_judged_with_what_was_released_on_its_day_and_its_june_fi
     assert v["11"] == "✓" and v["10"] == "✓"  # event dates: MOFCOM's approvals on 19 June, April's controls
     assert v["12"] == "not checkable"
     assert out.set_index("claim_id").loc["12", "why"] == "Not checkable yet: July 2025 had not been published by 20 July 2025."
-    assert claims.result_sentence(out, day, True).startswith(
+    assert shown.result_sentence(out, day, True).startswith(
         "On 20 July 2025, the day the article was published, 9 of its 12 claims were consistent")
 
 
@@ -164,7 +166,7 @@ def test_an_event_claim_is_judged_whatever_the_last_month_of_export_data(ds, s29
 def test_later_data_change_only_the_verdicts_they_can_and_the_july_claim_is_judged(s29, on_article_day):
     independent, then, _, _ = on_article_day
     checked = claims.check_claims(then, s29, "2025-06")
-    later = claims.later_table(independent, checked,
+    later = shown.later_table(independent, checked,
                                claims.check_claims(independent, s29, independent.latest_month)).set_index("#")
     assert later.loc["12", "Then"] == "not checkable" and later.loc["12", "Now"] == "✓"
     assert "+74.9%" in later.loc["12", "Why (now)"]
@@ -173,22 +175,22 @@ def test_later_data_change_only_the_verdicts_they_can_and_the_july_claim_is_judg
 
 def test_the_verdict_table_gives_each_figure_its_origin_and_a_link(s29, on_article_day):
     _, then, _, _ = on_article_day
-    table = claims.verdict_table(then, claims.check_claims(then, s29, "2025-06")).set_index("#")
+    table = shown.verdict_table(then, claims.check_claims(then, s29, "2025-06")).set_index("#")
     assert list(table.columns) == ["Claim", "Verdict", "What the data say", "Origin", "Link"]
     assert table.loc["1", "Origin"] == "GAC release of 20 July 2025 (S1)"
     assert table.loc["1", "Link"].startswith("https://tradingeconomics.com/")
     assert table.loc["11", "What the data say"] == "19 June 2025"
-    html = claims.table_html(table.reset_index(), "t")
+    html = shown.table_html(table.reset_index(), "t")
     assert '<a href="https://tradingeconomics.com/china/exports/news/471367">tradingeconomics.com</a>' in html
 
 
 def test_the_article_is_cited_with_a_link_or_once_as_having_none(ds, s29):
     import dataclasses
 
-    words, link, _ = claims.article_line(ds, s29)
+    words, link, _ = shown.article_line(ds, s29)
     assert link.startswith("https://vnnow.net/") and "no URL on file" not in words and "VnNow (S48)" in words
     no_relay = dataclasses.replace(ds, sources=ds.sources[ds.sources.source_id != "S48"])
-    words, link, _ = claims.article_line(no_relay, s29)
+    words, link, _ = shown.article_line(no_relay, s29)
     assert link == "" and words.count("no URL on file") == 1
 
 
@@ -211,7 +213,7 @@ def test_two_relays_of_one_story_count_one_origin_in_a_claim_verdict(tmp_path):
 # --------------------------------------------------------------------------- the news vocabulary, judged by the report's judge
 
 def _claims_file(tmp_path, rows: list[str]):
-    from helpers.claims import load_claims
+    from helpers.articles.claims import load_claims
 
     path = tmp_path / "claims.csv"
     path.write_text("claim_id,claim,kind,partner,from_month,to_month,measure,stated_value,approx,event_id,source_id\n"
@@ -225,7 +227,7 @@ def _claims_file(tmp_path, rows: list[str]):
     ("1,rose for a second month,streak,US,2026-03,2026-03,,rise 2,,,", "✗"),
 ], ids=["streak-right", "streak-too-short", "streak-wrong-way"])
 def test_a_streak_claim_is_judged(ds, tmp_path, row, verdict):
-    from helpers.claims import check_claims
+    from helpers.articles.claims import check_claims
 
     assert check_claims(ds, _claims_file(tmp_path, [row]), "2026-03").verdict.iloc[0] == verdict
 
@@ -237,7 +239,7 @@ def test_a_streak_claim_is_judged(ds, tmp_path, row, verdict):
     ("1,the highest on file,record,WLD,2025-11,2025-11,,highest on file,,,", "✗"),
 ], ids=["since-right", "since-wrong", "n-month-low", "on-file-wrong"])
 def test_a_record_claim_is_judged_and_says_where_months_are_not_on_file(ds, tmp_path, row, verdict):
-    from helpers.claims import check_claims
+    from helpers.articles.claims import check_claims
 
     got = check_claims(ds, _claims_file(tmp_path, [row]), "2026-03").iloc[0]
     assert got.verdict == verdict, got.why
@@ -247,7 +249,7 @@ def test_a_record_claim_is_judged_and_says_where_months_are_not_on_file(ds, tmp_
 
 @pytest.mark.parametrize("stated, verdict", [("7.8", "✓"), ("9", "✗")])
 def test_a_share_claim_is_judged(ds, tmp_path, stated, verdict):
-    from helpers.claims import check_claims
+    from helpers.articles.claims import check_claims
 
     row = f"1,the US took {stated}% of the total,share,US,2026-03,2026-03,,{stated},,,"
     assert check_claims(ds, _claims_file(tmp_path, [row]), "2026-03").verdict.iloc[0] == verdict

@@ -7,11 +7,12 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.compare import (change, cross_checks, month_change, monthly_table, partner_ranks,
-                             reconcile, reported_ranking, share_of_total, span_change, year_to_date)
-from helpers import facts
-from helpers.data import MAIN_SERIES, load_dataset
-from helpers.series import Estimate, estimate
+from helpers.analysis.compare import change, month_change, monthly_table, partner_ranks, reported_ranking, share_of_total, span_change, year_to_date
+from helpers.analysis.reconcile import cross_checks, reconcile
+from helpers.story import facts, monthfacts
+from helpers.data.tables import MAIN_SERIES
+from helpers.data.dataset import load_dataset
+from helpers.analysis.series import Estimate, estimate
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +102,7 @@ def test_cross_checks_agree(ds):
 
 
 def test_reader_views_of_reconciliation_and_cross_checks(ds):
-    from helpers.compare import cross_checks_view, reconciliation_view
+    from helpers.analysis.reconcile import cross_checks_view, reconciliation_view
 
     rec = reconciliation_view(reconcile(ds), ds)
     rec = rec[rec.Destination == "All destinations"].set_index("Period")
@@ -128,7 +129,7 @@ def _with_figures(ds, rows):
 
 
 def test_top_destinations_ranks_known_tonnages_and_keeps_the_rest_of_the_world(ds):
-    from helpers.compare import REST_OF_WORLD, top_destinations
+    from helpers.analysis.compare import REST_OF_WORLD, top_destinations
 
     top = top_destinations(ds, "2025-09", 3)
     assert list(top.name)[-1] == REST_OF_WORLD and list(top["rank"][:3]) == [1, 2, 3]
@@ -145,7 +146,7 @@ def test_top_destinations_ranks_known_tonnages_and_keeps_the_rest_of_the_world(d
 
 
 def test_a_rank_and_its_change_only_from_reported_rankings_of_both_months(ds):
-    from helpers.compare import known_rank, top_destinations, top_destinations_view
+    from helpers.analysis.compare import known_rank, top_destinations, top_destinations_view
 
     # no ranking published for January 2026 or February 2026: February's ranks and moves are not known
     assert known_rank(ds, "2026-02", "US") is None
@@ -168,13 +169,13 @@ def test_a_rank_and_its_change_only_from_reported_rankings_of_both_months(ds):
     dec = top_destinations_view(top_destinations(ds, "2025-12", 10)).set_index("Destination")
     assert dec.loc["Vietnam", "Rank"] == "outside the top 3" and dec.loc["Vietnam", "Rank on the month before"] == "not known"
     # the text and the table agree: November's reported ranking puts the US 3rd of 5
-    assert facts.month(ds, "2025-11", "US").rank.text.startswith("number 3 of the top 5")
+    assert monthfacts.month(ds, "2025-11", "US").rank.text.startswith("number 3 of the top 5")
 
 
 def test_a_rank_from_tonnages_only_when_no_unreported_destination_could_be_larger(ds):
     import dataclasses
 
-    from helpers.compare import known_rank
+    from helpers.analysis.compare import known_rank
 
     no_rankings = dataclasses.replace(ds, rankings=ds.rankings.iloc[0:0])
     # September 2025 without its ranking: the destinations on file leave thousands of tonnes unaccounted for
@@ -185,7 +186,7 @@ def test_a_rank_from_tonnages_only_when_no_unreported_destination_could_be_large
 
 
 def test_top_destinations_never_count_aggregates(ds):
-    from helpers.compare import top_destinations
+    from helpers.analysis.compare import top_destinations
 
     with_eu = _with_figures(ds, [("EU", "2025-09", 2000)])
     top = top_destinations(with_eu, "2025-09", 10)
@@ -195,14 +196,14 @@ def test_top_destinations_never_count_aggregates(ds):
 
 
 def test_top_destinations_of_a_month_without_a_total_has_no_rest_row(ds):
-    from helpers.compare import top_destinations
+    from helpers.analysis.compare import top_destinations
 
     t = top_destinations(ds, "2023-01", 5)
     assert t.empty
 
 
 def test_the_eu_is_never_listed_among_countries_and_values_never_enter_the_series(ds):
-    from helpers.compare import partners_in_month, reported_change_lookup
+    from helpers.analysis.compare import partners_in_month, reported_change_lookup
 
     assert "EU" not in set(partners_in_month(ds, "2025-07").partner)
     assert estimate(ds, "EU", "2025-07").value == 2140  # the group itself is still known
@@ -213,7 +214,7 @@ def test_the_eu_is_never_listed_among_countries_and_values_never_enter_the_serie
 
 
 def test_a_resolution_settles_which_reported_change_is_shown(ds):
-    from helpers.compare import reported_change_lookup
+    from helpers.analysis.compare import reported_change_lookup
 
     rep = reported_change_lookup(ds)
     # S74's +8.58% / -8.62% for October 2025 are more precise but contradict every other report: S13 wins
@@ -230,8 +231,8 @@ def _two_relays_of_one_story(tmp_path):
     import shutil
 
     from helpers import paths
-    from helpers.data import load_dataset
-    from helpers.staging import record_checksums
+    from helpers.data.dataset import load_dataset
+    from helpers.data.staging import record_checksums
 
     data = tmp_path / "data"
     shutil.copytree(paths.DATA, data)
@@ -253,7 +254,7 @@ def _two_relays_of_one_story(tmp_path):
 
 
 def test_two_relays_of_one_story_count_one_origin_in_a_cross_check(tmp_path):
-    from helpers.compare import cross_checks_view
+    from helpers.analysis.reconcile import cross_checks_view
 
     ds = _two_relays_of_one_story(tmp_path)
     c = cross_checks(ds)
@@ -272,7 +273,7 @@ def test_two_relays_of_one_story_count_one_origin_in_a_cross_check(tmp_path):
 
 
 def test_eleven_pages_of_july_2025_are_four_origins(ds):
-    from helpers.provenance import cite, count_origins
+    from helpers.analysis.provenance import cite, count_origins
 
     pages = "S7;S43;S44;S45;S52;S53;S54;S67;S69;S70;S8"
     assert count_origins(ds, pages) == 4

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from helpers import contract, paths
-from helpers.data import load_dataset
+from helpers.notebook import contract
+from helpers import paths
+from helpers.data.dataset import load_dataset
 from helpers.errors import ParameterError
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))

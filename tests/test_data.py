@@ -11,8 +11,9 @@ import pytest
 from conftest import FROZEN_DATA
 
 from helpers import paths
-from helpers.data import load_dataset, verify_checksums
-from helpers.staging import record_checksums
+from helpers.data.dataset import load_dataset
+from helpers.data.checksums import verify_checksums
+from helpers.data.staging import record_checksums
 from helpers.errors import ChecksumError, DataError
 
 FIGURES = "raw/2025-brief/figures.csv"
@@ -227,7 +228,7 @@ def test_a_new_batch_adds_figures(data_dir):
 def test_conflicting_reports_without_resolution_fail(data_dir):
     rewrite(data_dir, FIGURES, "2025-05,2025-05,WLD,tonnes,1238,,cn:85051110,S4,",
             "2025-05,2025-05,WLD,tonnes,1300,,cn:85051110,S4,")
-    from helpers.series import derive
+    from helpers.analysis.series import derive
 
     ds = load_dataset(data_dir, today=TODAY)
     # several pages report May 2025 (1,238.47 t by SMM, 1,238 t by others): any of them may be named
@@ -243,7 +244,7 @@ def test_a_resolution_picks_the_winner(data_dir):
     res.write_text("from_month,to_month,partner,measure,winning_source_id,note\n"
                    "2025-05,2025-05,WLD,tonnes,S4,test\n", encoding="utf-8")
     record_checksums([res], data_dir=data_dir)
-    from helpers.series import build_monthly_series
+    from helpers.analysis.series import build_monthly_series
 
     s = build_monthly_series(load_dataset(data_dir, today=TODAY)).set_index("month")
     assert s.loc["2025-05", "tonnes"] == 1300 and s.loc["2025-05", "sources"] == "S4"
@@ -319,8 +320,8 @@ def test_an_unknown_series_is_refused(data_dir):
 def test_old_batches_stay_readable_and_migrate_in_place(data_dir):
     """A batch written before the scopes reads as it meant: 850511 was the rare-earth line, except
     what came from UN Comtrade (HS-6). The migration rewrites only the series cells, once."""
-    from pipeline.importing.manifest import migrate_series
-    from helpers.series import build_monthly_series
+    from pipeline.intake.manifest import migrate_series
+    from helpers.analysis.series import build_monthly_series
 
     current = load_dataset(FROZEN_DATA, today=TODAY)   # the data the copy was made from
     _legacy_copy(data_dir)
@@ -352,7 +353,8 @@ RELAYS = "raw/2026-12-origins/relays.csv"
 
 
 def test_every_source_names_its_origin():
-    from helpers.data import ORIGIN_KINDS, origin_of
+    from helpers.data.tables import ORIGIN_KINDS
+    from helpers.data.dataset import origin_of
 
     ds = load_dataset(today=TODAY)
     assert (ds.sources.origin_id != "").all() and ds.sources.origin_id.isin(ds.origins.index).all()
@@ -421,7 +423,7 @@ def test_batches_without_an_origin_register_still_load(data_dir):
 
 
 def test_s74s_october_rows_are_rare_earth_minerals_not_magnets():
-    from helpers.data import MAIN_SERIES, MINERALS_SERIES, SERIES, scope_matches
+    from helpers.data.tables import MAIN_SERIES, MINERALS_SERIES, SERIES, scope_matches
 
     ds = load_dataset(today=TODAY)
     assert MINERALS_SERIES == "cn:rare-earths" and MINERALS_SERIES in SERIES
@@ -432,7 +434,7 @@ def test_s74s_october_rows_are_rare_earth_minerals_not_magnets():
                              & (ds.figures.measure == "tonnes")]
     assert set(oct_magnets.value) == {5473}
     assert scope_matches(ds.figures) == []     # no magnet figure equals a same-month minerals total
-    from helpers.series import build_monthly_series
+    from helpers.analysis.series import build_monthly_series
     october = build_monthly_series(ds, "WLD").set_index("month").loc["2025-10"]
     assert october.tonnes == 5473
     # the resolution written against S74 no longer drops the pages that agree with Reuters' 5,473 t
@@ -463,7 +465,7 @@ def test_a_magnet_figure_equal_to_bloombergs_rare_earth_products_total_stops_loa
 
 
 def test_the_products_total_never_enters_the_story():
-    from helpers import compare
+    from helpers.analysis import compare
 
     ds = load_dataset(today=TODAY)
     products = ds.figures[ds.figures.series == "bloomberg:rare-earth-products"]
@@ -483,7 +485,7 @@ CORRECTIONS = "raw/2026-12-relay-corrections/relays.csv"
 
 
 def test_a_later_batch_corrects_a_page_s_origin_with_its_page_evidence():
-    from helpers.data import known_dates
+    from helpers.data.dataset import known_dates
 
     ds = load_dataset(today=TODAY)
     # Reuters' December 2025 story: GAC's data "showed on Tuesday", 20 January 2026, not 19 January (O45)

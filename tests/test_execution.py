@@ -13,7 +13,7 @@ import pytest
 
 from conftest import EPOCH, ROOT, run_build, run_command
 
-from pipeline.reportset import load_report_set
+from pipeline.reports.reportset import load_report_set
 
 NB01 = ROOT / "notebooks" / "01_controls_to_agreement.ipynb"
 pytestmark = pytest.mark.slow
@@ -80,14 +80,14 @@ def test_a_bad_parameter_on_the_command_line_is_one_line_before_any_kernel(tmp_p
 
 def test_the_engine_module_can_be_imported_before_papermill():
     """papermill loads the engine's entry point while it is being imported: no circular import either way."""
-    proc = subprocess.run([sys.executable, "-c", "from pipeline.execute import execute_report; import papermill; "
+    proc = subprocess.run([sys.executable, "-c", "from pipeline.build.execute import execute_report; import papermill; "
                            "print(papermill.engines.papermill_engines.get_engine('magnet').__name__)"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "MagnetEngine", proc.stderr[-1000:]
 
 
 def test_there_is_one_execution_function():
-    """Only pipeline/execute.py calls papermill to execute (the bench's naive route runs papermill's CLI)."""
+    """Only pipeline/build/execute.py calls papermill to execute (the bench's naive route runs papermill's CLI)."""
     callers = []
     for folder in ("pipeline", "helpers", "tests", "tools"):
         for path in (ROOT / folder).rglob("*.py"):

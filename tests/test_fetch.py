@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from helpers import paths
-from helpers.data import load_dataset
-from pipeline import fetch
+from helpers.data.dataset import load_dataset
+from pipeline.intake import fetch
 
 RECORDED = Path(__file__).parent / "fixtures" / "fetch" / "comtrade-api-202601.csv"
 

@@ -9,10 +9,11 @@ import pytest
 import yaml
 
 from conftest import run_build, shared_once
-from helpers import facts
-from helpers.data import known_dates, load_dataset
-from pipeline import hindsight, inline
-from pipeline.reportset import load_report_set
+from helpers.story import facts, monthfacts
+from helpers.data.dataset import known_dates, load_dataset
+from pipeline.build import hindsight
+from pipeline.render import inline
+from pipeline.reports.reportset import load_report_set
 
 DAY = "2025-07-21"
 
@@ -98,8 +99,8 @@ def test_a_figure_is_known_from_its_origins_release_not_from_the_relaying_page(d
     s1 = ds.source("S1")
     assert s1.published == "2025-07-21" and s1.origin_released == "2025-07-20"  # Trading Economics relays GAC
     assert known["S1"] == "2025-07-20"
-    assert str(facts.month(ds.known_on("2025-07-20"), "2025-06").tonnes) == "3,188 t"
-    assert not facts.month(ds.known_on("2025-07-19"), "2025-06").tonnes
+    assert str(monthfacts.month(ds.known_on("2025-07-20"), "2025-06").tonnes) == "3,188 t"
+    assert not monthfacts.month(ds.known_on("2025-07-19"), "2025-06").tonnes
 
 
 def test_without_a_release_date_a_figure_is_known_from_its_earliest_relay():
@@ -113,11 +114,11 @@ def test_without_a_release_date_a_figure_is_known_from_its_earliest_relay():
 def test_events_after_the_date_are_not_known(ds):
     known = ds.known_on(DAY)
     assert "E6" in set(known.events.event_id) and "E8" not in set(known.events.event_id)
-    assert not facts.event(known, "E8") and "not yet happened" in str(facts.event(known, "E8"))
+    assert not monthfacts.event(known, "E8") and "not yet happened" in str(monthfacts.event(known, "E8"))
 
 
 def test_facts_carry_the_release_day_of_what_they_rest_on(ds):
-    june = facts.month(ds, "2025-06")
+    june = monthfacts.month(ds, "2025-06")
     assert june.tonnes.published == "2025-07-20" and june.mom.published == "2025-07-20"
     assert june.tonnes.record()["published"] == "2025-07-20"
 
@@ -162,7 +163,7 @@ def test_the_build_fails_a_report_as_known_on_a_date_that_names_a_later_event(tm
 def _as_known(name: str, folder, kernel_name: str) -> dict:
     """Report ``name`` of reports.yaml executed as known on DAY the way the build executes it: what the
     build's hindsight check finds in it, the facts it stated and its text."""
-    from pipeline.execute import execute_report
+    from pipeline.build.execute import execute_report
 
     report = next(r for r in load_report_set() if r.name == name)
     nb = execute_report(report.notebook, folder / f"{name}.ipynb", {**report.parameters, "as_known_on": DAY},
@@ -180,7 +181,7 @@ def test_latest_as_known_on_a_date_is_the_latest_month_known_that_day(ds):
     """main-latest as known on 21 July 2025 resolves to main-2025-06's parameters: June 2025, GAC's release
     of the 20th, the latest month known that day (not the latest on file). Executed, it is main-2025-06
     (the same notebook, the same resolved values), which the next test checks in the session's build."""
-    from pipeline import checks
+    from pipeline.build import checks
 
     reports = {r.name: r for r in load_report_set()}
 

@@ -89,7 +89,7 @@ def _cells(path: Path) -> list[str]:
 
 
 def _safe(cell: str) -> bool:
-    from pipeline.safecsv import NUMBER_RE
+    from pipeline.render.safecsv import NUMBER_RE
 
     return not cell.startswith(("=", "+", "-", "@", "\t", "\r")) or bool(NUMBER_RE.match(cell))
 
@@ -97,9 +97,9 @@ def _safe(cell: str) -> bool:
 def test_the_csv_beside_a_report_cannot_run_formulas(tmp_path):
     import pandas as pd
 
-    from helpers.figures import table_html
-    from pipeline.render import extract_data
-    from pipeline.safecsv import neutralise_csv
+    from helpers.charts.figures import table_html
+    from pipeline.render.bulletin import extract_data
+    from pipeline.render.safecsv import neutralise_csv
 
     df = pd.DataFrame({"claim": PLANTED, "change": [-3.5, 2.0, -0.25, 1e-3, 0, -7]})
     body, files = extract_data(table_html(df), "x")
@@ -115,15 +115,15 @@ def test_the_csv_beside_a_report_cannot_run_formulas(tmp_path):
 
 
 def test_the_render_step_writes_neutralised_csvs():
-    src = (ROOT / "pipeline" / "render.py").read_text(encoding="utf-8")
+    src = (ROOT / "pipeline" / "render" / "convert.py").read_text(encoding="utf-8")
     assert "write_text(neutralise_csv(text)" in src
 
 
 def test_the_data_package_cannot_run_formulas(tmp_path):
     import dataclasses
 
-    from helpers.data import load_dataset
-    from pipeline.datapackage import write_data_package
+    from helpers.data.dataset import load_dataset
+    from pipeline.publish.datapackage import write_data_package
 
     ds = load_dataset()
     sources = ds.sources.copy()
@@ -158,7 +158,7 @@ def _set(tmp_path: Path, *entries: str) -> Path:
 
 @pytest.mark.parametrize("name", ["index", "technical", "feed", "data", "Index", "DATA"])
 def test_a_name_the_site_takes_is_refused_at_pre_flight(tmp_path, capsys, name):
-    from pipeline import build
+    from pipeline.build import cli as build
 
     assert build.main(["--config", str(_set(tmp_path, name)), "--output-dir", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
@@ -168,7 +168,7 @@ def test_a_name_the_site_takes_is_refused_at_pre_flight(tmp_path, capsys, name):
 
 def test_names_equal_but_for_case_and_overlong_names_are_refused(tmp_path):
     from helpers.errors import BuildError
-    from pipeline.reportset import load_report_set
+    from pipeline.reports.reportset import load_report_set
 
     with pytest.raises(BuildError, match="'Dup' and 'dup' differ only by case"):
         load_report_set(_set(tmp_path, "Dup", "dup"))
@@ -179,8 +179,8 @@ def test_names_equal_but_for_case_and_overlong_names_are_refused(tmp_path):
 
 def test_sweep_values_that_collide_by_case_are_refused(tmp_path):
     from helpers.errors import BuildError
-    from pipeline.reportset import load_report_set
-    from pipeline.sweeps import expand_sweeps
+    from pipeline.reports.reportset import load_report_set
+    from pipeline.reports.sweeps import expand_sweeps
 
     p = tmp_path / "set.yaml"
     p.write_text(f"reports:\n  - name: r-{{greeting}}\n    notebook: {FIXTURE_NB}\n"
@@ -190,8 +190,8 @@ def test_sweep_values_that_collide_by_case_are_refused(tmp_path):
 
 
 def test_a_claims_file_outside_data_is_an_input_of_its_report(tmp_path):
-    from pipeline.reportset import Report
-    from pipeline.staleness import input_hash
+    from pipeline.reports.reportset import Report
+    from pipeline.reports.staleness import input_hash
 
     claims = tmp_path / "mine.csv"
     claims.write_text("claim_id,claim\nC1,first\n", encoding="utf-8")
@@ -215,7 +215,7 @@ def _bomb(depth: int) -> str:
 def test_a_yaml_anchor_bomb_is_refused_before_it_expands(tmp_path, capsys):
     import time
 
-    from pipeline import build
+    from pipeline.build import cli as build
 
     p = tmp_path / "set.yaml"
     body = "\n".join("    " + line for line in _bomb(8).splitlines())
@@ -236,14 +236,14 @@ def test_an_error_quotes_a_short_prefix_of_a_long_value():
 
 def test_a_set_beyond_the_cap_is_refused_at_once(tmp_path):
     from helpers.errors import BuildError
-    from pipeline.reportset import MAX_REPORTS, load_report_set
+    from pipeline.reports.reportset import MAX_REPORTS, load_report_set
 
     with pytest.raises(BuildError, match=f"at most {MAX_REPORTS:,}"):
         load_report_set(_set(tmp_path, *[f"r{i}" for i in range(MAX_REPORTS + 1)]))
 
 
 def test_a_large_set_shows_its_pre_flight_progress(capsys):
-    from pipeline.build import PROGRESS_FROM, preflight_progress
+    from pipeline.build.cli import PROGRESS_FROM, preflight_progress
 
     assert list(preflight_progress(list(range(PROGRESS_FROM)), "checking", True)) == list(range(PROGRESS_FROM))
     assert "pre-flight: checking" in capsys.readouterr().err
@@ -257,8 +257,8 @@ def test_a_title_with_ampersand_and_angle_brackets_is_escaped_exactly_once(tmp_p
     import nbformat
 
     from helpers.text import escape
-    from pipeline.publish import _render_index, write_feed
-    from pipeline.render import notebook_title
+    from pipeline.publish.site import _render_index, write_feed
+    from pipeline.render.convert import notebook_title
 
     name = "Bosnia & <Herzegovina> [x]"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# Exports to {escape(name)}")])
@@ -283,7 +283,7 @@ def test_a_log_on_a_full_disk_prints_no_logging_tracebacks(tmp_path, capsys, mon
     """A log handler on /dev/full (every write: ENOSPC), as the build's workers' logs on a full disk."""
     import logging
 
-    from pipeline import build
+    from pipeline.build import cli as build
 
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full")
@@ -298,7 +298,7 @@ def test_a_log_on_a_full_disk_prints_no_logging_tracebacks(tmp_path, capsys, mon
             log.error("a line")
     finally:
         log.removeHandler(handler)
-        with contextlib.suppress(OSError):   # its last flush (the worker's too: pipeline.worker)
+        with contextlib.suppress(OSError):   # its last flush (the worker's too: pipeline.build.worker)
             handler.close()
     assert "Logging error" not in capsys.readouterr().err
 
@@ -306,7 +306,7 @@ def test_a_log_on_a_full_disk_prints_no_logging_tracebacks(tmp_path, capsys, mon
 def test_a_full_disk_while_building_is_one_line_naming_the_file_and_the_space_needed(tmp_path, capsys, monkeypatch):
     import errno
 
-    from pipeline import build
+    from pipeline.build import cli as build
 
     target = tmp_path / "out" / "main-latest.pdf"
 
@@ -324,7 +324,7 @@ def test_a_full_disk_while_building_is_one_line_naming_the_file_and_the_space_ne
 def test_a_full_disk_while_importing_names_the_file(tmp_path, capsys, monkeypatch):
     import errno
 
-    from pipeline.importing import cli
+    from pipeline.intake import cli
 
     def full(*_a, **_k):
         raise OSError(errno.ENOSPC, "No space left on device")   # as a failed write's close raises it
@@ -341,7 +341,7 @@ def test_a_full_disk_while_importing_names_the_file(tmp_path, capsys, monkeypatc
 def test_a_failed_write_that_names_no_file_is_given_the_staging_folder(tmp_path):
     import errno
 
-    from pipeline.importing.batch import _named
+    from pipeline.intake.batch import _named
 
     exc = _named(OSError(errno.ENOSPC, "No space left on device"), tmp_path / ".import-x")
     assert exc.filename == str(tmp_path / ".import-x") and exc.errno == errno.ENOSPC
@@ -368,17 +368,17 @@ def test_a_killed_import_leaves_nothing_in_the_temp_folder_and_the_check_recover
     temp.mkdir()
     env = {"MAGNET_PROJECT_ROOT": str(data_project), "TMPDIR": str(temp)}
     fix = ROOT / "tests" / "fixtures" / "imports" / "news-2026-04.csv"
-    proc = run_command("pipeline.importing.cli", fix, cwd=data_project, timeout=120,
+    proc = run_command("pipeline.intake.cli", fix, cwd=data_project, timeout=120,
                        env={**env, "MAGNET_IMPORT_KILL_AT": "checking"})
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert not [p for p in temp.iterdir() if p.name.startswith("magnet-import-check-")]
     left = [p for p in (data_project / "data").iterdir() if p.name.startswith(".import-")]
     assert left and (left[0] / "check" / "data").is_dir(), "the check copy is in the staging folder"
     # killed after the batch moved, before its checksums were recorded: the read-only check finishes it
-    proc = run_command("pipeline.importing.cli", fix, cwd=data_project, timeout=120,
+    proc = run_command("pipeline.intake.cli", fix, cwd=data_project, timeout=120,
                        env={**env, "MAGNET_IMPORT_KILL_AT": "moved"})
     assert proc.returncode == -signal.SIGKILL, proc.stderr
-    out = run_command("helpers.data", cwd=data_project, timeout=120, env=env)
+    out = run_command("helpers.data.dataset", cwd=data_project, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     assert "--record" not in out.stderr and out.stdout.startswith("data OK")
     assert not [p for p in (data_project / "data").iterdir() if p.name.startswith(".import-")]
@@ -387,7 +387,7 @@ def test_a_killed_import_leaves_nothing_in_the_temp_folder_and_the_check_recover
 def test_old_check_folders_in_the_temp_folder_are_swept(tmp_path, monkeypatch):
     import tempfile
 
-    from pipeline.importing.batch import sweep_old_checks
+    from pipeline.intake.batch import sweep_old_checks
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     old, new = tmp_path / "magnet-import-check-old", tmp_path / "magnet-import-check-new"
@@ -409,7 +409,7 @@ def test_a_200_mb_import_is_refused_in_one_line_with_bounded_memory(tmp_path):
     with open(big, "wb") as fh:
         fh.write(b"typeCode,freqCode,refPeriodId\n")
         fh.truncate(200_000_000)
-    code = ("import resource, sys\nfrom pipeline.importing import cli\nrc = cli.main(sys.argv[1:])\n"
+    code = ("import resource, sys\nfrom pipeline.intake import cli\nrc = cli.main(sys.argv[1:])\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, file=sys.stdout)\nsys.exit(rc)")
     proc = subprocess.run([sys.executable, "-c", code, str(big), "--check"], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
@@ -424,8 +424,8 @@ def test_a_gzip_that_unpacks_beyond_the_limit_is_refused(tmp_path):
     import gzip
 
     from helpers.errors import DataError
-    from pipeline.importing.formats import MAX_IMPORT_BYTES, read_file
-    from pipeline.importing.model import Options
+    from pipeline.intake.upstream import MAX_IMPORT_BYTES, read_file
+    from pipeline.intake.model import Options
 
     bomb = tmp_path / "bomb.csv.gz"
     with gzip.open(bomb, "wb") as gz:
@@ -439,7 +439,7 @@ def test_a_gzip_that_unpacks_beyond_the_limit_is_refused(tmp_path):
 def test_hundreds_of_warnings_are_one_summary_line(capsys):
     from types import SimpleNamespace
 
-    from pipeline.importing.cli import WARNINGS_SHOWN, print_result
+    from pipeline.intake.cli import WARNINGS_SHOWN, print_result
 
     result = SimpleNamespace(warnings=[f"row {i}: odd" for i in range(400)], batch=None, series=(),
                              figures=1, months=["2026-01"], resolutions=0)

@@ -18,11 +18,13 @@ import pytest
 from conftest import FROZEN_DATA, run_command
 
 from helpers import paths
-from helpers.data import load_dataset
+from helpers.story import monthfacts
+from helpers.data.dataset import load_dataset
 from helpers.errors import ConflictError, DataError, MagnetError, ParameterError
-from helpers.partners import partner_lookup, resolve_partner
-from pipeline.importing import Options, import_file
-from pipeline.importing.reading import tonnes_text
+from helpers.data.partners import partner_lookup, resolve_partner
+from pipeline.intake.batch import import_file
+from pipeline.intake.model import Options
+from pipeline.intake.reading import tonnes_text
 
 FIX = Path(__file__).parent / "fixtures" / "imports"
 BAD = FIX / "bad"
@@ -77,7 +79,7 @@ def refused(project: Path, fixture: Path, words: str, row: int | None = None, co
 
 def cli(project: Path, *args: str) -> subprocess.CompletedProcess:
     """``magnet-import ARGS`` on the project copy, in a process of its own (conftest.run_command)."""
-    return run_command("pipeline.importing.cli", *args, env={"MAGNET_PROJECT_ROOT": str(project)}, cwd=project,
+    return run_command("pipeline.intake.cli", *args, env={"MAGNET_PROJECT_ROOT": str(project)}, cwd=project,
                        timeout=120)
 
 
@@ -146,7 +148,7 @@ def test_the_command_adds_a_file_and_reports_the_new_latest_month(project):
 @pytest.mark.slow
 def test_a_comtrade_file_imports_into_hs6_and_changes_no_figure_of_the_rare_earth_line(project):
     """UN Comtrade's 850511 holds all metal permanent magnets: its own series, never GAC's 85051110."""
-    from helpers.series import build_monthly_series, derive
+    from helpers.analysis.series import build_monthly_series, derive
 
     before = load_dataset(project / "data", today=TODAY)
     # a month on file: June 2025's 3,188 t (S1); the HS-6 world total of June is larger (all metals)
@@ -192,7 +194,7 @@ def test_a_china_customs_query_of_8505_11_90_goes_into_its_own_series(project):
     assert result.series == ("cn:85051110", "cn:85051190")
     ds = load_dataset(project / "data", today=TODAY)
     assert ds.latest_month == "2026-04"
-    from helpers.series import estimate
+    from helpers.analysis.series import estimate
     assert estimate(ds, "WLD", "2026-04").value == 5812.345      # the other metals never join the line
 
 
@@ -219,7 +221,7 @@ def test_an_import_lock_another_user_made_does_not_stop_an_import(project, monke
     the import takes a lock of this user's own instead of failing with a PermissionError."""
     import os
 
-    from helpers import staging
+    from helpers.data import staging
 
     theirs = staging.lock(project / "data").lock_file
     Path(theirs).touch()
@@ -257,7 +259,7 @@ def test_a_conflict_is_accepted_when_told_which_wins(project, prefer):
     assert len(res) == 1
     expected = result.source_ids[0] if prefer == "new" else "S1"
     assert res.iloc[0].winning_source_id == expected
-    from helpers.series import estimate
+    from helpers.analysis.series import estimate
     assert estimate(ds, "WLD", "2025-06").value == (3250.0 if prefer == "new" else 3188.0)
 
 
@@ -458,7 +460,7 @@ def test_comtrade_bulk_file_tab_separated_and_gzipped(project, tmp_path):
 
 
 def test_a_failure_while_publishing_rolls_everything_back(project, monkeypatch):
-    import helpers.staging as staging_module
+    import helpers.data.staging as staging_module
     real = staging_module.record_checksums
 
     def failing(files, data_dir=None):
@@ -466,7 +468,7 @@ def test_a_failure_while_publishing_rolls_everything_back(project, monkeypatch):
         if Path(data_dir).resolve() == (project / "data").resolve():
             raise OSError(28, "No space left on device")   # after the batch moved and the manifest changed
 
-    monkeypatch.setattr(staging_module, "record_checksums", failing)   # the commit records through helpers.staging
+    monkeypatch.setattr(staging_module, "record_checksums", failing)   # the commit records through helpers.data.staging
     before = tree_hash(project)
     with pytest.raises(OSError):
         run(project, FIX / "comtrade-2026-04.csv")
@@ -474,7 +476,7 @@ def test_a_failure_while_publishing_rolls_everything_back(project, monkeypatch):
 
 
 def test_a_failure_while_validating_leaves_no_temporary_folder(project, monkeypatch):
-    import pipeline.importing.batch as imp
+    import pipeline.intake.batch as imp
 
     def invalid(*args, **kwargs):
         raise DataError("data/raw/x/figures.csv", "broken on purpose", row=2)
@@ -522,7 +524,7 @@ def test_news_format_cumulative_span_and_a_registered_page_reused(project, tmp_p
 
 
 def test_a_later_release_that_changes_a_month_is_a_revision_with_both_vintages_kept(project):
-    from helpers import facts
+    from helpers.story import facts
 
     result = run(project, FIX / "revision-2025-06.csv", opts=Options())
     assert result.resolutions == 0
@@ -531,8 +533,8 @@ def test_a_later_release_that_changes_a_month_is_a_revision_with_both_vintages_k
     june = ds.figures[(ds.figures.from_month == "2025-06") & (ds.figures.to_month == "2025-06")
                       & (ds.figures.partner == "WLD") & (ds.figures.measure == "tonnes")]
     assert {"3188", "3250"} <= set(june.value.map(lambda v: f"{v:g}"))          # both vintages on file
-    assert str(facts.month(ds, "2025-06").tonnes) == "3,250 t"                   # the report uses the latest
-    assert str(facts.month(ds.known_on("2025-12-31"), "2025-06").tonnes) == "3,188 t"   # as known before it
+    assert str(monthfacts.month(ds, "2025-06").tonnes) == "3,250 t"                   # the report uses the latest
+    assert str(monthfacts.month(ds.known_on("2025-12-31"), "2025-06").tonnes) == "3,188 t"   # as known before it
 
 
 def test_an_older_source_arriving_after_a_newer_one_is_still_a_conflict(project, tmp_path):
@@ -544,7 +546,7 @@ def test_an_older_source_arriving_after_a_newer_one_is_still_a_conflict(project,
 
 
 def test_a_new_page_is_an_origin_of_its_own_or_relays_one_on_file(project, tmp_path):
-    from helpers.data import origin_of
+    from helpers.data.dataset import origin_of
 
     path = news_file(tmp_path, "2026-04,2026-04,JP,tonnes,240,https://example.org/jp,2026-05-20")
     result = run(project, path, opts=Options())
@@ -608,13 +610,13 @@ def staging_left(project: Path) -> list[str]:
 
 
 def killed_import(project: Path, at: str) -> subprocess.CompletedProcess:
-    return run_command("pipeline.importing.cli", FIX / "news-2026-04.csv", cwd=project, timeout=120,
+    return run_command("pipeline.intake.cli", FIX / "news-2026-04.csv", cwd=project, timeout=120,
                        env={"MAGNET_PROJECT_ROOT": str(project), "MAGNET_IMPORT_KILL_AT": at})
 
 
 def next_command(project: Path, kind: str) -> subprocess.CompletedProcess:
     if kind == "load":
-        return run_command("helpers.data", env={"MAGNET_PROJECT_ROOT": str(project)}, cwd=project, timeout=120)
+        return run_command("helpers.data.dataset", env={"MAGNET_PROJECT_ROOT": str(project)}, cwd=project, timeout=120)
     return cli(project, "--check", str(FIX / "customs-2026-04.csv"), "--published", PUBLISHED, "--flow", "export")
 
 
@@ -622,11 +624,11 @@ def next_command(project: Path, kind: str) -> subprocess.CompletedProcess:
                                      ("committing", "load"), ("moved", "import"), ("recorded", "load")])
 @pytest.mark.slow
 def test_an_import_killed_at_any_stage_leaves_the_data_as_they_were_or_with_one_complete_batch(project, at, then):
-    """SIGKILL at a named stage (MAGNET_IMPORT_KILL_AT, helpers.staging.STAGES): before the commit marker
+    """SIGKILL at a named stage (MAGNET_IMPORT_KILL_AT, helpers.data.staging.STAGES): before the commit marker
     data/ is untouched but for the staging folder; after it the import had passed every check. The next
     command (a load, or another import) removes the staging folder, rolling back or finishing the commit:
     data/ is then exactly as before, or as before plus one complete batch and its checksums."""
-    from helpers.data import verify_checksums
+    from helpers.data.checksums import verify_checksums
 
     before = data_files(project)
     proc = killed_import(project, at)
@@ -660,26 +662,27 @@ def test_staging_folders_are_git_ignored():
 
 
 def test_a_format_is_one_registered_module_the_importer_detects_and_parses(tmp_path):
-    """Issue 34: formats sit behind a registry (pipeline/importing/formats/); adding one is a module that
-    registers a Format — detection, --format's choices and parsing follow, with no other file touched."""
-    from pipeline.importing import formats
-    from pipeline.importing.model import Figure, Options, Parsed, Source
+    """Issue 34: formats sit behind a registry (pipeline/intake/formats/); adding one is a module in that folder
+    that registers a Format — detection, --format's choices and parsing follow, with no other file touched."""
+    from pipeline.intake import upstream
+    from pipeline.intake.formats import registry
+    from pipeline.intake.model import Figure, Options, Parsed, Source
 
     def parse(header, rows, name, resolve, opts, today):
         figures = [Figure(r["m"], r["m"], resolve(r["who"]), "tonnes", r["t"], line, "file") for line, r in rows]
         return Parsed("toy", figures, {"file": Source(outlet="Toy", agency="", title="Toy", url="https://example.org",
                                                          published="2026-05-20")})
 
-    toy = formats.register(formats.Format(name="toy", label="toy file", parse=parse,
+    toy = registry.register(registry.Format(name="toy", label="toy file", parse=parse,
                                           detects=lambda h: {"m", "who", "t"} <= h))
     try:
         path = tmp_path / "toy.csv"
         path.write_text("m,who,t\n2026-04,United States,601\n", encoding="utf-8")
-        parsed = formats.read_file(path, None, {"united states": "US"}, Options(), dt.date(2026, 11, 28))
+        parsed = upstream.read_file(path, None, {"united states": "US"}, Options(), dt.date(2026, 11, 28))
         assert parsed.format == "toy" and [(f.partner, f.value) for f in parsed.figures] == [("US", "601")]
-        assert "toy" in formats.names()
-        assert formats.REGISTRY["news"].origin_kind == "article" and formats.REGISTRY["customs"].encodings
+        assert "toy" in registry.names()
+        assert registry.formats()["news"].origin_kind == "article" and registry.formats()["customs"].encodings
     finally:
-        formats.REGISTRY.pop(toy.name)
+        registry.REGISTRY.pop(toy.name)
     with pytest.raises(DataError, match=r"cannot tell the format from the header; pass --format \(comtrade, customs, news\)"):
-        formats.read_file(path, None, {}, Options(), dt.date(2026, 11, 28))
+        upstream.read_file(path, None, {}, Options(), dt.date(2026, 11, 28))

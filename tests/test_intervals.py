@@ -7,12 +7,11 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from mpmath import iv
 
-from helpers import intervals
-from helpers.intervals import Interval
+from helpers.analysis import intervals
+from helpers.analysis.intervals import Interval
 
 # tonnages, growth factors and their sums and ratios: far from overflow and underflow
 finite = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False).filter(

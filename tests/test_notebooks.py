@@ -44,7 +44,7 @@ def _execute(name: str, notebook: str, parameters: dict, out_dir: str, kernel_na
     import papermill
 
     from helpers.errors import ParameterError
-    from pipeline.execute import execute_report
+    from pipeline.build.execute import execute_report
 
     out = f"{out_dir}/{name}.ipynb"
     result = {"ename": None, "evalue": None, "exec_count": None, "text": "", "outputs": ""}
@@ -68,7 +68,7 @@ def _execute(name: str, notebook: str, parameters: dict, out_dir: str, kernel_na
 
 def _text(nb) -> dict:
     """What an executed notebook says: its Markdown with the values filled in, and its outputs."""
-    from pipeline import inline
+    from pipeline.render import inline
 
     inline.rendered_markdown(nb)
     prose = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from helpers import outlook
-from helpers.data import load_dataset
+from helpers.analysis import outlook
+from helpers.data.dataset import load_dataset
 
 SCENARIOS = {"fast": 2, "gradual": 6, "stalled": None}
 

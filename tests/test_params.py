@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import params
-from helpers.data import load_dataset
+from helpers.notebook import params
+from helpers.data.dataset import load_dataset
 from helpers.errors import ParameterError
 
 

@@ -8,8 +8,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from helpers import plotting, seriescharts
-from helpers.data import load_dataset
+from helpers.charts import plotting, seriescharts, figures, events, colours
+from helpers.data.dataset import load_dataset
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +31,11 @@ def test_monthly_figure_distinguishes_reported_derived_and_missing(ds):
 
 
 def test_events_and_controls_period_come_from_the_timeline(ds):
-    ev = plotting.events_in_window(ds, "2024-01", "2025-06")
+    ev = events.events_in_window(ds, "2024-01", "2025-06")
     assert list(ev.event_id) == ["E1", "E2", "E3", "E4", "E5", "E6"]
-    periods = plotting.controls_periods(ds, "2025-06")
+    periods = events.controls_periods(ds, "2025-06")
     assert periods[0][0] == pd.Timestamp("2025-04-04")
-    legend = plotting.event_legend(ds, "2024-01", "2025-06")
+    legend = events.event_legend(ds, "2024-01", "2025-06")
     assert "(2) 4 Apr 2025 Announcement No. 18" in legend and "Shaded" in legend
     # an event after the window is not drawn
     assert "Busan" not in legend
@@ -43,7 +43,7 @@ def test_events_and_controls_period_come_from_the_timeline(ds):
 
 def test_figure_html_is_svg_with_escaped_alt_caption_and_its_data(ds):
     fig = plotting.plot_cumulative(ds, end="2025-06")
-    html = plotting.figure_html(fig, 'Caption <script>alert("x")</script>', alt='alt "quoted" <b>')
+    html = figures.figure_html(fig, 'Caption <script>alert("x")</script>', alt='alt "quoted" <b>')
     assert html.count("<svg") == 1 and "<img" not in html and "image/png" not in html
     assert re.search(r'<svg role="img" aria-label="alt &quot;quoted&quot; &lt;b&gt;"', html)
     assert "<script>alert" not in html and "&lt;script&gt;" in html
@@ -58,14 +58,14 @@ def _titles(svg: str) -> list[str]:
 
 @pytest.mark.parametrize("which", ["monthly", "partner", "cumulative", "top"])
 def test_every_value_drawn_has_a_titled_mark_and_a_csv_row(ds, which):
-    from helpers import compare
+    from helpers.analysis import compare
 
     fig = {"monthly": lambda: plotting.plot_monthly(ds, end="2025-12"),
            "partner": lambda: plotting.plot_partner_vs_total(ds, "US", "2024-01", "2025-12"),
            "cumulative": lambda: plotting.plot_cumulative(ds, end="2025-12"),
            "top": lambda: plotting.plot_top_destinations(compare.top_destinations(ds, "2025-12", 10),
                                                          "December 2025", "DE", ds, "2025-12")}[which]()
-    html = plotting.figure_html(fig, "c")
+    html = figures.figure_html(fig, "c")
     rows = list(__import__("csv").DictReader(__import__("io").StringIO(
         __import__("html").unescape(re.search(r'text/csv[^>]*>\n(.*?)</script>', html, re.S).group(1)))))
     titles = [t for t in _titles(html) if not t.startswith("Event ")]
@@ -85,7 +85,7 @@ def test_every_value_drawn_has_a_titled_mark_and_a_csv_row(ds, which):
 
 def test_months_without_data_are_marked_and_titled_not_drawn_as_zero(ds):
     fig = plotting.plot_monthly(ds, end="2025-06")
-    html = plotting.figure_html(fig, "c")
+    html = figures.figure_html(fig, "c")
     assert html.count('class="mark-missing"') == 2 and "January 2024: not reported" in html
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "n/r: not reported (no data, not zero)" in labels
@@ -108,8 +108,8 @@ def test_event_numbers_never_overlap_on_the_drawn_chart(ds):
 
 
 def test_event_levels_put_close_events_on_separate_rows():
-    assert plotting.event_levels([0, 5, 10, 100]) == [0, 1, 2, 0]
-    assert plotting.event_levels([0, 20, 40]) == [0, 0, 0]
+    assert events.event_levels([0, 5, 10, 100]) == [0, 1, 2, 0]
+    assert events.event_levels([0, 20, 40]) == [0, 0, 0]
 
 
 def test_chart_titles_state_their_point(ds):
@@ -120,7 +120,7 @@ def test_chart_titles_state_their_point(ds):
 
 
 def test_one_event_key_lists_every_event_with_its_date(ds):
-    key = plotting.event_key_html(ds, "2024-01", "2025-06")
+    key = events.event_key_html(ds, "2024-01", "2025-06")
     assert key.count("<tr>") == 7 and "4 April 2025" in key and "Announcement No. 18" in key
 
 
@@ -152,10 +152,10 @@ def test_scenario_chart_breaks_at_missing_months_and_marks_derived(ds):
 
 def test_chart_colours_meet_wcag_contrast_on_white():
     # data marks: 3:1 against the background (WCAG 2.1, 1.4.11); text drawn in the chart: 4.5:1
-    for c in [plotting.PALETTE[k] for k in ("total", "focus", "base", "other")] + plotting.SCENARIO_COLORS:
-        assert plotting.contrast(c) >= 3.0, c
-    for c in (plotting.PALETTE["event"], plotting.PALETTE["missing"], "#595959"):
-        assert plotting.contrast(c) >= 4.5, c
+    for c in [colours.PALETTE[k] for k in ("total", "focus", "base", "other")] + colours.SCENARIO_COLORS:
+        assert colours.contrast(c) >= 3.0, c
+    for c in (colours.PALETTE["event"], colours.PALETTE["missing"], "#595959"):
+        assert colours.contrast(c) >= 4.5, c
 
 
 # --------------------------------------------------------------------------- issue 35's charts
@@ -165,7 +165,7 @@ def _csv_rows(fig):
     import csv
     import io
 
-    return list(csv.DictReader(io.StringIO(plotting.data_csv(fig))))
+    return list(csv.DictReader(io.StringIO(figures.data_csv(fig))))
 
 
 def test_the_unit_value_chart_draws_each_price_with_its_provenance_and_its_csv(ds):

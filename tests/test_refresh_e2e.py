@@ -30,7 +30,7 @@ NAMES = ("main-latest", "destinations-us")
 
 def command(project: Path, name: str, *args: str) -> subprocess.CompletedProcess:
     """``magnet-build`` or ``magnet-import`` on the project copy, in a process of its own (conftest.run_command)."""
-    module = {"magnet-build": "pipeline.build", "magnet-import": "pipeline.importing.cli"}[name]
+    module = {"magnet-build": "pipeline.build.cli", "magnet-import": "pipeline.intake.cli"}[name]
     return run_command(module, *args, env={"MAGNET_PROJECT_ROOT": str(project)}, cwd=project)
 
 

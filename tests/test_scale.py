@@ -12,11 +12,11 @@ import os
 import pytest
 import yaml
 
-from helpers.data import load_dataset
+from helpers.data.dataset import load_dataset
 from helpers.errors import BuildError
-from helpers.series import build_monthly_series, derive
-from pipeline import reportset, sweeps
-from pipeline.executors import ExecutorSpec, InlineExecutor, run_jobs
+from helpers.analysis.series import build_monthly_series, derive
+from pipeline.reports import reportset, sweeps
+from pipeline.build.executors import ExecutorSpec, InlineExecutor, run_jobs
 
 from conftest import BUILD_FIXTURES, FIXTURE_SET, run_build, write_report_set
 
@@ -137,7 +137,7 @@ def test_inline_executor_is_a_concurrent_futures_executor():
 
 
 def test_reports_run_with_one_numeric_thread_unless_the_user_chose(monkeypatch):
-    from pipeline.executors import ONE_THREAD, one_thread_per_report
+    from pipeline.build.executors import ONE_THREAD, one_thread_per_report
 
     for name in ONE_THREAD:
         monkeypatch.delenv(name, raising=False)
@@ -167,7 +167,7 @@ def test_dask_executor_ships_each_reports_files_back(tmp_path):
     pytest.importorskip("distributed")
     from distributed import Client, LocalCluster
 
-    from pipeline import executors
+    from pipeline.build import executors
 
     jobs = [{"name": n, "staging": str(tmp_path)} for n in ("a", "b")]
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
@@ -212,9 +212,9 @@ def test_unreachable_scheduler_is_one_line(tmp_path):
 
 def test_a_generated_history_imports_and_leaves_the_project_series_unchanged(tmp_path, ds):
     """The bench's two generated files: UN Comtrade (HS-6, its own series) and China Customs (85051110)."""
-    from pipeline.importing.batch import import_file
-    from pipeline.importing.model import Options
-    from pipeline.scale import comtrade_file, customs_file, project_copy
+    from pipeline.intake.batch import import_file
+    from pipeline.intake.model import Options
+    from tools.scale import comtrade_file, customs_file, project_copy
 
     root = project_copy(tmp_path / "project")
     today = dt.date(2026, 5, 31)   # after the latest month on file (March 2026, published 20 April 2026)

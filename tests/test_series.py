@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from helpers.data import load_dataset
-from helpers.series import add_months, build_monthly_series, estimate, month_range
+from helpers.data.dataset import load_dataset
+from helpers.months import add_months, month_range
+from helpers.analysis.series import build_monthly_series, estimate
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +125,7 @@ def test_derivation_is_deterministic(ds):
 
 
 def test_figure_refs_read_as_before_and_carry_their_parts(ds):
-    from helpers.series import FigureRef
+    from helpers.analysis.series import FigureRef
 
     ref = FigureRef("WLD", "2025-01", "2025-06", "tonnes", "S1")
     assert str(ref) == "WLD:2025-01..2025-06:tonnes:S1" and ref.key == ("WLD", "2025-01", "2025-06")
@@ -136,7 +137,7 @@ def test_figure_refs_read_as_before_and_carry_their_parts(ds):
 
 
 def test_month_only_publication_dates_count_as_the_months_last_day():
-    from helpers.series import published_date
+    from helpers.analysis.series import published_date
 
     assert published_date("2025-07") == "2025-07-31"
     assert published_date("2024-02") == "2024-02-29" and published_date("2025-02") == "2025-02-28"
@@ -144,8 +145,8 @@ def test_month_only_publication_dates_count_as_the_months_last_day():
 
 
 def test_every_estimate_carries_the_latest_publication_date_of_what_it_rests_on(ds):
-    from helpers.data import known_dates
-    from helpers.series import derive
+    from helpers.data.dataset import known_dates
+    from helpers.analysis.series import derive
 
     pub = known_dates(ds.sources)  # a figure is known from its origin's release, not its relay
     k = derive(ds)
@@ -167,7 +168,7 @@ def test_every_estimate_carries_the_latest_publication_date_of_what_it_rests_on(
 
 
 def test_derivations_of_a_reported_month_leave_that_month_out(ds):
-    from helpers.series import derivations_of, reported
+    from helpers.analysis.series import derivations_of, reported
 
     k = reported(ds)
     aug = derivations_of(k, ("WLD", "2024-08", "2024-08"))

@@ -12,11 +12,13 @@ import time
 
 import pytest
 
-from helpers import facts, judge, statements, values
-from helpers.data import TOTAL, load_dataset
-from helpers.judge import CONSISTENT, INCONSISTENT
+from helpers.story import facts, monthfacts
+from helpers.analysis import judge, statements, values
+from helpers.data.partners import TOTAL
+from helpers.data.dataset import load_dataset
+from helpers.analysis.judge import CONSISTENT, INCONSISTENT
 from helpers.months import month_range
-from pipeline.bulletin import cite_sources, note_label, report_card
+from pipeline.render.bulletin import cite_sources, note_label, report_card
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +34,7 @@ def _problems(bulletin: dict, dataset) -> list[str]:
 
 
 def _month_statements(dataset, month: str, partner: str) -> list:
-    m = facts.month(dataset, month, partner)
+    m = monthfacts.month(dataset, month, partner)
     return [f for f in (*m.facts(), m.streak, m.record) if f]
 
 
@@ -105,7 +107,7 @@ def test_every_statement_of_every_destination_month_and_release_holds():
 def test_the_largest_destination_is_stated_only_where_a_ranking_or_the_tonnages_settle_it(ds):
     """destinations-us said "the largest is the United States (406 t)" for March 2026, when the published
     ranking put Germany first and the United States fourth."""
-    words = facts.largest(ds, "2026-03").text
+    words = monthfacts.largest(ds, "2026-03").text
     assert "the largest destination was Germany, first in the published ranking (" in words
     assert "United States" not in words
     assert judge.judge(statements.rank_claim("US", "2026-03", 1), ds).verdict == INCONSISTENT
@@ -118,11 +120,12 @@ def test_a_rank_without_a_ranking_needs_tonnages_that_leave_no_room(ds):
                  and statements.compare.known_rank(ds, m, "US") is None)
     v = judge.judge(statements.rank_claim("US", month, 1), ds)
     assert v.verdict == INCONSISTENT and "leave room for another order" in v.why
-    assert "first" not in facts.largest(ds, month).text or "ranking" in facts.largest(ds, month).text
+    assert "first" not in monthfacts.largest(ds, month).text or "ranking" in monthfacts.largest(ds, month).text
 
 
 def test_figure_2_names_a_first_only_where_first_place_is_known(ds):
-    from helpers import compare, plotting
+    from helpers.analysis import compare
+    from helpers.charts import plotting
 
     top = compare.top_destinations(ds, "2026-03", 10)
     fig = plotting.plot_top_destinations(top, "March 2026", highlight="US", dataset=ds, month="2026-03")
@@ -175,7 +178,7 @@ def test_a_derived_value_is_said_to_be_derived_wherever_it_is_stated(ds):
     bare = statements.Fact(key="x", text="5,361 t", status="derived", unit="t", value=5361.2,
                            claim=statements.value_claim(statements.compare.estimate(june, TOTAL, "2025-03")))
     assert any("stated as if reported" in p for p in judge.problems(bare.record(), june))
-    assert not judge.problems(facts.month(june, "2025-03").tonnes.record(), june)
+    assert not judge.problems(monthfacts.month(june, "2025-03").tonnes.record(), june)
 
 
 def test_a_value_stated_as_reported_when_it_is_derived_is_inconsistent(ds):
@@ -209,7 +212,7 @@ def test_a_streak_is_judged_by_its_length_and_what_came_before(ds):
 
 
 def test_a_share_shift_is_judged_period_by_period(ds):
-    from helpers import lead
+    from helpers.story import lead
 
     shift = lead.share_shift(ds, "US", "2026-03")
     assert [p[0][:4] for p in shift["periods"]] == ["2024", "2025", "2026"]
@@ -273,7 +276,7 @@ def test_a_derived_share_is_drawn_hollow_like_every_derived_value(ds):
     """Derived shares were drawn as solid dots like reported ones."""
     import matplotlib.pyplot as plt
 
-    from helpers import plotting
+    from helpers.charts import plotting
 
     plotting.use_house_style()
     fig = plotting.plot_partner_vs_total(ds, "US", "2024-01", "2026-03")
@@ -292,7 +295,7 @@ def test_a_derived_share_is_drawn_hollow_like_every_derived_value(ds):
 def test_the_destinations_grid_marks_derived_values_in_whole_tonnes(ds):
     """The "Against the other destinations" table did not mark derived values, and showed 420.5 where the
     next table said 420."""
-    from helpers import compare
+    from helpers.analysis import compare
 
     grid = compare.destinations_grid(ds, [TOTAL, "US", "DE", "JP"], "2024-01", "2026-03")
     cells = [c for col in grid.columns for c in grid[col]]
@@ -304,7 +307,7 @@ def test_the_destinations_grid_marks_derived_values_in_whole_tonnes(ds):
 def test_the_outlook_shows_the_history_it_projected_from(ds):
     """The outlook, labelled "June 2025 edition", plotted March 2025 as 5,323 t, a value worked out from
     data released in April 2026."""
-    from helpers import outlook
+    from helpers.analysis import outlook
 
     then = ds.known_on("2025-07-21")
     actual = outlook.actual_series(ds, "2025-06", 6, known_then=then).set_index("month")
@@ -317,7 +320,7 @@ def test_the_outlook_shows_the_history_it_projected_from(ds):
 
 
 def test_gac_calendar_has_each_month_due_around_the_20th_of_the_next_and_january_with_february():
-    from helpers import freshness
+    from helpers.analysis import freshness
 
     assert freshness.due_date("2026-03") == "2026-04-20"
     assert freshness.due_date("2026-01") == "2026-03-20"     # released with February
@@ -327,7 +330,7 @@ def test_gac_calendar_has_each_month_due_around_the_20th_of_the_next_and_january
 
 
 def test_the_build_date_is_the_editions_date_else_source_date_epoch(ds, monkeypatch):
-    from helpers import freshness
+    from helpers.analysis import freshness
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796601600")   # 2026-12-07 00:00 UTC
     assert freshness.build_date(ds) == "2026-12-07"
@@ -384,7 +387,7 @@ def test_the_eu_share_shift_leads_the_europe_page_and_the_bloc_is_never_ranked(d
 
 
 def test_a_price_is_stated_only_where_value_and_volume_are_both_known(ds):
-    from helpers import values
+    from helpers.analysis import values
 
     got = {f.key: f for f in values.price_statements(ds, TOTAL)}
     h1 = got["WLD 2025-01..2025-06 unit value"]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import facts
-from helpers.data import load_dataset
-from pipeline import editions, inline
+from helpers.story import facts, monthfacts
+from helpers.analysis import reconcile
+from helpers.data.dataset import load_dataset
+from pipeline.reports import editions
+from pipeline.render import inline
 
 
 @pytest.fixture(scope="module")
@@ -15,27 +17,27 @@ def ds(frozen):
 
 
 def test_facts_of_june_2025_are_the_release(ds):
-    jun, us = facts.month(ds, "2025-06"), facts.month(ds, "2025-06", "US")
+    jun, us = monthfacts.month(ds, "2025-06"), monthfacts.month(ds, "2025-06", "US")
     assert str(jun.tonnes) == "3,188 t" and jun.tonnes.status == "reported"
     assert str(jun.mom) == "+157.4%" and str(jun.yoy).startswith("−38")
     assert str(us.tonnes) == "353 t" and us.name.text == "the United States"
-    assert facts.span(ds, "2025-01", "2025-06")["tonnes"].text == "22,319 t"
+    assert monthfacts.span(ds, "2025-01", "2025-06")["tonnes"].text == "22,319 t"
 
 
 def test_a_remark_several_pages_made_is_quoted_once_citing_them_all(ds):
-    notes = facts.month(ds, "2025-05").notes.text
+    notes = monthfacts.month(ds, "2025-05").notes.text
     assert notes.count("lowest since February 2020") == 1 and "“lowest since February 2020” (S3, S72)" in notes
 
 
 def test_a_country_rank_leaves_the_eu_out(ds):
     # July 2025: the EU (2,140 t) is on file but is a group: Germany (1,116 t) is first among the countries
-    assert facts.month(ds, "2025-07", "DE").rank.value == 1
+    assert monthfacts.month(ds, "2025-07", "DE").rank.value == 1
 
 
 def test_a_derived_month_says_how_from_its_derivation_record(ds):
-    mar = facts.month(ds, "2025-03")
+    mar = monthfacts.month(ds, "2025-03")
     assert mar.tonnes.status == "derived"
-    est = __import__("helpers.series", fromlist=["estimate"]).estimate(ds, "WLD", "2025-03")
+    est = __import__("helpers.analysis.series", fromlist=["estimate"]).estimate(ds, "WLD", "2025-03")
     # said once, in words (March 2026's −1.6% y/y narrows it most); the formula, its inputs as published and
     # the range are the method note
     assert mar.tonnes.text == "about 5,323 t, worked out from March 2026 and its reported change on a year before"
@@ -45,15 +47,15 @@ def test_a_derived_month_says_how_from_its_derivation_record(ds):
 
 
 def test_a_month_chapter_comes_from_the_template(ds):
-    text = facts.chapter(facts.month(ds, "2025-06"), facts.month(ds, "2025-06", "DE"))
+    text = monthfacts.chapter(monthfacts.month(ds, "2025-06"), monthfacts.month(ds, "2025-06", "DE"))
     assert text.startswith("### June 2025")
     assert "3,188 t" in text and "Exports to Germany were" in text
-    missing = facts.chapter(facts.month(ds, "2024-03"))
+    missing = monthfacts.chapter(monthfacts.month(ds, "2024-03"))
     assert "No figure for exports to all destinations in March 2024 is on file" in missing
 
 
 def test_the_focus_partner_reaches_the_sentences(ds):
-    de, us = facts.partner_sentence(facts.month(ds, "2025-06", "DE")), facts.partner_sentence(facts.month(ds, "2025-06", "US"))
+    de, us = monthfacts.partner_sentence(monthfacts.month(ds, "2025-06", "DE")), monthfacts.partner_sentence(monthfacts.month(ds, "2025-06", "US"))
     assert "Germany" in de.text and "United States" not in de.text
     assert de.text != us.text
 
@@ -72,7 +74,7 @@ def test_inline_values_replace_the_roles_escaped_once():
 
 
 def test_a_chapter_rule_shows_nothing_where_kept_and_its_reason_where_not():
-    from helpers.contract import chapter
+    from helpers.notebook.contract import chapter
 
     kept = chapter("2025-07", since="2025-07")
     assert kept.shown and str(kept) == "" and kept._repr_html_() is None
@@ -164,16 +166,16 @@ def test_as_known_on_uses_only_what_was_published_by_then(ds):
     assert set(known.figures.source_id) <= {s for s, p in zip(ds.sources.source_id, ds.sources.published)
                                             if str(p) <= "2025-07-21"}
     # June 2025's German figure follows from July's "+46%", published in August: not derivable on 21 July
-    assert str(facts.month(known, "2025-06", "DE").tonnes) == "not reported"
-    assert facts.month(ds, "2025-06", "DE").tonnes.status == "derived"
+    assert str(monthfacts.month(known, "2025-06", "DE").tonnes) == "not reported"
+    assert monthfacts.month(ds, "2025-06", "DE").tonnes.status == "derived"
 
 
 def test_a_later_publication_is_a_revision_and_as_known_on_gives_the_earlier_vintage(tmp_path):
     import shutil
 
-    from helpers import compare
-    from helpers.data import load_dataset
-    from helpers.staging import record_checksums
+    from helpers.analysis import compare
+    from helpers.data.dataset import load_dataset
+    from helpers.data.staging import record_checksums
     from helpers.paths import DATA
 
     shutil.copytree(DATA, tmp_path / "data")
@@ -189,9 +191,9 @@ def test_a_later_publication_is_a_revision_and_as_known_on_gives_the_earlier_vin
     record_checksums([batch / f for f in ("sources.csv", "figures.csv", "origins.csv", "relays.csv")],
                      data_dir=tmp_path / "data")
     revised = load_dataset(tmp_path / "data")
-    assert str(facts.month(revised, "2025-06").tonnes) == "3,250 t"                      # the latest vintage
-    assert str(facts.month(revised.known_on("2025-08-01"), "2025-06").tonnes) == "3,188 t"  # as it was known
-    table = compare.revisions(revised)
+    assert str(monthfacts.month(revised, "2025-06").tonnes) == "3,250 t"                      # the latest vintage
+    assert str(monthfacts.month(revised.known_on("2025-08-01"), "2025-06").tonnes) == "3,188 t"  # as it was known
+    table = reconcile.revisions(revised)
     assert len(table) == 1 and "3,188 t (S1" in table.iloc[0]["First published"]
     assert "3,250 t (S900, 2025-09-01)" in table.iloc[0]["Latest"] and table.iloc[0]["Revision"] == "+62"
     month_table = compare.provenance_table(revised, "WLD", "2025-05", "2025-07").set_index("Month")
@@ -206,11 +208,11 @@ def test_a_month_not_on_file_reads_as_a_sentence(ds):
     """Issue 32's example: "January 2025 was not published, and no published figure gives it" was false in
     the June 2025 edition: January and February together follow from the January–May total."""
     known = ds.known_on("2025-07-21")  # January and February 2025 were not yet known then
-    brief = facts.months_in_brief(*(facts.month(known, f"2025-0{m}") for m in (1, 2, 3)))
+    brief = monthfacts.months_in_brief(*(monthfacts.month(known, f"2025-0{m}") for m in (1, 2, 3)))
     assert brief.text.startswith("January and February 2025 were not published on their own: together they were "
                                  "about 9,910 t, worked out from")
     assert "no published figure gives it" not in brief.text
     assert "March 2025 was about 5,360 t, worked out from April 2025" in brief.text
     assert "opened at not reported" not in brief.text
-    full = facts.months_in_brief(*(facts.month(ds, f"2025-0{m}") for m in (1, 2, 3)))
+    full = monthfacts.months_in_brief(*(monthfacts.month(ds, f"2025-0{m}") for m in (1, 2, 3)))
     assert full.text.startswith("2025 opened at 6,357 t in January. February was ")

@@ -17,8 +17,9 @@ import pytest
 from conftest import FIXTURE_SET, ROOT, run_build, write_report_set
 
 from helpers import paths
-from pipeline import render, stages
-from pipeline.publish import PUBLISHED
+from pipeline.render import convert as render
+from pipeline.reports import stages
+from pipeline.publish.site import PUBLISHED
 
 
 def _digests(folder: Path) -> dict:
@@ -77,7 +78,7 @@ def _assert_published_valid(out: Path) -> None:
 # --------------------------------------------------------------------------- kill-safety
 
 
-#: (stage, signal) pairs: the named stages of a build (pipeline.stages.STAGES) under each signal. SIGKILL at
+#: (stage, signal) pairs: the named stages of a build (pipeline.reports.stages.STAGES) under each signal. SIGKILL at
 #: "start" is no different from never starting. "rendered" (a report's HTML and PDF written to staging, in
 #: a worker) leaves nothing the stages around it do not: a worker that signals the build and must die with
 #: it ("executing"), a staging folder holding a rendered report, removed by a stopped build and by the next
@@ -108,7 +109,7 @@ def test_a_build_killed_at_any_stage_leaves_nothing_behind(published, tmp_path, 
         assert "Traceback" not in err
     after = _inodes(out)  # a file moved into place is a new inode
     moved = {n: [ext for ext in PUBLISHED if after[f"{n}.{ext}"] != before[f"{n}.{ext}"]] for n in FIXTURE_SET}
-    # the set is published all at once (pipeline.releases): stopped anywhere before the swap, even
+    # the set is published all at once (pipeline.publish.releases): stopped anywhere before the swap, even
     # between two files of one report ("publishing") or two reports ("published"), every file of every
     # report, the index, the technical page, the feed and the data package are those of before
     assert not any(moved.values()), moved
@@ -135,7 +136,7 @@ def test_a_build_killed_at_any_stage_leaves_nothing_behind(published, tmp_path, 
 
 
 def test_leftovers_of_a_killed_build_are_removed_under_the_lock(tmp_path):
-    from pipeline.guard import clear_leftovers
+    from pipeline.publish.guard import clear_leftovers
 
     out = tmp_path / "out"
     run = out / ".staging" / "20250101T000000-1"
@@ -158,13 +159,13 @@ def test_leftovers_of_a_killed_build_are_removed_under_the_lock(tmp_path):
 
 def test_die_with_parent_kills_a_child_when_its_parent_dies(tmp_path):
     """prctl(PR_SET_PDEATHSIG): the grandchild dies the moment its parent is killed."""
-    from pipeline.kernels import running
+    from pipeline.build.kernels import running
 
     marker = tmp_path / "grandchild.pid"
     code = (f"import os, sys, time\nsys.path.insert(0, {str(ROOT)!r})\n"
             "pid = os.fork()\n"
             "if pid == 0:\n"
-            "    from pipeline.kernels import die_with_parent\n"
+            "    from pipeline.build.kernels import die_with_parent\n"
             "    die_with_parent(None, os.getppid())\n"
             f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
             "    time.sleep(120)\n"
@@ -188,9 +189,9 @@ def test_die_with_parent_kills_a_child_when_its_parent_dies(tmp_path):
 
 
 def test_a_kernel_left_a_zombie_counts_as_exited():
-    """The kernel client waits for its kernel with :func:`pipeline.kernels.running`: a kernel orphaned by a
+    """The kernel client waits for its kernel with :func:`pipeline.build.kernels.running`: a kernel orphaned by a
     killed build can stay a zombie (PID 1 reaps it late or never), and the client must not wait on it."""
-    from pipeline.kernels import running
+    from pipeline.build.kernels import running
 
     r, w = os.pipe()
     parent = os.fork()
@@ -220,11 +221,11 @@ def test_a_kernel_left_a_zombie_counts_as_exited():
 def test_a_kernel_client_still_waiting_for_the_zygote_dies_with_its_worker(tmp_path):
     """A build killed while a report's kernel client waits for the zygote's socket (gone with the zygote)
     must not leave the client waiting for it: it dies with the worker that launched it."""
-    from pipeline.kernels import running
+    from pipeline.build.kernels import running
 
     sock = tmp_path / "gone" / "zygote.sock"
     code = ("import os, subprocess, sys, time\n"
-            f"p = subprocess.Popen([sys.executable, '-m', 'pipeline.kernels', '--kernel-client', {str(sock)!r}, '-f', 'x'],"
+            f"p = subprocess.Popen([sys.executable, '-m', 'pipeline.build.kernels', '--kernel-client', {str(sock)!r}, '-f', 'x'],"
             " env=dict(os.environ, JPY_PARENT_PID=str(os.getpid())))\n"
             "print(p.pid, flush=True)\ntime.sleep(60)\n")
     worker = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -246,7 +247,7 @@ def test_a_kernel_client_still_waiting_for_the_zygote_dies_with_its_worker(tmp_p
 
 @pytest.mark.slow
 def test_the_failed_log_holds_the_traceback_and_the_full_error(published, capsys):
-    from pipeline import build
+    from pipeline.build import cli as build
 
     out, config = published
     failing = write_report_set(config.parent, dict(FIXTURE_SET, alpha={"fail": True}), name="fail.yaml")
@@ -263,7 +264,7 @@ def test_the_failed_log_holds_the_traceback_and_the_full_error(published, capsys
 
 
 def test_long_lists_are_summarised_not_cut(tmp_path):
-    from helpers.claims import load_claims
+    from helpers.articles.claims import load_claims
     from helpers.errors import DataError, listing
 
     assert listing(["a", "b"]) == "a, b"
@@ -336,8 +337,8 @@ def draft_claims(tmp_path, monkeypatch):
 
 
 def test_an_unrecorded_draft_claims_file_does_not_stop_the_dataset(draft_claims):
-    from helpers import params
-    from helpers.data import load_dataset
+    from helpers.notebook import params
+    from helpers.data.dataset import load_dataset
     from helpers.errors import ParameterError
 
     load_dataset()  # the dataset does not read claims files
@@ -430,7 +431,7 @@ def test_reports_run_in_warm_kernels_even_from_a_deep_output_folder(built_fixtur
 def test_a_socket_deeper_than_the_address_limit_binds_and_connects(tmp_path):
     import socket
 
-    from pipeline.kernels import socket_address
+    from pipeline.build.kernels import socket_address
 
     folder = tmp_path / ("d" * 100) / ("e" * 100)
     folder.mkdir(parents=True)

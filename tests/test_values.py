@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import values
-from helpers.data import TOTAL
+from helpers.analysis import values
+from helpers.data.partners import TOTAL
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def test_a_derived_price_is_value_over_tonnes_with_the_range_their_rounding_allo
 
 
 def test_a_reported_price_is_kept_as_reported_and_never_enters_the_tonnes(ds):
-    from helpers import compare
+    from helpers.analysis import compare
 
     aug = values.unit_value(ds, TOTAL, "2024-08", "2024-08")
     assert aug["status"] == "reported" and aug["value"] == 46.985 and aug["sources"] == "S18"
