@@ -301,7 +301,7 @@ def test_every_generated_month_chapter_keeps_the_house_rules():
     """The month template writes every chapter after the hand-written ones (new data, no code)."""
     from nbconvert.filters import markdown2html
 
-    from helpers.story import facts, monthfacts
+    from helpers.story import monthfacts
     from helpers.data.dataset import load_dataset
     from helpers.months import month_range
 
@@ -317,7 +317,7 @@ def test_every_generated_month_chapter_keeps_the_house_rules():
 
 
 def test_a_curators_note_is_never_quoted_as_the_sources_remark():
-    from helpers.story import facts
+    from helpers.story import monthfacts
 
     assert monthfacts.is_remark("lowest since February 2020")
     for note in ("Reuters (S10) says 5,774 t; see resolutions.csv", "HS 85051110", "about 6,146 t",
