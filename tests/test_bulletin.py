@@ -309,7 +309,7 @@ def test_every_generated_month_chapter_keeps_the_house_rules():
     sources = [{"source_id": s, "outlet": "", "agency": ""} for s in ds.sources.source_id]
     problems = []
     for m in month_range("2024-01", ds.latest_month):
-        md = monthfacts.chapter(monthfacts.month(ds, m), monthfacts.month(ds, m, "DE"))
+        md = monthfacts.month_chapter(monthfacts.month(ds, m), monthfacts.month(ds, m, "DE"))
         body, _ = bulletin.cite_sources('<div class="jp-Cell jp-MarkdownCell report-prose">' + markdown2html(md)
                                       + "</div>", sources)
         problems += [f"{m}: {v}" for v in proofread.violations(body)]
