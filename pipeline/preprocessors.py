@@ -1,4 +1,4 @@
-"""The report page's layout decided on the notebook, before nbconvert exports it, and laid out by the
+"""The report page decided on the notebook, before nbconvert exports it, and laid out by the
 ``magnet`` template (``pipeline/templates/magnet/index.html.j2``).
 
 :class:`ReportLayout` is an nbconvert preprocessor: it reads the executed notebook's Markdown (cells and
@@ -12,6 +12,10 @@ needs to lay out the page:
   the report itself, after the headline, the main points and what's new;
 - a cell that is only a heading and the cell after it, which the template keeps on one page.
 
+:class:`ReportData` takes each figure's and table's CSV out of its HTML output (the build writes it
+beside the report; the template writes a "Data (CSV)" link in its place) and gives the outputs' table
+cells the true minus sign.
+
 :func:`markdown_filter` is the exporter's ``markdown2html`` filter: nbconvert's own renderer, with the
 headings given the ids the preprocessor chose (and the edition after the title).
 """
@@ -19,11 +23,14 @@ headings given the ids the preprocessor chose (and the edition after the title).
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.filters.strings import html2text
 from nbconvert.preprocessors import Preprocessor
+
+from .bulletin import data_dir_name
 
 #: Where the layout is written, in a cell's or an output's metadata (on nbconvert's copy of the notebook).
 KEY = "magnet_layout"
@@ -220,3 +227,103 @@ def markdown_filter(exporter):
         return MarkdownWithMath(renderer=renderer).render(source)
 
     return markdown2html
+
+
+class _Locator(HTMLParser):
+    """Where, in one output's HTML, its data blocks are (``<script class="magnet-data" data-kind=...>``,
+    the CSV a figure or table carries: :func:`helpers.figures.data_block`) and the table cells whose
+    text begins with a hyphen-minus before a digit, as offsets into the text."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=False)
+        self.text = text
+        self.lines = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+        self.blocks: list[tuple[int, int, str, str]] = []   # (start, end, kind, CSV as written)
+        self.minus: list[int] = []
+        self._cell: int | None = None   # where the text of the table cell just opened begins
+        self._block = None
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.lines[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        start = self._offset()
+        end = start + len(self.get_starttag_text())
+        attrs = dict(attrs)
+        if tag == "script" and attrs.get("class") == "magnet-data" and attrs.get("data-kind") in ("figure", "table"):
+            self._block = (start, end, attrs["data-kind"])
+        self._cell = end if tag == "td" else None
+
+    def handle_data(self, data):
+        if self._cell is not None and self._offset() == self._cell:
+            lead = len(data) - len(data.lstrip())
+            if data[lead:lead + 1] == "-" and data[lead + 1:lead + 2].isdigit():
+                self.minus.append(self._cell + lead)
+        self._cell = None
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._block:
+            start, inner, kind = self._block
+            close = self._offset()
+            self.blocks.append((start, self.text.index(">", close) + 1, kind, self.text[inner:close]))
+            self._block = None
+        self._cell = None
+
+    def handle_entityref(self, name):
+        self._cell = None
+
+    handle_charref = handle_comment = handle_entityref
+
+
+def data_parts(text: str, name: str, counts: dict) -> tuple[list[dict], dict[str, str]]:
+    """An output's HTML as the template writes it: its pieces of HTML (``{"html": ...}``, a table cell's
+    leading hyphen-minus made the true minus sign) and, where a figure's or table's CSV was, a "Data
+    (CSV)" link to the file the build writes beside the report (``{"kind", "number", "href"}``; ``counts``
+    numbers them through the page). Returns the parts and ``{file name: CSV text}``."""
+    import html
+
+    found = _Locator(text)
+    found.feed(text)
+    found.close()
+    chars = list(text)
+    for at in found.minus:
+        chars[at] = "\u2212"
+    text = "".join(chars)
+    parts: list[dict] = []
+    files: dict[str, str] = {}
+    pos = 0
+    for start, end, kind, csv in found.blocks:
+        counts[kind] = counts.get(kind, 0) + 1
+        fname = f"{kind}-{counts[kind]}.csv"
+        files[fname] = html.unescape(csv.removeprefix("\n"))
+        parts += [{"html": text[pos:start]},
+                  {"kind": kind, "number": counts[kind], "href": f"{data_dir_name(name)}/{fname}"}]
+        pos = end
+    parts.append({"html": text[pos:]})
+    return parts, files
+
+
+class ReportData(Preprocessor):
+    """The data beside the report: every figure's and table's CSV taken out of its HTML output into
+    ``resources["magnet_data"]`` (``{file name: CSV}``), the template writing a "Data (CSV)" link in its
+    place; and the true minus sign in the outputs' table cells. The output's pieces go in its metadata
+    (``magnet_layout.parts``)."""
+
+    def preprocess(self, nb, resources):
+        name = (resources.get("magnet") or {}).get("name", "report")
+        counts: dict = {}
+        files: dict[str, str] = {}
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                if "text/html" not in data or any(m in data for m in _BEFORE_MARKDOWN[:2]):
+                    continue
+                parts, found = data_parts(data["text/html"], name, counts)
+                files.update(found)
+                if found:
+                    _layout(out)["parts"] = parts
+                else:
+                    data["text/html"] = parts[0]["html"]
+        resources["magnet_data"] = files
+        return nb, resources

@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 
 from helpers.errors import BuildError
-from .preprocessors import ReportLayout, markdown_filter
-from .bulletin import DATA_RE, MARKER_RE, SOURCE_ID_RE, TABLE_MINUS_RE, data_dir_name, extract_data, _origin_key, cite_sources, method_notes, _notes_html, _sources_html, _date, bulletin_layout, AUDIENCE_DEFAULT, report_card, data_index_html  # noqa: F401,E402  (moved; the notebooks' API)
+from .preprocessors import ReportData, ReportLayout, markdown_filter
+from .bulletin import MARKER_RE, SOURCE_ID_RE, data_dir_name, _origin_key, cite_sources, method_notes, _notes_html, _sources_html, _date, bulletin_layout, AUDIENCE_DEFAULT, report_card, data_index_html  # noqa: F401,E402  (moved; the notebooks' API)
 
 #: The render templates (nbconvert's ``magnet`` template and the index page).
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -51,6 +51,7 @@ def exporter():
         ex.mermaid_js_url = ""
         # the page's layout decided on the notebook (pipeline/preprocessors.py), laid out by the template
         ex.register_preprocessor(ReportLayout, enabled=True)
+        ex.register_preprocessor(ReportData, enabled=True)
         ex.register_filter("markdown2html", markdown_filter(ex))
         _EXPORTER = ex
     return _EXPORTER
@@ -141,6 +142,12 @@ def _prepare(nb):
 def render_html(nb, meta: dict, sources: list[dict]) -> str:
     """The report's HTML: the template with its layout (:class:`~pipeline.preprocessors.ReportLayout`),
     checked to fetch nothing."""
+    return _export(nb, meta, sources)[0]
+
+
+def _export(nb, meta: dict, sources: list[dict]) -> tuple[str, dict]:
+    """:func:`render_html`'s page, and nbconvert's resources: ``magnet_data`` holds the CSV of each
+    figure and table (:class:`~pipeline.preprocessors.ReportData`)."""
     title = meta["title"]
     edition = meta.get("edition", "")
     nb = _prepare(nb)
@@ -148,12 +155,12 @@ def render_html(nb, meta: dict, sources: list[dict]) -> str:
     magnet = dict(meta, sources=[] if meta.get("no_sources") or _has_sources_section(nb) else cited_sources(nb, sources))
     # the layout (heading ids, the edition and what's new, the contents, headings kept with their
     # section) is the template's, from what the ReportLayout preprocessor reads in the notebook
-    body, _ = exporter().from_notebook_node(nb, resources={"magnet": magnet})
+    body, resources = exporter().from_notebook_node(nb, resources={"magnet": magnet})
     bad = EXTERNAL_RE.search(body)
     if bad:
         raise BuildError(f"report '{meta['name']}': the HTML would load an external resource "
                          f"({one_line(body[bad.start():bad.start() + 80])})")
-    return body
+    return body, resources
 
 
 _FONT_CONFIG: tuple | None = None
@@ -238,9 +245,9 @@ def render_report(nb, meta: dict, sources: list[dict], staging: Path, stated: di
 
     from .safecsv import neutralise_csv
 
-    body = render_html(nb, dict(meta, no_sources=True), sources)
+    body, resources = _export(nb, dict(meta, no_sources=True), sources)
     body = bulletin_layout(body, stated, sources)
-    body, files = extract_data(body, meta["name"])
+    files = resources["magnet_data"]
     folder = Path(staging) / data_dir_name(meta["name"])
     shutil.rmtree(folder, ignore_errors=True)
     if files:
