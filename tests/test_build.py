@@ -131,7 +131,7 @@ def test_html_has_no_code_and_loads_nothing_from_the_network(built_fixture_repor
 @pytest.mark.slow
 def test_html_has_contents_captioned_figures_sources_and_footer(built_fixture_reports, monkeypatch):
     text = (built_fixture_reports.out / "alpha.html").read_text()
-    assert '<nav class="report-toc"' in text and 'href="#numbers"' in text and 'href="#a-table"' in text
+    assert 'class="report-toc"' in text and 'href="#numbers"' in text and 'href="#a-table"' in text
     # every link of the contents resolves to a heading of the report (ASCII slugs: PDF links resolve too)
     ids = set(re.findall(r'\sid="([^"]+)"', text))
     assert all(h in ids for h in re.findall(r'href="#([^"]+)"', text))
@@ -172,11 +172,18 @@ def test_sources_from_data_are_escaped_and_not_duplicated():
 
 
 def test_contents_come_after_the_introduction():
-    body = ('<main><!--magnet-toc--><div class="c"><h1 id="T">T</h1><p>Intro</p></div>'
-            '<div class="c"><h2 id="One">One</h2></div><div class="c"><h3 id="Sub">Sub</h3></div></main>')
-    out = render.insert_toc(body)
-    assert out.index("<p>Intro</p>") < out.index('<nav class="report-toc"') < out.index('<h2 id="One">')
-    assert '<a href="#One">One</a>' in out and '<a href="#Sub">Sub</a>' in out
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# T\n\nIntro"), nbformat.v4.new_markdown_cell("## One\n\nText."),
+        nbformat.v4.new_markdown_cell("### Sub: a – b\n\nMore."), nbformat.v4.new_markdown_cell("## One")])
+    meta = {"name": "t", "title": "T", "built": "now", "commit": "abc", "data_checksum": "0" * 64,
+            "notebook": "x.ipynb", "parameters": {}}
+    out = render.render_html(nb, meta, [])
+    assert out.index("<p>Intro</p>") < out.index('class="report-toc"') < out.index('<h2 id="one">')
+    # ids are ASCII slugs, unique in the page; the contents nest an h3 under its h2
+    assert '<li><a href="#one">One</a>\n<ol>\n<li><a href="#sub-a-b">Sub: a – b</a></li>\n</ol></li>' in out
+    assert '<a href="#one-2">One</a>' in out and '<h2 id="one-2">' in out and 'href="#one-2">¶</a>' in out
 
 
 def test_the_contents_are_not_kept_together_with_the_first_section():
@@ -190,9 +197,47 @@ def test_the_contents_are_not_kept_together_with_the_first_section():
     meta = {"name": "t", "title": "T", "built": "now", "commit": "abc", "data_checksum": "0" * 64,
             "notebook": "x.ipynb", "parameters": {}}
     body = render.render_html(nb, meta, [])
-    nav = body.index('<nav class="report-toc"')
+    nav = body.index('<nav aria-label="Contents" class="report-toc"')
     block = body.index('<div class="keep-together">')
     assert nav < block and body.index("</nav>") < block
+
+
+def test_the_edition_and_whats_new_go_after_the_title_and_the_main_points():
+    import nbformat
+
+    points = nbformat.v4.new_markdown_cell("- one\n- two", metadata={"tags": ["main-points"]})
+    cells = [nbformat.v4.new_markdown_cell("# Title\n\nIntro."), points, nbformat.v4.new_markdown_cell("## Part")]
+    meta = {"name": "t", "title": "T", "built": "now", "commit": "abc", "data_checksum": "0" * 64,
+            "notebook": "x.ipynb", "parameters": {}, "edition": "June 2025 edition",
+            "news": {"since": "May 2025 edition", "lines": ["a <b>", "c"], "summary": "2 changes"}}
+    body = render.render_html(nbformat.v4.new_notebook(cells=cells), meta, [])
+    assert '¶</a></h1><p class="report-edition">June 2025 edition</p><p>Intro.</p>' in body
+    news = ('<aside class="report-news"><h2 id="what-s-new-since-the-previous-edition-may-2025-edition">'
+            "What's new since the previous edition (May 2025 edition)</h2><ul><li>a &lt;b&gt;</li><li>c</li></ul></aside>")
+    assert "</ul>\n</section>" + news in body
+    # the contents list what's new, and go after it, before the first section
+    assert body.index(news) < body.index('class="report-toc"') < body.index('<h2 id="part">')
+    assert '<a href="#what-s-new-since-the-previous-edition-may-2025-edition">' in body
+    # without main points, both go after the title
+    body = render.render_html(nbformat.v4.new_notebook(cells=[cells[0], cells[2]]), meta, [])
+    assert '¶</a></h1><p class="report-edition">June 2025 edition</p><aside class="report-news">' in body
+
+
+def test_only_a_heading_cell_is_kept_with_the_cell_after_it():
+    """A cell that begins with a heading but has prose after it is not a heading cell: nothing is kept
+    together from it (a pattern over the HTML once spanned from such a cell to the next heading cell)."""
+    import nbformat
+
+    md = nbformat.v4.new_markdown_cell
+    nb = nbformat.v4.new_notebook(cells=[md("# T"), md("## A\n\nProse."), md("Between."), md("## B"), md("After B."),
+                                         md("Last.")])
+    meta = {"name": "t", "title": "T", "built": "now", "commit": "abc", "data_checksum": "0" * 64,
+            "notebook": "x.ipynb", "parameters": {}}
+    body = render.render_html(nb, meta, [])
+    assert body.count('<div class="keep-together">') == 1
+    block = body[body.index('<div class="keep-together">'):]
+    block = block[:block.index("</div></div>")]
+    assert '<h2 id="b">' in block and "After B." in block and "Prose." not in block and "Last." not in block
 
 
 @pytest.mark.slow

@@ -98,11 +98,12 @@ def test_the_csv_beside_a_report_cannot_run_formulas(tmp_path):
     import pandas as pd
 
     from helpers.charts.figures import table_html
-    from pipeline.render.bulletin import extract_data
+    from pipeline.render.preprocessors import data_parts
     from pipeline.render.safecsv import neutralise_csv
 
     df = pd.DataFrame({"claim": PLANTED, "change": [-3.5, 2.0, -0.25, 1e-3, 0, -7]})
-    body, files = extract_data(table_html(df), "x")
+    parts, files = data_parts(table_html(df), "x", {})
+    body = "".join(p.get("html", "") for p in parts)
     text = neutralise_csv(files["table-1.csv"])
     (tmp_path / "t.csv").write_text(text, encoding="utf-8")
     cells = _cells(tmp_path / "t.csv")

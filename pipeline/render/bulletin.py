@@ -9,36 +9,15 @@ import re
 
 
 
-DATA_RE = re.compile(r"<script\b[^>]*class=\"magnet-data\"[^>]*data-kind=\"(figure|table)\"[^>]*>\n?(.*?)</script>", re.S)
-
 #: A run of source markers as the facts write them: ``(S3, S72)``, ``(sources S1, S2)``, ``[S29, S48]``.
 MARKER_RE = re.compile(r"\s?[(\[](?:sources? )?(S\d+(?:,\s*S\d+)*)[)\]]")
 
 SOURCE_ID_RE = re.compile(r"(?<![\w-])S\d+(?![\w-])")
 
-TABLE_MINUS_RE = re.compile(r"(<td[^>]*>\s*)-(?=\d)")
 
 def data_dir_name(name: str) -> str:
     """The folder beside a report that holds its figures' and tables' CSVs."""
     return f"{name}.data"
-
-def extract_data(body: str, name: str) -> tuple[str, dict[str, str]]:
-    """Every figure's and table's CSV out of the HTML, each replaced by a "Data (CSV)" link to the file
-    the build writes beside the report. Returns the HTML and ``{file name: CSV text}``."""
-    files: dict[str, str] = {}
-    counts = {"figure": 0, "table": 0}
-
-    def link(m):
-        kind = m.group(1)
-        counts[kind] += 1
-        fname = f"{kind}-{counts[kind]}.csv"
-        files[fname] = html.unescape(m.group(2))
-        href = f"{data_dir_name(name)}/{fname}"
-        what = f"{kind} {counts[kind]}"
-        return (f'<p class="data-link"><a href="{html.escape(href)}" type="text/csv" download>Data (CSV)'
-                f'<span class="visually-hidden"> for {what}</span></a></p>')
-
-    return DATA_RE.sub(link, body), files
 
 def _origin_key(s: dict) -> tuple:
     """Originals before relays: sources grouped by the original release or story they relay (their
@@ -154,7 +133,6 @@ def bulletin_layout(body: str, stated: dict | None, sources: list[dict]) -> str:
     body, notes = method_notes(body, stated)
     body = re.sub(r'<section id="sources" class="report-sources">.*?</section>', "", body, flags=re.S)
     body, cited = cite_sources(body, sources)
-    body = TABLE_MINUS_RE.sub(lambda m: m.group(1) + "\u2212", body)
     tail = _notes_html(notes) + _sources_html(cited)
     at = body.find('<footer class="report-footer">')
     at = at if at >= 0 else body.rfind("</main>")

@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 
 from helpers.errors import BuildError
-from pipeline.render.bulletin import data_dir_name, extract_data, bulletin_layout, report_card, data_index_html  # noqa: E402
+from pipeline.render.preprocessors import ReportData, ReportLayout, markdown_filter
+from pipeline.render.bulletin import data_dir_name, bulletin_layout, report_card, data_index_html
 
 #: The render templates (nbconvert's ``magnet`` template and the index page).
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -48,6 +49,10 @@ def exporter():
         ex.require_js_url = ""
         ex.mathjax_url = ""
         ex.mermaid_js_url = ""
+        # the page's layout decided on the notebook (pipeline/render/preprocessors.py), laid out by the template
+        ex.register_preprocessor(ReportLayout, enabled=True)
+        ex.register_preprocessor(ReportData, enabled=True)
+        ex.register_filter("markdown2html", markdown_filter(ex))
         _EXPORTER = ex
     return _EXPORTER
 
@@ -134,152 +139,28 @@ def _prepare(nb):
     return nb
 
 
-def table_of_contents(body: str) -> str:
-    """A ``<nav>`` listing the h2/h3 headings (with ids) of the rendered report."""
-    items = []
-    for level, anchor, inner in re.findall(r'<h([23])[^>]*\sid="([^"]+)"[^>]*>(.*?)</h\1>', body, re.S):
-        text = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
-        if text:
-            items.append((int(level), anchor, text))
-    if not items:
-        return ""
-    out, open_sub = ['<nav class="report-toc" aria-label="Contents"><h2>Contents</h2><ol>'], False
-    for i, (level, anchor, text) in enumerate(items):
-        if level == 3 and not open_sub and i > 0:
-            out[-1] = out[-1].removesuffix("</li>")
-            out.append("<ol>")
-            open_sub = True
-        elif level == 2 and open_sub:
-            out.append("</ol></li>")
-            open_sub = False
-        out.append(f'<li><a href="#{anchor}">{text}</a></li>')
-    if open_sub:
-        out.append("</ol></li>")
-    out.append("</ol></nav>")
-    return "\n".join(out)
-
-
-def insert_toc(body: str) -> str:
-    """Put the table of contents after the introduction: before the cell of the first section heading."""
-    toc = table_of_contents(body)
-    body = body.replace("<!--magnet-toc-->", "", 1)
-    # the first section of the report itself, after what's new (which goes with the headline and main points)
-    news = body.find('<aside class="report-news">')
-    after = body.find("</aside>", news) if news >= 0 else 0
-    first = re.compile(r"<h2[^>]*\sid=").search(body, max(after, 0))
-    cell = body.rfind("<div", 0, first.start()) if first else -1
-    if cell < 0:
-        start = body.find("<main>")
-        return body[: start + len("<main>")] + "\n" + toc + body[start + len("<main>"):] if start >= 0 else body
-    return body[:cell] + toc + "\n" + body[cell:]
-
-
 def render_html(nb, meta: dict, sources: list[dict]) -> str:
-    """The report's HTML: the template, its table of contents, checked to fetch nothing."""
+    """The report's HTML: the template with its layout (:class:`~pipeline.render.preprocessors.ReportLayout`),
+    checked to fetch nothing."""
+    return _export(nb, meta, sources)[0]
+
+
+def _export(nb, meta: dict, sources: list[dict]) -> tuple[str, dict]:
+    """:func:`render_html`'s page, and nbconvert's resources: ``magnet_data`` holds the CSV of each
+    figure and table (:class:`~pipeline.render.preprocessors.ReportData`)."""
     title = meta["title"]
     edition = meta.get("edition", "")
     nb = _prepare(nb)
     nb.metadata["title"] = f"{title} — {edition}" if edition else title
     magnet = dict(meta, sources=[] if meta.get("no_sources") or _has_sources_section(nb) else cited_sources(nb, sources))
-    body, _ = exporter().from_notebook_node(nb, resources={"magnet": magnet})
-    body = insert_edition(body, edition, meta.get("news"))
-    # the contents go in before the heading blocks are wrapped: inside the first block they would be
-    # kept on one page with it, leaving the first page half empty
-    body = keep_headings_with_content(insert_toc(slug_anchors(body)))
+    # the layout (heading ids, the edition and what's new, the contents, headings kept with their
+    # section) is the template's, from what the ReportLayout preprocessor reads in the notebook
+    body, resources = exporter().from_notebook_node(nb, resources={"magnet": magnet})
     bad = EXTERNAL_RE.search(body)
     if bad:
         raise BuildError(f"report '{meta['name']}': the HTML would load an external resource "
                          f"({one_line(body[bad.start():bad.start() + 80])})")
-    return body
-
-
-def insert_edition(body: str, edition: str, news: dict | None) -> str:
-    """The edition under the report's title, then what changed since the last edition."""
-    block = f'<p class="report-edition">{html.escape(edition)}</p>' if edition else ""
-    if news:
-        if news.get("lines"):
-            items = "".join(f"<li>{html.escape(x)}</li>" for x in news["lines"][:30])
-            more = f"<li>and {len(news['lines']) - 30} more</li>" if len(news["lines"]) > 30 else ""
-            block += (f'<aside class="report-news"><h2 id="whats-new">What\'s new since the previous edition '
-                      f'({html.escape(news["since"])})</h2><ul>{items}{more}</ul></aside>')
-        elif news.get("summary") and news.get("since"):   # a first edition has nothing new to say
-            block += f'<aside class="report-news"><p>{html.escape(news.get("summary", ""))}</p></aside>'
-    end = body.find("</h1>")
-    if end < 0 or not block:
-        return body
-    head = f'<p class="report-edition">{html.escape(edition)}</p>' if edition else ""
-    news_block = block[len(head):]
-    points = body.find('class="report-points"')
-    if points >= 0 and news_block:   # headline and main points first, then what's new
-        close = body.find("</section>", points)
-        if close >= 0:
-            body = body[: close + 10] + news_block + body[close + 10:]
-            block = head
-    return body[: end + 5] + block + body[end + 5:]
-
-
-def _slug(text: str, seen: set) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
-    slug, i = base, 2
-    while slug in seen:
-        slug, i = f"{base}-{i}", i + 1
-    seen.add(slug)
-    return slug
-
-
-def slug_anchors(body: str) -> str:
-    """Heading ids as ASCII slugs (nbconvert keeps em dashes and colons, which PDF links cannot resolve)."""
-    seen: set = set()
-    mapping = {}
-
-    def heading(m):
-        level, attrs, inner = m.group(1), m.group(2), m.group(3)
-        idm = re.search(r'\sid="([^"]+)"', attrs)
-        if not idm:
-            return m.group(0)
-        plain = re.sub(r"<[^>]+>", "", inner).replace("¶", "")
-        new = _slug(html.unescape(plain), seen)
-        mapping[idm.group(1)] = new
-        new_attrs = attrs.replace(idm.group(0), ' id="' + new + '"')
-        return f"<h{level}{new_attrs}>{inner}</h{level}>"
-
-    body = re.sub(r"<h([1-6])([^>]*)>(.*?)</h\1>", heading, body, flags=re.S)
-    for old, new in mapping.items():
-        body = body.replace(f'href="#{old}"', f'href="#{new}"')
-    return body
-
-
-HEADING_CELL_RE = re.compile(r'(<div[^>]*class="jp-Cell jp-MarkdownCell report-prose"[^>]*>\s*<h[2-4][^>]*>.*?</h[2-4]>\s*</div>)',
-                             re.S)
-
-
-def _element_end(body: str, start: int) -> int:
-    """The index just after the ``</div>`` that closes the ``<div`` at ``start``."""
-    depth = 0
-    tag = re.compile(r"<(/?)div\b[^>]*>", re.I)
-    for m in tag.finditer(body, start):
-        depth += -1 if m.group(1) else 1
-        if depth == 0:
-            return m.end()
-    return len(body)
-
-
-def keep_headings_with_content(body: str) -> str:
-    """A cell that is only a heading goes on the page of the cell after it: both are wrapped in one
-    block that is not broken (WeasyPrint does not honour ``break-after: avoid`` between cells)."""
-    out, pos = [], 0
-    for m in HEADING_CELL_RE.finditer(body):
-        if m.start() < pos:
-            continue
-        nxt = body.find("<div", m.end())
-        if nxt < 0 or body[m.end():nxt].strip():
-            continue
-        end = _element_end(body, nxt)
-        out.append(body[pos:m.start()])
-        out.append('<div class="keep-together">' + body[m.start():end] + "</div>")
-        pos = end
-    out.append(body[pos:])
-    return "".join(out)
+    return body, resources
 
 
 _FONT_CONFIG: tuple | None = None
@@ -364,9 +245,9 @@ def render_report(nb, meta: dict, sources: list[dict], staging: Path, stated: di
 
     from pipeline.render.safecsv import neutralise_csv
 
-    body = render_html(nb, dict(meta, no_sources=True), sources)
+    body, resources = _export(nb, dict(meta, no_sources=True), sources)
     body = bulletin_layout(body, stated, sources)
-    body, files = extract_data(body, meta["name"])
+    files = resources["magnet_data"]
     folder = Path(staging) / data_dir_name(meta["name"])
     shutil.rmtree(folder, ignore_errors=True)
     if files:
