@@ -166,10 +166,11 @@ def test_claims_check_at_december_confirms_the_july_claim(runs):
 
 def test_claims_check_by_default_judges_the_article_on_what_was_released_that_day(runs):
     text = ok(runs, "built:claims-check")
-    # GAC released June on 20 July, the article's day: its June figures are judged, and hold
+    # GAC released June on 20 July, the article's day: its June figures are judged as the day's release
+    # (relayed that day by Reuters' story, which the article and S1 repeat), and hold
     assert ("On 20 July 2025, the day the article was published, 10 of its 12 claims were consistent with "
             "what had been released; none was contradicted") in text
-    assert "GAC release of 20 July 2025 (S1)" in text and "vnnow.net" in text
+    assert "Reuters story of 20 July 2025 (S1" in text and "vnnow.net" in text
     assert "no URL on file" not in text
     # the July claim is judged once July is known, in the second table
     assert "1 verdict change" in text and "+74.9%" in text
