@@ -346,14 +346,15 @@ def test_staleness_depends_on_the_library_data_templates_rendering_code_and_lock
     assert (render.TEMPLATES / "magnet" / "index.html.j2").resolve() in files
     assert (ROOT / "data" / "raw" / "2025-brief" / "SHA256SUMS").resolve() in files   # each batch's checksums
     assert not any(p.suffix == ".md" for p in files)                 # data documentation is not an input
-    pipeline_dir = Path(pipeline.build.cli.__file__).resolve().parent
-    for module in ("worker", "render", "bulletin", "inline", "execute", "editions"):   # what renders a report
+    pipeline_dir = Path(pipeline.build.cli.__file__).resolve().parents[1]
+    for module in ("build/worker", "render/convert", "render/bulletin", "render/inline", "build/execute",
+                   "reports/editions"):   # what executes and renders a report
         assert pipeline_dir / f"{module}.py" in files, module
     lock = ROOT / "requirements" / f"lock-py{sys.version_info.major}{sys.version_info.minor}.txt"
     assert lock.resolve() in files                                   # the locked versions
     # editing the command that builds (magnet-build's entry point) or the importer rebuilds nothing
     assert Path(pipeline.build.cli.__file__).resolve() not in files
-    assert not [p for p in files if pipeline_dir / "importing" in p.parents]
+    assert not [p for p in files if pipeline_dir / "intake" in p.parents]
     assert not hasattr(staleness, "STATE_VERSION")
 
 

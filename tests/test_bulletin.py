@@ -301,7 +301,7 @@ def test_every_generated_month_chapter_keeps_the_house_rules():
     """The month template writes every chapter after the hand-written ones (new data, no code)."""
     from nbconvert.filters import markdown2html
 
-    from helpers.story import facts, monthfacts
+    from helpers.story import monthfacts
     from helpers.data.dataset import load_dataset
     from helpers.months import month_range
 
@@ -309,7 +309,7 @@ def test_every_generated_month_chapter_keeps_the_house_rules():
     sources = [{"source_id": s, "outlet": "", "agency": ""} for s in ds.sources.source_id]
     problems = []
     for m in month_range("2024-01", ds.latest_month):
-        md = monthfacts.chapter(monthfacts.month(ds, m), monthfacts.month(ds, m, "DE"))
+        md = monthfacts.month_chapter(monthfacts.month(ds, m), monthfacts.month(ds, m, "DE"))
         body, _ = bulletin.cite_sources('<div class="jp-Cell jp-MarkdownCell report-prose">' + markdown2html(md)
                                       + "</div>", sources)
         problems += [f"{m}: {v}" for v in proofread.violations(body)]
@@ -317,7 +317,7 @@ def test_every_generated_month_chapter_keeps_the_house_rules():
 
 
 def test_a_curators_note_is_never_quoted_as_the_sources_remark():
-    from helpers.story import facts
+    from helpers.story import monthfacts
 
     assert monthfacts.is_remark("lowest since February 2020")
     for note in ("Reuters (S10) says 5,774 t; see resolutions.csv", "HS 85051110", "about 6,146 t",

@@ -63,7 +63,7 @@ def test_ranking_sourced_only_from_the_article_is_flagged_uncorroborated(ds, s29
     assert "not independently corroborated" in out.set_index("claim_id").loc["3", "why"]
     _, out = verdicts(ds, s29, "2025-06")
     why = out.set_index("claim_id").loc["3", "why"]
-    assert "(1 origin: The July 2025 news report (credited Ha Thu / Reuters), 20 Jul 2025, and 1 relay [S29, S48]) " \
+    assert "(1 origin: The July 2025 news report (credited Ha Thu / Reuters), 20 Jul 2025, on 2 pages [S29, S48]) " \
            "is the same" in why
     assert "only origin is the article itself (S29, S48)" in why
 
@@ -204,7 +204,7 @@ def test_two_relays_of_one_story_count_one_origin_in_a_claim_verdict(tmp_path):
                                                "tonnes,776,,,T1\n"))
     out = claims.check_claims(ds, table, "2025-12").set_index("claim_id")
     assert out.loc["1", "verdict"] == "✓"
-    assert "reported by 1 origin: Test Agency, 21 Oct 2025, and 1 relay [T1, T2]" in out.loc["1", "why"]
+    assert "reported by 1 origin: Test Agency, 21 Oct 2025, on 2 pages [T1, T2]" in out.loc["1", "why"]
     assert "only origin is the article" not in out.loc["1", "why"]
     # checked against the story itself (the claims' source is one of its relays): it says so
     assert "Its only origin is the article under check" in out.loc["2", "why"]

@@ -265,7 +265,7 @@ def test_two_relays_of_one_story_count_one_origin_in_a_cross_check(tmp_path):
     assert kr.independent.any() and kr.consistent.all()
     view = cross_checks_view(c, ds)
     row = view[(view.Destination == "South Korea") & (view.Month == "2025-08")].iloc[0]
-    assert "1 origin: Test Agency, 21 Oct 2025, and 1 relay [T1, T2]" in row["Reported (t)"]
+    assert "1 origin: Test Agency, 21 Oct 2025, on 2 pages [T1, T2]" in row["Reported (t)"]
     # September's own tonnage (AsiaCity and Tradium: two origins) against September derived from August and
     # the m/m change of the story: the derivation rests on another origin
     sep = c[(c.partner == "KR") & (c.month == "2025-09")]
@@ -277,4 +277,4 @@ def test_eleven_pages_of_july_2025_are_four_origins(ds):
 
     pages = "S7;S43;S44;S45;S52;S53;S54;S67;S69;S70;S8"
     assert count_origins(ds, pages) == 4
-    assert "Reuters, 20 Aug 2025, and 6 relays [S7, S52, S53, S54, S67, S69, S70]" in cite(ds, pages)
+    assert "Reuters, 20 Aug 2025, on 7 pages [S7, S52, S53, S54, S67, S69, S70]" in cite(ds, pages)

@@ -97,6 +97,29 @@ def test_setup_normalises_the_notebooks_namespace_in_place(ds):
     assert ns["partner"] == "DE" and ns["as_of"] == dataset.latest_month and dataset is not None
 
 
+def test_setup_keeps_what_the_build_resolved_and_does_not_resolve_again():
+    """Issue 34: parameters are resolved once. The engine's injected cell marks them resolved; setup keeps
+    them as they are (a value resolution would turn into a code, or refuse, stays untouched)."""
+    ns = {"__annotations__": {"partner": "partner", "as_of": "month"}, "partner": "Germany", "as_of": "latest",
+          contract.RESOLVED_MARK: True}
+    contract.setup(ns)
+    assert ns["partner"] == "Germany" and ns["as_of"] == "latest" and contract.RESOLVED_MARK not in ns
+
+
+def test_the_engine_hands_the_kernel_every_parameter_resolved(tmp_path):
+    """The injected-parameters cell holds every declared parameter as the contract resolved it, with the mark."""
+    import nbformat
+
+    from pipeline.build.execute import check, injected_source
+
+    nb = nbformat.read(paths.NOTEBOOKS / "02_destinations.ipynb", as_version=4)
+    resolved = check(nb, {"partner": "Germany"})
+    assert resolved["partner"] == "DE" and resolved["as_of"] != "latest"
+    source = injected_source(resolved, "python3")
+    assert 'partner = "DE"' in source and f"{contract.RESOLVED_MARK} = True" in source
+    assert set(contract.declarations(contract.parameters_cell(nb)[1])) <= set(resolved)
+
+
 def test_uses_latest_is_one_definition():
     declared = contract.declared(paths.NOTEBOOKS / "02_destinations.ipynb")
     assert contract.uses_latest({"as_of": "latest"}, declared)

@@ -477,8 +477,11 @@ def test_every_source_names_its_origin():
     reuters = ds.origin(july.pop())
     assert (reuters.publisher, reuters.kind, reuters.released) == ("Reuters", "agency", "2025-08-20")
     assert origin_of(ds, "S8") not in {origin_of(ds, "S7"), origin_of(ds, "S43")}  # Ferroalloy Online, SCMP
-    # the article checked by notebook 03 is an origin of its own, and VnNow repeats it
-    assert ds.origin(origin_of(ds, "S29")).kind == "article" and origin_of(ds, "S48") == origin_of(ds, "S29")
+    # the article checked by notebook 03, VnNow and Trading Economics all relay Reuters' 20 July 2025 story
+    # (batch 2026-12-relay-evidence, with the page evidence in its verification.csv)
+    june = ds.origin(origin_of(ds, "S29"))
+    assert origin_of(ds, "S48") == origin_of(ds, "S1") == origin_of(ds, "S29")
+    assert (june.publisher, june.kind, june.released) == ("Reuters", "agency", "2025-07-20")
     row = ds.sources.set_index("source_id").loc["S7"]
     assert row.origin_released == "2025-08-20"
     with pytest.raises(DataError, match="unknown source id 'S999'"):

@@ -230,7 +230,7 @@ def test_method_note_labels_are_not_cut_at_a_thousands_comma():
 
 def test_provenance_markers_become_one_citation_not_nested_brackets():
     """Provenance cells showed "[[1]]": a bracketed list of source ids is one marker."""
-    body = "<main><table><td>reported by Reuters, 20 Jul 2025, and 1 relay [S29, S48]</td></table></main>"
+    body = "<main><table><td>reported by Reuters, 20 Jul 2025, on 2 pages [S29, S48]</td></table></main>"
     out, cited = cite_sources(body, [{"source_id": "S29", "title": "a"}, {"source_id": "S48", "title": "b"}])
     assert "[[" not in out and '<sup class="cites">' in out and len(cited) == 2
 

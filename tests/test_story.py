@@ -47,10 +47,10 @@ def test_a_derived_month_says_how_from_its_derivation_record(ds):
 
 
 def test_a_month_chapter_comes_from_the_template(ds):
-    text = monthfacts.chapter(monthfacts.month(ds, "2025-06"), monthfacts.month(ds, "2025-06", "DE"))
+    text = monthfacts.month_chapter(monthfacts.month(ds, "2025-06"), monthfacts.month(ds, "2025-06", "DE"))
     assert text.startswith("### June 2025")
     assert "3,188 t" in text and "Exports to Germany were" in text
-    missing = monthfacts.chapter(monthfacts.month(ds, "2024-03"))
+    missing = monthfacts.month_chapter(monthfacts.month(ds, "2024-03"))
     assert "No figure for exports to all destinations in March 2024 is on file" in missing
 
 

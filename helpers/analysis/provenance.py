@@ -3,7 +3,7 @@
 Many pages are copies of one story (eleven pages of July 2025 carry one Reuters text). A
 figure is corroborated by independent **origins** (``data/raw/*/origins.csv``), not by pages:
 this module groups source ids by the origin each relays (``relays.csv``) and writes them for
-readers, "Reuters, 20 Aug 2025, and 6 relays [S7, S52, …]".
+readers, "Reuters, 20 Aug 2025, on 7 pages [S7, S52, …]" (the count is the ids listed).
 
 Where the data have no origin register (an old data folder), every page counts as its own origin.
 """
@@ -29,10 +29,6 @@ class OriginGroup:
     title: str
     pages: tuple[str, ...]   #: the source ids relaying it, in number order
 
-    @property
-    def relays(self) -> int:
-        """Pages beyond the first: "and 6 relays"."""
-        return len(self.pages) - 1
 
 
 def _when(released: str) -> str:
@@ -76,9 +72,9 @@ def origin_set(dataset: Dataset, ids) -> set[str]:
 
 
 def cite_group(g: OriginGroup) -> str:
-    """``Reuters, 20 Aug 2025, and 6 relays [S7, S52, S53, S54, S67, S69, S70]``."""
+    """``Reuters, 20 Aug 2025, on 7 pages [S7, S52, S53, S54, S67, S69, S70]`` (one page: ``GAC, 20 Aug 2024 [S38]``)."""
     head = ", ".join(x for x in (g.publisher, _when(g.released)) if x)
-    more = "" if g.relays == 0 else f", and {g.relays} relay{'s' if g.relays > 1 else ''}"
+    more = "" if len(g.pages) == 1 else f", on {len(g.pages)} pages"
     return f"{head}{more} [{', '.join(g.pages)}]"
 
 
@@ -88,7 +84,7 @@ def cite(dataset: Dataset, ids) -> str:
 
 
 def cite_counted(dataset: Dataset, ids) -> str:
-    """``1 origin: Reuters, 20 Aug 2025, and 6 relays [S7, …]`` — the count first, then :func:`cite`."""
+    """``1 origin: Reuters, 20 Aug 2025, on 7 pages [S7, …]`` — the count first, then :func:`cite`."""
     groups = origin_groups(dataset, ids)
     n = len(groups)
     return f"{n} origin{'s' if n != 1 else ''}: " + "; ".join(cite_group(g) for g in groups)

@@ -14,23 +14,19 @@ inputs allows (46 t is anything in [45.5, 46.5] t, so 46 t → 353 t is a rise o
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import pandas as pd
 
 from helpers import paths
 from helpers.analysis.compare import change, partners_in_month, reported_ranking
-from helpers.data.tables import MEASURES, check_header
-from helpers.data.partners import TOTAL
-from helpers.data.dataset import Dataset
 from helpers.data.checksums import verify_data_file
-from helpers.data.partners import is_partner_code
+from helpers.data.dataset import Dataset
+from helpers.data.partners import TOTAL, is_partner_code
+from helpers.data.tables import MEASURES, read_table
 from helpers.data.patterns import DATE_RE, MONTH_RE, NUMBER_RE
 from helpers.errors import DataError, listing
 from helpers.months import add_months
-from helpers.data.tables import csv_records
 from helpers.text import day_name, fmt_num, fmt_signed_pct, fmt_t, month_name, source_ids, span_name
 from helpers.articles.conflicts import _decimals, _disagreement, _estimate, stated_range
 from helpers.articles.verdicts import OK, WRONG, UNCHECKABLE, primary_sources  # noqa: E402
@@ -58,23 +54,10 @@ def load_claims(path) -> pd.DataFrame:
     name = paths.relative(path)
     if path.is_file():
         verify_data_file(path)  # a claims file under data/ is checksummed like every data file
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise DataError(name, f"cannot read the file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise DataError(name, "is not UTF-8 text (save it as UTF-8)") from None
-    if not text.strip():
-        raise DataError(name, "is empty")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader)]
-    check_header(name, header, REQUIRED, OPTIONAL)
+    table = read_table(path, "claims", spec=(REQUIRED, OPTIONAL), exact=True)   # the data files' one reader
     records = []
-    for i, cells in csv_records(reader, name, len(header), exact=True):
-        rec = {c: "" for c in OPTIONAL}
-        rec.update({h: c.strip() for h, c in zip(header, cells)})
-        rec["row"] = i
-        _validate_row(name, i, rec)
+    for rec in table.drop(columns="file").to_dict("records"):
+        _validate_row(name, rec["row"], rec)
         records.append(rec)
     if not records:
         raise DataError(name, "has no claims")

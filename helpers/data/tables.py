@@ -156,8 +156,10 @@ def csv_records(reader, name: str, width: int, exact: bool = False, hint: str = 
     except csv.Error as exc:
         raise DataError(name, f"is not valid CSV ({exc})", row=start) from None
 
-def read_table(path: Path, table: str) -> pd.DataFrame:
-    """Read one CSV file as text, checking its columns against ``TABLES[table]``.
+def read_table(path: Path, table: str, spec: tuple[tuple, tuple] | None = None, exact: bool = False) -> pd.DataFrame:
+    """Read one CSV file as text, checking its columns against ``TABLES[table]`` (or ``spec``,
+    ``(required, optional)``, for a file that is not a data table: a claims file). With ``exact``,
+    every record has as many cells as the header.
 
     Cells are stripped of surrounding spaces; empty cells (and the cells a short row leaves out)
     are empty strings; blank rows are skipped. Adds ``row`` (the editor line number the row
@@ -182,7 +184,7 @@ def read_table(path: Path, table: str) -> pd.DataFrame:
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
         raise DataError(name, f"is not valid CSV ({exc})", row=1) from None
-    required, optional = TABLES[table]
+    required, optional = spec or TABLES[table]
     if len(header) == 1 and len(required) > 1 and any(d in header[0] for d in ";\t|"):
         raise DataError(name, "is not comma-separated (found a single column; check the delimiter)", row=1)
     check_header(name, header, required, optional)
@@ -190,7 +192,7 @@ def read_table(path: Path, table: str) -> pd.DataFrame:
     if dupes:
         raise DataError(name, f"duplicate column(s): {', '.join(dupes)}", row=1, column=dupes[0])
     rows, lines = [], []
-    for line, cells in csv_records(reader, name, len(header)):
+    for line, cells in csv_records(reader, name, len(header), exact=exact):
         rows.append([c.strip() for c in cells] + [""] * (len(header) - len(cells)))
         lines.append(line)
     columns = dict(zip(header, map(list, zip(*rows)))) if rows else {h: [] for h in header}

@@ -131,7 +131,17 @@ def _declared(notebook: str, _mtime: int, _size: int) -> dict[str, Parameter]:
 
 def uses_latest(given: dict, params: dict[str, Parameter]) -> bool:
     """Whether a report's months follow the data: some month parameter is ``latest``, given or by default."""
-    return any(p.kind == "month" and given.get(name, p.default) == "latest" for name, p in params.items())
+    from helpers.notebook.params import LATEST
+
+    return any(p.kind == "month" and given.get(name, p.default) == LATEST for name, p in params.items())
+
+
+def pin_latest(given: dict, params: dict[str, Parameter], month: str) -> dict:
+    """Every declared parameter's given value (or default), each month parameter's ``latest`` made ``month``."""
+    from helpers.notebook.params import pin_latest as pin
+
+    values = {name: given.get(name, p.default) for name, p in params.items()}
+    return {k: (pin(v, month) if params[k].kind == "month" else v) for k, v in values.items()}
 
 
 def unknown(given: dict, params: dict[str, Parameter], where: str) -> None:
@@ -265,9 +275,14 @@ def resolve(params: dict[str, Parameter], given: dict, all_data, base: Path | No
     return out
 
 
+#: The name the engine's injected-parameters cell sets to True: its values are resolved already.
+RESOLVED_MARK = "parameters_resolved"
+
+
 def setup(namespace: dict):
     """A notebook's setup line: check and normalise the parameters its ``parameters`` cell declared
-    (in place, in ``namespace``), use the house plotting style, and return the data as known on the
+    (in place, in ``namespace``) unless the engine's injected cell marks them resolved already (the
+    build resolves them once, before any kernel starts), use the house plotting style, and return the data as known on the
     notebook's first ``date`` parameter (all data when it has none, or it is a word the notebook
     resolves itself)."""
     from helpers.charts import plotting
@@ -278,10 +293,13 @@ def setup(namespace: dict):
     for name, annotation in annotations.items():
         kind, args = parse_kind(annotation, name)
         params[name] = Parameter(name, kind, args)
-    given = {name: namespace[name] for name in params if name in namespace}
     all_data = load_dataset()
-    resolved = resolve(params, given, all_data)
-    namespace.update(resolved)
+    if namespace.pop(RESOLVED_MARK, False):   # the build (or papermill's magnet engine) resolved them: kept
+        resolved = {name: namespace[name] for name in params}
+    else:                                     # run in JupyterLab: the defaults (or edits) resolved here
+        given = {name: namespace[name] for name in params if name in namespace}
+        resolved = resolve(params, given, all_data)
+        namespace.update(resolved)
     plotting.use_house_style()
     dates = [resolved[n] for n, p in params.items() if p.kind == "date" and resolved[n] not in p.args]
     return all_data.known_on(dates[0]) if dates else all_data

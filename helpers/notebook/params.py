@@ -14,12 +14,21 @@ import re
 from pathlib import Path
 
 from helpers import paths
-from helpers.data.tables import MAIN_SERIES
-from helpers.data.partners import TOTAL
 from helpers.data.dataset import Dataset
-from helpers.data.partners import partner_lookup, resolve_partner
+from helpers.data.partners import TOTAL, partner_lookup, resolve_partner
+from helpers.data.tables import MAIN_SERIES
 from helpers.data.patterns import DATE_RE, MONTH_RE
 from helpers.errors import DataError, ParameterError
+
+
+#: The value a month parameter takes to follow the data: the latest month with data (as known on the
+#: edition's date). Defined here only; ``reports.yaml``, sweeps and the notebooks' defaults all use it.
+LATEST = "latest"
+
+
+def pin_latest(value, month: str):
+    """``value``, with :data:`LATEST` made ``month``."""
+    return month if value == LATEST else value
 
 
 @functools.lru_cache(maxsize=16)   # a Dataset hashes by identity and never changes: once per dataset
@@ -34,12 +43,12 @@ def check_month(name: str, value, dataset: Dataset, earliest: str | None = None,
                 latest: str | None = None) -> str:
     """``value`` as a month ``YYYY-MM`` within the data (or within ``earliest``..``latest``).
 
-    ``"latest"`` stands for the latest month with data (as in ``reports.yaml``).
+    :data:`LATEST` stands for the latest month with data (as in ``reports.yaml``).
     """
     lo = earliest or first_month(dataset)
     hi = latest or dataset.latest_month
-    allowed = f"a month YYYY-MM from {lo} to {hi} (or 'latest')"
-    if value == "latest":
+    allowed = f"a month YYYY-MM from {lo} to {hi} (or '{LATEST}')"
+    if value == LATEST:
         return hi
     if not isinstance(value, str) or not MONTH_RE.match(value.strip()):
         raise ParameterError(name, value, allowed)

@@ -10,7 +10,7 @@ the month before and on a year before, year to date and its change, share of the
 total, rank among destinations with data, the streak of rises or falls, the
 highest/lowest since (stated honestly where months are missing), the month's
 events, and the provenance sentence of a derived value built from its derivation
-record. :func:`chapter` writes a month's paragraph from those facts with a
+record. :func:`month_chapter` writes a month's paragraph from those facts with a
 Markdown template (``helpers/templates/month.md.j2``), the same for every month.
 """
 
@@ -230,7 +230,7 @@ def event_date(dataset: Dataset, event_id: str) -> Fact:
     return Fact(key=f"event {event_id} date", text=text.day_name(r.date), status="reported",
                 published=published_date(r.date), claim=statements.event_claim(event_id, r.date))
 
-def chapter(facts: MonthFacts, focus: MonthFacts | None = None) -> str:
+def month_chapter(facts: MonthFacts, focus: MonthFacts | None = None) -> str:
     """A month's paragraph in Markdown, written by the month template from the facts."""
     import jinja2
 
@@ -249,7 +249,7 @@ def _finalize(value):
         return "not known"
     return text.escape(str(value))
 
-def chapters(dataset: Dataset, after: str, through: str, focus_partner: str | None = None) -> str:
+def month_chapters(dataset: Dataset, after: str, through: str, focus_partner: str | None = None) -> str:
     """The paragraphs of every month after ``after`` up to ``through``, in order ('' when none)."""
     if through <= after:
         return ""
@@ -257,7 +257,7 @@ def chapters(dataset: Dataset, after: str, through: str, focus_partner: str | No
     for m in month_range(add_months(after, 1), through):
         f = month(dataset, m)
         focus = month(dataset, m, focus_partner) if focus_partner and focus_partner != TOTAL else None
-        out.append(chapter(f, focus))
+        out.append(month_chapter(f, focus))
     return "\n\n".join(out)
 
 def destinations(dataset: Dataset, month: str, top: int = 5) -> Fact:

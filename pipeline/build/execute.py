@@ -6,7 +6,8 @@ The engine (:class:`MagnetEngine`, registered with papermill under the name
 1. the parameter contract (:mod:`helpers.notebook.contract`): the given parameters are
    checked against what the notebook declares before any kernel starts, so an
    unknown name, a wrong kind or a partner nobody can tell apart is one
-   :class:`~helpers.errors.ParameterError` line;
+   :class:`~helpers.errors.ParameterError` line; the kernel gets every declared parameter
+   as resolved (the injected cell says so, and the notebook's ``setup`` does not resolve again);
 2. the ``{eval}`` facts: an evaluating cell after each Markdown cell that has any
    (:func:`pipeline.render.inline.prepare`), executed with the notebook, whose answers go
    into the Markdown cell's ``user_expressions`` as jupyterlab-myst stores them
@@ -54,11 +55,14 @@ def _engine():
         def execute_notebook(cls, nb, kernel_name, keep_hidden_chapters: bool = False, check_parameters: bool = True,
                              **kwargs):
             given = dict(nb.metadata.get("papermill", {}).get("parameters") or {})
-            if check_parameters:
+            # resolved once: here (papermill run directly), or by the build's pre-flight, which passes every
+            # declared parameter already resolved (check_parameters=False); the kernel's setup() keeps them
+            resolved = given if not check_parameters and _declared(nb) <= set(given) else \
                 check(nb, given, kwargs.get("input_path"))
             for cell in nb.cells:
                 if "injected-parameters" in cell.metadata.get("tags", []):
                     cell["id"] = INJECTED_ID
+                    cell["source"] = injected_source(resolved, kernel_name)
             inline.prepare(nb)
             nb = super().execute_notebook(nb, kernel_name, **kwargs)
             nb.metadata.setdefault("magnet", {})["stated"] = inline.fill(nb, drop_hidden=not keep_hidden_chapters)
@@ -80,6 +84,25 @@ def _engine():
 
     MagnetEngine.__qualname__ = "MagnetEngine"
     return MagnetEngine
+
+
+def injected_source(resolved: dict, kernel_name: str) -> str:
+    """The injected-parameters cell: every declared parameter as resolved, and the mark that tells the
+    kernel's setup (:func:`helpers.notebook.contract.setup`) not to resolve them again."""
+    from papermill.translators import translate_parameters
+
+    from helpers.notebook.contract import RESOLVED_MARK
+
+    return translate_parameters(kernel_name, "python", {**resolved, RESOLVED_MARK: True},
+                                "Parameters, resolved by the build (helpers/notebook/contract.py)")
+
+
+def _declared(nb) -> set[str]:
+    """The names the notebook's parameters cell declares."""
+    from helpers.notebook import contract
+
+    cell = contract.parameters_cell(nb)
+    return set(contract.declarations(cell[1])) if cell else set()
 
 
 def check(nb, given: dict, input_path=None) -> dict:

@@ -101,8 +101,9 @@ def dask_executor(scheduler: str | None, jobs: int, *, processes: bool = True,
     """A ``concurrent.futures`` executor on a Dask cluster (``scheduler`` address, or a LocalCluster)."""
     try:
         from distributed import Client, LocalCluster
-    except ImportError:  # pragma: no cover - distributed is a dependency
-        raise BuildError("--executor dask needs the 'distributed' package (pip install distributed)") from None
+    except ImportError:  # the optional extra: the local executor needs none of it
+        raise BuildError("--executor dask needs the optional extra 'dask' "
+                         "(.venv/bin/pip install -e '.[dask]', or the package 'distributed')") from None
     with contextlib.ExitStack() as stack:
         try:
             if scheduler:

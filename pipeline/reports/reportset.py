@@ -11,13 +11,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.notebook import contract
 from helpers import paths
-from helpers.errors import BuildError, clip, short
 from helpers.data.patterns import MONTH_RE
+from helpers.errors import BuildError, clip, short
+from helpers.notebook import contract
+from helpers.notebook.params import LATEST
 
-#: The parameter value meaning "the latest month with data".
-LATEST = "latest"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ENTRY_KEYS = ("name", "notebook", "parameters", "sweep")
 #: Names the site's own pages and folders take (``index.html``, ``technical.html``, ``feed.xml``, ``data/``)
@@ -235,9 +234,7 @@ def resolve_parameters(report: Report, latest_month: str, as_of: str | None = No
     """
     declared = contract.declared(report.notebook)
     contract.unknown(report.parameters, declared, f"report '{report.name}': {paths.relative(report.notebook)}")
-    month = as_of or latest_month
-    given = {name: report.parameters.get(name, p.default) for name, p in declared.items()}
-    return {k: (month if v == LATEST and declared[k].kind == "month" else v) for k, v in given.items()}
+    return contract.pin_latest(report.parameters, declared, as_of or latest_month)
 
 
 def uses_latest(report: Report) -> bool:

@@ -77,7 +77,7 @@ def rendering_code() -> list[tuple[Path, Path]]:
         seen.add(name)
         files.add(path)
         todo += _imports(str(path), *_stamp(path))
-    return [(PIPELINE, p) for p in sorted(files)]
+    return [(PIPELINE / "pipeline", p) for p in sorted(files)]   # hashed as pipeline/<path>: where the project is does not count
 
 
 def locked_versions() -> list[tuple[Path, Path]]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from helpers.errors import BuildError, short
 
-from pipeline.reports.reportset import LATEST, MAX_REPORTS, Report, check_name, check_unique
+from helpers.notebook.params import LATEST, pin_latest
+
+from pipeline.reports.reportset import MAX_REPORTS, Report, check_name, check_unique
 
 
 def sweep_values(sweep: dict, dataset, as_of: str | None = None) -> list:
@@ -19,8 +21,7 @@ def sweep_values(sweep: dict, dataset, as_of: str | None = None) -> list:
     latest = as_of or dataset.latest_month
 
     def month(key, default=LATEST):
-        v = sweep.get(key, default)
-        return latest if v == LATEST else v
+        return pin_latest(sweep.get(key, default), latest)
 
     if over == "top_destinations":
         from helpers.analysis.compare import top_destination_codes
