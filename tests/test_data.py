@@ -608,11 +608,9 @@ def test_a_later_batch_corrects_a_page_s_origin_with_its_page_evidence():
 
 
 def _with_live_batches(data_dir: Path, *names: str) -> None:
-    """Batches of the live data that came after the freeze, added to the frozen copy (their checksums recorded)."""
+    """Batches of the live data that came after the freeze, added to the frozen copy (each with its SHA256SUMS)."""
     for name in names:
-        batch = data_dir / "raw" / name
-        shutil.copytree(paths.DATA / "raw" / name, batch)
-        record_checksums(sorted(batch.iterdir()), data_dir=data_dir)
+        shutil.copytree(paths.DATA / "raw" / name, data_dir / "raw" / name)
 
 
 def _with_corrections(data_dir: Path) -> None:

@@ -47,6 +47,8 @@ def folder_of(path: Path, data_dir: Path | None = None) -> Path:
     """The checksummed folder a file under ``data/`` belongs to (its batch, ``reference/`` or ``claims/``)."""
     data_dir = Path(data_dir or paths.DATA).resolve()
     parts = Path(path).resolve().relative_to(data_dir).parts
+    if len(parts) < 2:
+        raise ChecksumError(paths.relative(path), "is in no checksummed folder (data/raw/<batch>/, reference/, claims/)")
     if parts[0] == "raw":
         if len(parts) < 3:
             raise ChecksumError(paths.relative(path), "is not in a batch folder (data/raw/<batch>/)")

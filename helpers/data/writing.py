@@ -49,6 +49,8 @@ def record_checksums(files, data_dir: Path | None = None) -> None:
     by_folder: dict[Path, list[Path]] = {}
     for f in files:
         f = Path(f) if Path(f).is_absolute() else data_dir / f
+        if f.name == SUMS:
+            continue   # a folder's checksum file lists the others, never itself
         by_folder.setdefault(folder_of(f, data_dir), []).append(f.resolve())
     for folder, fs in by_folder.items():
         recorded = read_sums(folder) if (folder / SUMS).is_file() else {}
