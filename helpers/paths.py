@@ -17,7 +17,6 @@ DATA = ROOT / "data"
 RAW = DATA / "raw"                      #: immutable raw files, one folder per batch
 REFERENCE = DATA / "reference"          #: reference tables (partner names and aliases)
 CLAIMS = DATA / "claims"                #: claims of news reports, one file per article
-CHECKSUMS = DATA / "checksums.sha256"   #: sha256sum-format manifest of every data file
 PARTNERS = REFERENCE / "partners.csv"
 
 NOTEBOOKS = ROOT / "notebooks"

@@ -389,7 +389,7 @@ def test_staleness_depends_on_the_library_data_templates_rendering_code_and_lock
     files = {p.resolve() for _, p in staleness.shared_inputs()}
     assert Path(helpers.analysis.series.__file__).resolve() in files       # the library the notebooks import
     assert (render.TEMPLATES / "magnet" / "index.html.j2").resolve() in files
-    assert (ROOT / "data" / "checksums.sha256").resolve() in files
+    assert (ROOT / "data" / "raw" / "2025-brief" / "SHA256SUMS").resolve() in files   # each batch's checksums
     assert not any(p.suffix == ".md" for p in files)                 # data documentation is not an input
     pipeline_dir = Path(pipeline.build.cli.__file__).resolve().parents[1]
     for module in ("build/worker", "render/convert", "render/bulletin", "render/inline", "build/execute",
@@ -401,6 +401,15 @@ def test_staleness_depends_on_the_library_data_templates_rendering_code_and_lock
     assert Path(pipeline.build.cli.__file__).resolve() not in files
     assert not [p for p in files if pipeline_dir / "intake" in p.parents]
     assert not hasattr(staleness, "STATE_VERSION")
+
+
+def test_a_killed_imports_staging_folder_is_not_an_input(tmp_path):
+    """Reads ignore data/.import-* (what a killed import left until the next import sweeps it): so does staleness."""
+    (tmp_path / "raw" / "b").mkdir(parents=True)
+    (tmp_path / "raw" / "b" / "figures.csv").write_text("x\n")
+    (tmp_path / ".import-abc" / "b").mkdir(parents=True)
+    (tmp_path / ".import-abc" / "b" / "figures.csv").write_text("y\n")
+    assert [p.relative_to(tmp_path).as_posix() for _, p in staleness._files(tmp_path, (".md",))] == ["raw/b/figures.csv"]
 
 
 @pytest.mark.slow

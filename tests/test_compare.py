@@ -232,7 +232,7 @@ def _two_relays_of_one_story(tmp_path):
 
     from helpers import paths
     from helpers.data.dataset import load_dataset
-    from helpers.data.staging import record_checksums
+    from helpers.data.writing import record_checksums
 
     data = tmp_path / "data"
     shutil.copytree(paths.DATA, data)

@@ -13,7 +13,7 @@ from conftest import FROZEN_DATA
 from helpers import paths
 from helpers.data.dataset import load_dataset
 from helpers.data.checksums import verify_checksums
-from helpers.data.staging import record_checksums
+from helpers.data.writing import record_checksums, record_folder
 from helpers.errors import ChecksumError, DataError
 
 FIGURES = "raw/2025-brief/figures.csv"
@@ -190,12 +190,124 @@ def test_checksum_mismatch(data_dir):
     assert "immutable" in msg
 
 
-def test_unrecorded_file_fails(data_dir):
+def test_a_batch_without_its_checksums_fails(data_dir):
     batch = data_dir / "raw" / "2026-extra"
     batch.mkdir()
     (batch / "figures.csv").write_text("from_month,to_month,partner,measure,value,source_id\n", encoding="utf-8")
-    with pytest.raises(ChecksumError, match="no recorded checksum"):
+    with pytest.raises(ChecksumError) as info:
+        load_dataset(data_dir, today=TODAY)
+    msg = str(info.value)
+    assert msg.startswith("data/raw/2026-extra/SHA256SUMS: is missing") or "raw/2026-extra/SHA256SUMS: is missing" in msg
+    assert "\n" not in msg and "--record" not in msg and "manifest" not in msg, msg
+
+
+def test_unrecorded_file_fails(data_dir):
+    extra = data_dir / "raw" / "2025-brief" / "extra.csv"
+    extra.write_text("from_month,to_month,partner,measure,value,source_id\n", encoding="utf-8")
+    with pytest.raises(ChecksumError, match="extra.csv: has no recorded checksum in .*raw/2025-brief/SHA256SUMS") as info:
         verify_checksums(data_dir)
+    assert "--record" not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_file_directly_in_raw_fails(data_dir):
+    (data_dir / "raw" / "figures.csv").write_text("x\n", encoding="utf-8")
+    with pytest.raises(ChecksumError, match="figures.csv: is not in a batch folder"):
+        load_dataset(data_dir, today=TODAY)
+
+
+def test_the_checksums_are_per_folder_in_sha256sum_format(data_dir):
+    """Each batch, reference/ and claims/ carry a SHA256SUMS that `sha256sum -c` accepts in that folder;
+    there is no single manifest for data/ any more."""
+    import subprocess
+
+    from helpers.data.checksums import checksum_folders
+
+    folders = checksum_folders(paths.DATA)
+    assert {f.name for f in folders} >= {"2025-brief", "reference", "claims"}
+    assert not (paths.DATA / "checksums.sha256").exists()
+    if shutil.which("sha256sum"):
+        for folder in folders:
+            out = subprocess.run(["sha256sum", "-c", "--strict", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+            assert out.returncode == 0, (folder, out.stdout, out.stderr)
+    # the check fails on a changed file whichever tool runs it
+    (data_dir / FIGURES).write_bytes((data_dir / FIGURES).read_bytes() + b"\n")
+    if shutil.which("sha256sum"):
+        assert subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=data_dir / "raw" / "2025-brief",
+                              capture_output=True).returncode != 0
+
+
+def test_a_read_only_reads_and_ignores_staging_folders(data_dir):
+    """load_dataset never writes, deletes or recovers: a leftover staging folder of a killed import (even
+    one holding a complete batch, or what an earlier version's journal left) is ignored and left as it is."""
+    import hashlib
+
+    def tree(root):
+        return {p.relative_to(root).as_posix(): p.read_bytes() if p.is_file() else b"" for p in sorted(root.rglob("*"))}
+
+    ds0 = load_dataset(data_dir, today=TODAY)
+    left = data_dir / ".import-abc123"
+    shutil.copytree(data_dir / "raw" / "2025-brief", left / "20260101-000000-news-2026-04")
+    (left / "COMMITTING").write_text("20260101-000000-news-2026-04\nfigures.csv\n", encoding="utf-8")
+    (left / "junk.csv").write_text("not data\n", encoding="utf-8")
+    before = tree(data_dir)
+    ds = load_dataset(data_dir, today=TODAY)
+    assert tree(data_dir) == before
+    assert ds.checksum == ds0.checksum and len(ds.figures) == len(ds0.figures)
+
+
+def _old_manifest(data_dir: Path) -> dict[str, bytes]:
+    """Write the copy's checksums back as the old single data/checksums.sha256; return the SHA256SUMS files."""
+    from helpers.data.checksums import checksum_folders, read_sums
+
+    sums, lines = {}, []
+    for folder in checksum_folders(data_dir):
+        prefix = folder.relative_to(data_dir).as_posix()
+        lines += [f"{h}  {prefix}/{rel}" for rel, h in read_sums(folder).items()]
+        sums[prefix] = (folder / "SHA256SUMS").read_bytes()
+    (data_dir / "checksums.sha256").write_text("\n".join(sorted(lines, key=lambda ln: ln[66:])) + "\n")
+    return sums
+
+
+def test_the_old_single_manifest_splits_into_each_folder_as_recorded(data_dir):
+    """python -m pipeline.intake.manifest --split: the lines move, nothing is re-hashed; re-runnable after a
+    merge that brings a batch's lines in the old manifest (folders that have their SHA256SUMS are merged)."""
+    from pipeline.intake.manifest import split_manifest
+
+    sums = _old_manifest(data_dir)
+    for prefix in sums:
+        if prefix != "raw/2025-brief":   # one folder already split (a merge): its lines are merged
+            (data_dir / prefix / "SHA256SUMS").unlink()
+    written = split_manifest(data_dir)
+    assert {p.parent.relative_to(data_dir.resolve()).as_posix() for p in written} == set(sums)
+    assert {k: (data_dir / k / "SHA256SUMS").read_bytes() for k in sums} == sums
+    assert not (data_dir / "checksums.sha256").exists()
+    assert split_manifest(data_dir) == []                    # nothing left to split
+    verify_checksums(data_dir)
+
+
+def test_splitting_the_old_manifest_never_records_a_changed_file(data_dir):
+    from pipeline.intake.manifest import split_manifest
+
+    _old_manifest(data_dir)
+    for folder in (data_dir / "raw").iterdir():
+        (folder / "SHA256SUMS").unlink()
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188", "2025-06,2025-06,WLD,tonnes,3189", record=False)
+    with pytest.raises(ChecksumError, match="figures.csv: changed: sha256") as info:
+        split_manifest(data_dir)
+    assert "--record" not in str(info.value)
+    assert (data_dir / "checksums.sha256").exists(), "the old manifest stays until every folder checks"
+    # a line that differs from the folder's own: the one the file matches is kept, neither is an error
+    sums = data_dir / "reference" / "SHA256SUMS"
+    good = sums.read_text()
+    sums.write_text(good.replace(good[:64], "0" * 64))
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3189", "2025-06,2025-06,WLD,tonnes,3188", record=False)
+    split_manifest(data_dir)
+    assert sums.read_text() == good
+    _old_manifest(data_dir)
+    sums.write_text(good.replace(good[:64], "0" * 64))
+    (data_dir / "reference" / "partners.csv").write_bytes(b"changed\n")
+    with pytest.raises(ChecksumError, match="partners.csv: .* record different checksums and the file matches neither"):
+        split_manifest(data_dir)
 
 
 def test_listed_file_that_is_gone_fails(data_dir):
@@ -415,9 +527,8 @@ def test_batches_without_an_origin_register_still_load(data_dir):
     shutil.rmtree(data_dir / "raw" / "2026-12-origins")
     for p in list((data_dir / "raw").glob("*/origins.csv")) + list((data_dir / "raw").glob("*/relays.csv")):
         p.unlink()
-    lines = [ln for ln in (data_dir / "checksums.sha256").read_text().splitlines()
-             if "2026-12-origins" not in ln and "/origins.csv" not in ln and "/relays.csv" not in ln]
-    (data_dir / "checksums.sha256").write_text("\n".join(lines) + "\n")
+    for batch in (data_dir / "raw").iterdir():
+        record_folder(batch)
     ds = load_dataset(data_dir, today=TODAY)
     assert (ds.sources.origin_id == "").all() and ds.origins.empty
 
@@ -449,8 +560,7 @@ def test_a_magnet_figure_equal_to_the_same_months_minerals_total_stops_loading(d
     to October 2025's minerals total: loading names its row."""
     rescopes = data_dir / "raw" / "2026-12-rare-earths" / "rescopes.csv"
     rescopes.unlink()
-    lines = [ln for ln in (data_dir / "checksums.sha256").read_text().splitlines() if "rescopes.csv" not in ln]
-    (data_dir / "checksums.sha256").write_text("\n".join(lines) + "\n")
+    record_folder(rescopes.parent)
     rel = "raw/2026-11-coverage/figures.csv"
     expect_error(data_dir, rel, line_of(data_dir, rel, ",4343.5,"), "value",
                  "matches the rare-earth minerals total of October 2025 (4,343.5 t, S76, S77): check the page's scope")
@@ -498,11 +608,9 @@ def test_a_later_batch_corrects_a_page_s_origin_with_its_page_evidence():
 
 
 def _with_live_batches(data_dir: Path, *names: str) -> None:
-    """Batches of the live data that came after the freeze, added to the frozen copy (their checksums recorded)."""
+    """Batches of the live data that came after the freeze, added to the frozen copy (each with its SHA256SUMS)."""
     for name in names:
-        batch = data_dir / "raw" / name
-        shutil.copytree(paths.DATA / "raw" / name, batch)
-        record_checksums(sorted(batch.iterdir()), data_dir=data_dir)
+        shutil.copytree(paths.DATA / "raw" / name, data_dir / "raw" / name)
 
 
 def _with_corrections(data_dir: Path) -> None:

@@ -360,10 +360,15 @@ def data_project(tmp_path) -> Path:
 
 
 @pytest.mark.slow
-def test_a_killed_import_leaves_nothing_in_the_temp_folder_and_the_check_recovers(data_project, tmp_path):
+def test_a_killed_import_leaves_nothing_in_the_temp_folder_and_the_check_only_reads(data_project, tmp_path):
+    import hashlib
     import signal
 
     from conftest import run_command
+
+    def tree(root):
+        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else ""
+                for p in sorted(root.rglob("*"))}
 
     temp = tmp_path / "tmp"
     temp.mkdir()
@@ -375,13 +380,22 @@ def test_a_killed_import_leaves_nothing_in_the_temp_folder_and_the_check_recover
     assert not [p for p in temp.iterdir() if p.name.startswith("magnet-import-check-")]
     left = [p for p in (data_project / "data").iterdir() if p.name.startswith(".import-")]
     assert left and (left[0] / "check" / "data").is_dir(), "the check copy is in the staging folder"
-    # killed after the batch moved, before its checksums were recorded: the read-only check finishes it
+    # killed after the rename, before its staging folder was removed: the check passes and writes nothing
     proc = run_command("pipeline.intake.cli", fix, cwd=data_project, timeout=120,
                        env={**env, "MAGNET_IMPORT_KILL_AT": "moved"})
     assert proc.returncode == -signal.SIGKILL, proc.stderr
+    before = tree(data_project / "data")
     out = run_command("helpers.data.dataset", cwd=data_project, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
-    assert "--record" not in out.stderr and out.stdout.startswith("data OK")
+    assert "--record" not in out.stderr and out.stdout.startswith("data OK") and "latest month 2026-04" in out.stdout
+    assert tree(data_project / "data") == before, "the check changed data/"
+    # (the second import swept the first one's leftover at its start; its own is still there)
+    assert [p.name for p in (data_project / "data").iterdir() if p.name.startswith(".import-")] != [left[0].name]
+    assert len([p for p in (data_project / "data").iterdir() if p.name.startswith(".import-")]) == 1
+    # the next import sweeps what killed imports left, under its lock
+    proc = run_command("pipeline.intake.cli", "--check", ROOT / "tests" / "fixtures" / "imports" / "customs-2026-04.csv",
+                       "--published", "2026-05-15", "--flow", "export", cwd=data_project, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
     assert not [p for p in (data_project / "data").iterdir() if p.name.startswith(".import-")]
 
 

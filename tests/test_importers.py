@@ -221,13 +221,13 @@ def test_an_import_lock_another_user_made_does_not_stop_an_import(project, monke
     the import takes a lock of this user's own instead of failing with a PermissionError."""
     import os
 
-    from helpers.data import staging
+    from pipeline.intake import batch
 
-    theirs = staging.lock(project / "data").lock_file
+    theirs = batch.lock(project / "data").lock_file
     Path(theirs).touch()
     real_access = os.access
     monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if str(p) == theirs else real_access(p, mode, **kw))
-    mine = staging.lock(project / "data").lock_file
+    mine = batch.lock(project / "data").lock_file
     assert mine != theirs and mine.endswith(f"-uid{os.getuid()}.lock")
     run(project, FIX / "comtrade-2026-04.csv")
 
@@ -459,20 +459,41 @@ def test_comtrade_bulk_file_tab_separated_and_gzipped(project, tmp_path):
 # --------------------------------------------------------------------------- all or nothing
 
 
-def test_a_failure_while_publishing_rolls_everything_back(project, monkeypatch):
-    import helpers.data.staging as staging_module
-    real = staging_module.record_checksums
+def test_a_failure_while_publishing_changes_nothing(project, monkeypatch):
+    """The one step that publishes a batch is its rename into raw/: when it fails (a disk error), the
+    staged batch is removed and data/ is byte-identical; no manifest outside the batch is written."""
+    import os
 
-    def failing(files, data_dir=None):
-        real(files, data_dir=data_dir)
-        if Path(data_dir).resolve() == (project / "data").resolve():
-            raise OSError(28, "No space left on device")   # after the batch moved and the manifest changed
+    real, renamed = os.rename, []
 
-    monkeypatch.setattr(staging_module, "record_checksums", failing)   # the commit records through helpers.data.staging
+    def failing(src, dst, *a, **kw):
+        if Path(dst).parent == (project / "data" / "raw").resolve():
+            renamed.append(dst)
+            raise OSError(5, "Input/output error")
+        return real(src, dst, *a, **kw)
+
+    monkeypatch.setattr(os, "rename", failing)
     before = tree_hash(project)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="Input/output error"):
         run(project, FIX / "comtrade-2026-04.csv")
+    assert renamed, "the import publishes its batch by renaming it into raw/"
     assert tree_hash(project) == before
+
+
+def test_an_import_writes_its_batch_with_its_own_checksums_and_nothing_else(project):
+    """A batch carries its SHA256SUMS (sha256sum -c format, paths relative to the batch); the import
+    changes no file outside its batch folder."""
+    before = data_files(project)
+    result = run(project, FIX / "comtrade-2026-04.csv")
+    after = data_files(project)
+    assert {k for k in before if before[k] != after.get(k)} == set()
+    added = sorted(set(after) - set(before))
+    batch = result.batch.relative_to(project / "data").as_posix()
+    assert added and all(a.startswith(batch + "/") for a in added)
+    sums = dict(reversed(line.split("  ", 1)) for line in (result.batch / "SHA256SUMS").read_text().splitlines())
+    assert set(sums) == {a[len(batch) + 1:] for a in added} - {"SHA256SUMS"}
+    assert all(hashlib.sha256((result.batch / f).read_bytes()).hexdigest() == h for f, h in sums.items())
+    assert staging_left(project) == []
 
 
 def test_a_failure_while_validating_leaves_no_temporary_folder(project, monkeypatch):
@@ -620,40 +641,43 @@ def next_command(project: Path, kind: str) -> subprocess.CompletedProcess:
     return cli(project, "--check", str(FIX / "customs-2026-04.csv"), "--published", PUBLISHED, "--flow", "export")
 
 
-@pytest.mark.parametrize("at,then", [("staging", "import"), ("staged", "load"), ("validated", "import"),
-                                     ("committing", "load"), ("moved", "import"), ("recorded", "load")])
+@pytest.mark.parametrize("at,then", [("staging", "import"), ("staged", "load"), ("checking", "import"),
+                                     ("validated", "load"), ("moved", "import"), ("moved", "load")])
 @pytest.mark.slow
 def test_an_import_killed_at_any_stage_leaves_the_data_as_they_were_or_with_one_complete_batch(project, at, then):
-    """SIGKILL at a named stage (MAGNET_IMPORT_KILL_AT, helpers.data.staging.STAGES): before the commit marker
-    data/ is untouched but for the staging folder; after it the import had passed every check. The next
-    command (a load, or another import) removes the staging folder, rolling back or finishing the commit:
-    data/ is then exactly as before, or as before plus one complete batch and its checksums."""
+    """SIGKILL at a named stage (MAGNET_IMPORT_KILL_AT, pipeline.intake.batch.STAGES): before the rename
+    into raw/ data/ is untouched but for the staging folder; after it data/ has the whole batch with its
+    SHA256SUMS, and nothing else changed. A load then reads only: it passes, ignores the staging folder
+    and leaves it byte for byte; the next import removes it (under its lock)."""
     from helpers.data.checksums import verify_checksums
+    from pipeline.intake.batch import STAGES
 
+    assert set(STAGES) == {"staging", "staged", "checking", "validated", "moved"}   # every stage is killed here
     before = data_files(project)
     proc = killed_import(project, at)
     assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stderr)
     assert staging_left(project), "a killed import leaves its staging folder"
-    if at in ("staging", "staged", "validated"):          # before the commit marker: nothing else changed
-        assert data_files(project) == before
-
-    out = next_command(project, then)
-    assert out.returncode == 0, out.stderr
-    assert staging_left(project) == []
     after = data_files(project)
     verify_checksums(project / "data")                      # every file listed, every listed file there
     added = sorted(set(after) - set(before))
-    if at in ("staging", "staged", "validated"):
-        assert after == before                              # rolled back: as it was
-    else:                                                   # rolled forward: one complete batch
+    assert {k for k in before if before[k] != after[k]} == set(), "no file on file changes, ever"
+    if at != "moved":
+        assert after == before                              # before the rename: as it was
+    else:                                                   # after it: one complete batch
         batches = {a.split("/")[1] for a in added}
         assert len(batches) == 1 and all(a.startswith("raw/") for a in added)
         assert {a.split("/")[-1] for a in added} >= {"figures.csv", "sources.csv", "origins.csv", "relays.csv",
-                                                    "original.csv"}
-        changed = {k for k in before if before[k] != after[k]}
-        assert changed == {"checksums.sha256"}
-        ds = load_dataset(project / "data", today=TODAY)
-        assert ds.latest_month == "2026-04"
+                                                    "original.csv", "SHA256SUMS"}
+
+    left = tree_hash(project / "data")
+    out = next_command(project, then)
+    assert out.returncode == 0, out.stderr
+    if then == "load":                                      # a read only reads: the leftover stays as it was
+        assert tree_hash(project / "data") == left and staging_left(project)
+    else:                                                   # the next import sweeps it
+        assert staging_left(project) == [] and data_files(project) == after
+    ds = load_dataset(project / "data", today=TODAY)
+    assert ds.latest_month == ("2026-04" if at == "moved" else load_dataset(FROZEN_DATA, today=TODAY).latest_month)
 
 
 def test_staging_folders_are_git_ignored():

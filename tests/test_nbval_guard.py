@@ -12,7 +12,7 @@ import pytest
 
 from conftest import run_command
 from helpers import paths
-from helpers.data.staging import record_checksums
+from helpers.data.writing import record_checksums
 
 pytestmark = pytest.mark.slow
 

@@ -175,7 +175,7 @@ def test_a_later_publication_is_a_revision_and_as_known_on_gives_the_earlier_vin
 
     from helpers.analysis import compare
     from helpers.data.dataset import load_dataset
-    from helpers.data.staging import record_checksums
+    from helpers.data.writing import record_checksums
     from helpers.paths import DATA
 
     shutil.copytree(DATA, tmp_path / "data")

@@ -331,7 +331,7 @@ def draft_claims(tmp_path, monkeypatch):
     draft = root / "data" / "claims" / "zz-draft-test.csv"
     draft.write_text("claim_id,claim,kind\nd1,A draft,not_checkable\n", encoding="utf-8")
     monkeypatch.setenv("MAGNET_PROJECT_ROOT", str(root))
-    for name in ("DATA", "RAW", "REFERENCE", "CLAIMS", "CHECKSUMS"):
+    for name in ("DATA", "RAW", "REFERENCE", "CLAIMS"):
         monkeypatch.setattr(paths, name, root / getattr(paths, name).relative_to(paths.ROOT))
     return draft
 

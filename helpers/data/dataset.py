@@ -7,13 +7,14 @@ The data live in ``data/``:
   origin register ``origins.csv`` / ``relays.csv`` (see ``data/README.md``);
 - ``reference/partners.csv`` display names and aliases of partner codes;
 - ``claims/*.csv`` the claims of news reports, checked by ``helpers.articles.claims``;
-- ``checksums.sha256`` the sha256 of every file above (``sha256sum -c`` format).
+- in each batch folder, ``reference/`` and ``claims/``, a ``SHA256SUMS`` of its files (``sha256sum -c`` format).
 
 :func:`load_dataset` reads them all, checks every row (:mod:`helpers.data.tables`) and every checksum
-(:mod:`helpers.data.checksums`), and returns a :class:`Dataset`. This module only reads: what writes to
-``data/`` is :mod:`helpers.data.staging` (imports, killed ones rolled back or forward when the data are
-next loaded) and ``python -m pipeline.intake.manifest`` (deliberate re-records, migrations). Bad data stops with a :class:`~helpers.errors.DataError`
-naming the file, the row (as a text editor numbers it, header = 1) and the column.
+(:mod:`helpers.data.checksums`), and returns a :class:`Dataset`. This module only reads: it never writes,
+deletes or recovers anything, and ignores dot-folders (an import's staging folder). What writes to
+``data/`` is ``magnet-import`` (:mod:`pipeline.intake.batch`: a batch renamed into ``raw/`` whole) and
+``python -m pipeline.intake.manifest`` (deliberate re-records, migrations). Bad data stops with a
+:class:`~helpers.errors.DataError` naming the file, the row (as a text editor numbers it, header = 1) and the column.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Dataset:
     events: pd.DataFrame
     partners: pd.DataFrame
     resolutions: pd.DataFrame  #: which source wins where reported figures conflict
-    checksum: str  #: sha256 of the checksum manifest: one id for this state of the data
+    checksum: str  #: sha256 of every folder's ``SHA256SUMS``: one id for this state of the data
 
     @cached_property   # (the tables never change once loaded: a set of many reports asks it for each)
     def latest_month(self) -> str:
@@ -183,26 +184,13 @@ def published_date(text: str) -> str:
 def load_dataset(data_dir: Path | None = None, today: dt.date | None = None) -> Dataset:
     """Read, validate and checksum-verify the data (``raw/``, ``reference/``); return a :class:`Dataset`."""
     data_dir = Path(data_dir or paths.DATA)
-    _recover_interrupted_imports(data_dir)
     checksum = verify_checksums(data_dir, DATASET_FOLDERS)
     return _load_dataset_cached(str(data_dir), checksum, today)
-
-def _recover_interrupted_imports(data_dir: Path) -> None:
-    """Finish or roll back an import a killed process left in ``data/`` (:mod:`helpers.data.staging`) before
-    reading: the data are then as they were, or with the complete new batch. A read-only ``data/`` is
-    left alone (the checksum check then names what is wrong)."""
-    from helpers.data.staging import recover, staging_folders
-
-    if staging_folders(data_dir):
-        try:
-            recover(data_dir, wait=False)
-        except OSError:
-            pass
 
 @lru_cache(maxsize=4)
 def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) -> Dataset:
     data_dir = Path(data_dir)
-    batches = sorted(p for p in (data_dir / "raw").iterdir() if p.is_dir())
+    batches = sorted(p for p in (data_dir / "raw").iterdir() if p.is_dir() and not p.name.startswith("."))
     tables: dict[str, list[pd.DataFrame]] = {
         t: [] for t in ("sources", "figures", "rankings", "events", "resolutions", "origins", "relays", "rescopes")}
     for batch in batches:
@@ -238,7 +226,7 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
 def main(argv: list[str] | None = None) -> int:
     """``python -m helpers.data.dataset``: check the data (every row, every checksum, claims files included).
 
-    Deliberate changes to the manifest (``--record``, ``--migrate``) are ``python -m pipeline.intake.manifest``."""
+    It only reads; deliberate changes to recorded checksums are ``python -m pipeline.intake.manifest``."""
     import argparse
     import sys
 
@@ -246,21 +234,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m helpers.data.dataset", description=__doc__.splitlines()[0])
     parser.parse_args(argv)
-    from helpers.data.staging import staging_folders
-
     try:
-        _recover_interrupted_imports(paths.DATA)   # an import killed earlier: finished or rolled back first
         verify_checksums()  # every data file, claims included
         ds = load_dataset()
     except MagnetError as exc:
-        left = staging_folders(paths.DATA)
-        if left:   # the checks fail because an interrupted import is still there: never re-record around it
-            print(f"error: {paths.relative(left[0])}: an interrupted import is left in data/ and could not be "
-                  "finished or rolled back now (another import running, or data/ not writable); run "
-                  "python -m helpers.data.dataset again once no import runs: it completes or removes it "
-                  f"(the check said: {exc})", file=sys.stderr)
-        else:
-            print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"data OK: {len(ds.sources)} sources from {len(ds.origins)} origins, {len(ds.figures)} figures, {len(ds.events)} events, "
           f"latest month {ds.latest_month}, checksum {ds.checksum[:12]}")

@@ -2,9 +2,11 @@
 
 :func:`import_file` reads and checks the whole file, checks its figures with the
 loader's own validator and against the dataset (conflicts, plausibility), builds
-the batch in a temporary folder inside ``data/``, validates the whole dataset with
-it included, then moves it into ``data/raw/`` and records its checksums last. Any
-error leaves ``data/`` byte-identical.
+the batch with its ``SHA256SUMS`` in a staging folder ``data/.import-*`` (same file
+system), validates the whole dataset with it included, then renames it into
+``data/raw/``: one atomic step, so a process killed at any moment leaves ``data/`` as it
+was or with the whole batch (plus, at most, a staging folder that readers ignore and the
+next import removes under its lock). Any error leaves ``data/`` byte-identical.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from helpers import paths
-from helpers.data import staging
-from helpers.data.staging import record_checksums
+from helpers.data.writing import record_folder
 from helpers.data.tables import MAIN_SERIES, ORIGIN_KINDS, SERIES, TABLES, scope_match_text, scope_matches, validate_figures
 from helpers.data.dataset import load_dataset
 from helpers.errors import DataError, ParameterError
@@ -117,32 +119,84 @@ def _original_name(path: Path) -> str:
     return "original" + (suffix if re.match(r"^\.[a-z0-9]{1,5}$", suffix) else ".csv")
 
 
-def _lock(data_dir: Path):
-    return staging.lock(data_dir)
+#: Prefix of staging folders inside ``data/`` (git-ignored; readers ignore dot-folders).
+STAGING_PREFIX = ".import-"
+#: Test hook: ``MAGNET_IMPORT_KILL_AT=<stage>`` makes an import SIGKILL itself at that stage.
+KILL_ENV = "MAGNET_IMPORT_KILL_AT"
+#: The stages of an import, in order (the names :func:`stage` is called with).
+STAGES = ("staging", "staged", "checking", "validated", "moved")
 
 
-def _validate_combined(data_dir: Path, batch: Path, new_files: list[str], name: str, row_of: dict[int, int],
+def stage(name: str) -> None:
+    """Mark a stage of an import; with ``MAGNET_IMPORT_KILL_AT=name`` the process kills itself here
+    (SIGKILL: no cleanup, no ``finally``), so tests can stop an import at a named moment."""
+    if name not in STAGES:
+        raise ValueError(f"unknown import stage {name!r}")
+    if os.environ.get(KILL_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def lock(data_dir: Path, timeout: float = 60):
+    """The import lock of one data folder (a file lock outside ``data/``, so that a refused import leaves
+    the project byte for byte as it was; released when its process dies).
+
+    The lock file is in the system's temporary folder, named after the data folder. One that another
+    user made there (root, before the project was handed to a user) cannot be opened by this one: this
+    user then locks a file of its own, which keeps this user's imports one at a time."""
+    from filelock import FileLock
+
+    key = hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
+    path = os.path.join(tempfile.gettempdir(), f"magnet-import-{key}.lock")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        path = os.path.join(tempfile.gettempdir(), f"magnet-import-{key}-uid{os.getuid()}.lock")
+    return FileLock(path, timeout=timeout)
+
+
+def sweep_staging(data_dir: Path) -> list[str]:
+    """Remove the staging folders killed imports left in ``data/`` (call under the import lock: no
+    import is running, so every one is a leftover). A leftover holds nothing of the data: a killed
+    import's batch is either still in it (never renamed: dropped) or already whole in ``raw/``."""
+    gone = []
+    for p in sorted(Path(data_dir).glob(STAGING_PREFIX + "*")):
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+            gone.append(p.name)
+    return gone
+
+
+def _fsync(*files: Path) -> None:
+    """Flush files (or folders) to disk: a staged batch before the rename publishes it, so that a power
+    cut after the rename cannot leave a batch of empty files; ``raw/`` after it."""
+    for p in files:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _validate_combined(data_dir: Path, batch: Path, name: str, row_of: dict[int, int],
                        today: dt.date, work: Path) -> str:
-    """Load the whole dataset with the new batch included, on a throw-away copy; its latest month.
+    """Load the whole dataset with the new batch (and its ``SHA256SUMS``) included, on a throw-away
+    copy; its latest month.
 
     The copy is made in ``work`` (the import's staging folder inside ``data/``, git-ignored), not in the
-    system's temporary folder: an import killed meanwhile leaves it where the next import or load
-    removes it with the staging folder (:func:`helpers.data.staging.recover`)."""
+    system's temporary folder: an import killed meanwhile leaves it where the next import removes it
+    with the staging folder (:func:`sweep_staging`)."""
     from helpers.analysis.series import derive
 
     check = work / "check"
     copy = check / "data"
     try:
         try:
-            shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns(".import-*"))
+            shutil.copytree(data_dir, copy, ignore=shutil.ignore_patterns(STAGING_PREFIX + "*"))
             shutil.copytree(batch, copy / "raw" / batch.name)
         except shutil.Error as exc:   # copytree gathers its errors: the first, as an OSError naming its file
             src, dst, why = exc.args[0][0]
             import errno
 
             raise OSError(errno.ENOSPC if "No space left" in str(why) else errno.EIO, str(why), dst) from None
-        staging.stage("checking")
-        record_checksums([copy / "raw" / batch.name / f for f in new_files], data_dir=copy)
+        stage("checking")
         try:
             combined = load_dataset(copy, today=today)
             derive(combined)
@@ -196,9 +250,9 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
                 name: str | None = None) -> ImportResult:
     """Add one upstream file to ``data_dir`` as a new raw batch, or change nothing.
 
-    Everything is checked before anything is written; the batch is built in a
-    temporary folder inside ``data/``, the whole dataset is validated with it, then
-    it is moved into ``data/raw/`` and its checksums are recorded last.
+    Everything is checked before anything is written; the batch is built with its
+    ``SHA256SUMS`` in a staging folder inside ``data/``, the whole dataset is validated
+    with it, then it is renamed into ``data/raw/`` (one atomic step).
     """
     data_dir = Path(data_dir or paths.DATA).resolve()
     opts = opts or Options()
@@ -219,8 +273,8 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
     if path.is_dir():
         raise ParameterError("FILE", str(path), "a file, not a folder")
 
-    with _lock(data_dir):
-        staging.recover_locked(data_dir)   # an import killed earlier: finished or rolled back first
+    with lock(data_dir):
+        sweep_staging(data_dir)   # what imports killed earlier left (no import runs: we hold the lock)
         sweep_old_checks()
         dataset = load_dataset(data_dir, today=today)
         lookup = partner_lookup(dataset.partners)
@@ -275,45 +329,35 @@ def import_file(path, fmt: str | None = None, *, data_dir: Path | None = None, o
             return ImportResult(None, list(ids.values()), len(figure_rows), len(resolutions), months, warnings,
                                 series=scopes)
 
-        # built in a staging folder inside data/ (same file system: the commit moves are renames); a
-        # process killed before the commit marker leaves only that folder, removed by the next import or
-        # load; killed after it, the next one finishes the commit (helpers.data.staging)
-        tmp = Path(tempfile.mkdtemp(prefix=staging.STAGING_PREFIX, dir=data_dir))
+        # built with its SHA256SUMS in a staging folder inside data/ (same file system), validated, then
+        # renamed into raw/: a process killed before the rename leaves only the staging folder (ignored by
+        # readers, removed by the next import), killed after it, the whole batch
+        tmp = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=data_dir))
         try:
             batch = tmp / batch_name
             batch.mkdir()
-            files = ["figures.csv"]
             _write_csv(batch / "figures.csv", _columns("figures"), figure_rows)
-            staging.stage("staging")
+            stage("staging")
             for table, rows in (("sources", source_rows), ("resolutions", resolutions), ("origins", origin_rows),
                                 ("relays", relay_rows)):
                 if rows:  # a table only when the batch has rows of it
                     _write_csv(batch / f"{table}.csv", _columns(table), rows)
-                    files.append(f"{table}.csv")
-            original = _original_name(path)
-            (batch / original).write_bytes(raw)
-            files.append(original)
-            staging.stage("staged")
-            latest = _validate_combined(data_dir, batch, files, name, row_of, today, tmp)
-            staging.stage("validated")
+            (batch / _original_name(path)).write_bytes(raw)
+            record_folder(batch)
+            stage("staged")
+            latest = _validate_combined(data_dir, batch, name, row_of, today, tmp)
+            stage("validated")
+            _fsync(*sorted(batch.iterdir()), batch)
+            os.rename(batch, target)   # the import: one atomic rename (under the lock, target does not exist)
+            stage("moved")
         except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
             raise _named(exc, tmp) from None
-        except BaseException:
+        finally:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        manifest = data_dir / "checksums.sha256"
-        manifest_before = manifest.read_bytes()
         try:
-            target = staging.commit(tmp, batch_name, files, data_dir)
-        except BaseException:   # an error (not a kill) while committing: undo it, leave nothing
-            (tmp / staging.MARKER).unlink(missing_ok=True)
-            moved = data_dir / "raw" / batch_name
-            if moved.exists() and not (tmp / batch_name).exists():
-                shutil.rmtree(moved, ignore_errors=True)
-            staging.atomic_write(manifest, manifest_before)
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            _fsync(target.parent)   # the batch is in: a failure to flush raw/ now is not a failed import
+        except OSError:
+            pass
         # the data now are the copy that was validated: its latest month is theirs
         return ImportResult(target, list(ids.values()), len(figure_rows), len(resolutions), months, warnings,
                             latest, scopes)

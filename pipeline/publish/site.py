@@ -32,8 +32,8 @@ FEED_LIMIT = 100
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Text written whole or not at all (the project's one atomic writer, :func:`helpers.data.staging.atomic_write`)."""
-    from helpers.data.staging import atomic_write
+    """Text written whole or not at all (the project's one atomic writer, :func:`helpers.data.writing.atomic_write`)."""
+    from helpers.data.writing import atomic_write
 
     atomic_write(path, text.encode("utf-8"))
 

@@ -34,8 +34,11 @@ RENDERER = "pipeline.build.worker"
 
 
 def _files(root: Path, skip_suffixes: tuple[str, ...]) -> list[tuple[Path, Path]]:
+    """The files under ``root``; not in ``__pycache__``, nor in a dot-folder (``data/.import-*``: an import's
+    staging folder, which no read looks at)."""
     return [(root, p) for p in sorted(root.rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts and p.suffix not in skip_suffixes]
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix not in skip_suffixes
+            and not any(part.startswith(".") for part in p.relative_to(root).parent.parts)]
 
 
 def _module_file(name: str) -> Path | None:
