@@ -466,7 +466,7 @@ def ipc_kernel_manager():
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
         @default("client_factory")
-        def _client_factory_default(self):
+        def ready_client_factory(self):  # (traitlets finds a default by its decorator, not its name)
             return ready_client()
 
         @property
@@ -477,7 +477,7 @@ def ipc_kernel_manager():
             return self.kernel_name == WARM_KERNEL or super().ipykernel
 
         @default("ip")
-        def _ip_default(self):
+        def ipc_address(self):
             if self.connection_file:
                 return os.path.splitext(self.connection_file)[0] + "-ipc"
             folder = jupyter_runtime_dir()
@@ -505,27 +505,26 @@ def ready_client():
     global _READY_CLIENT
     if _READY_CLIENT is not None:
         return _READY_CLIENT
-    import asyncio
     from queue import Empty
 
+    from jupyter_client import protocol_version_info
     from jupyter_client.blocking import BlockingKernelClient
     from jupyter_client.manager import KernelManager
-    from jupyter_client.utils import ensure_async, run_sync
 
     class ReadyKernelClient(BlockingKernelClient):
-        async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
             if not isinstance(self.parent, KernelManager):  # as jupyter_client: heartbeats first
-                while not await self._async_is_alive():
+                while not self.is_alive():
                     if time.monotonic() > deadline:
                         raise RuntimeError(f"Kernel didn't respond to heartbeats in {timeout} seconds")
-                    await asyncio.sleep(0.05)
+                    time.sleep(0.05)
             asked, reply = set(), None
             while True:
                 asked.add(self.kernel_info())
                 if reply is None:
                     try:
-                        msg = await ensure_async(self.shell_channel.get_msg(timeout=1))
+                        msg = self.shell_channel.get_msg(timeout=1)
                     except Empty:
                         pass
                     else:
@@ -534,19 +533,20 @@ def ready_client():
                 if reply is not None:
                     try:
                         while True:
-                            msg = await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                            msg = self.iopub_channel.get_msg(timeout=0.2)
                             if (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
                                     and msg["parent_header"].get("msg_id") in asked):
-                                self._handle_kernel_info_reply(reply)
+                                # as jupyter_client does with the reply: speak the kernel's protocol version
+                                version = int(reply["content"]["protocol_version"].split(".")[0])
+                                if version != protocol_version_info[0]:
+                                    self.session.adapt_version = version
                                 return
                     except Empty:
                         pass
-                if not await self._async_is_alive():
+                if not self.is_alive():
                     raise RuntimeError("Kernel died before replying to kernel_info")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
-
-        wait_for_ready = run_sync(_async_wait_for_ready)
 
     _READY_CLIENT = ReadyKernelClient
     return _READY_CLIENT

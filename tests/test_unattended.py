@@ -269,6 +269,18 @@ def test_with_its_zygote_gone_the_warm_kernel_starts_cold(tmp_path):
     assert isinstance(km.provisioner, jupyter_client.LocalProvisioner)
 
 
+def test_the_warm_kernel_overrides_no_private_method_of_jupyter_client():
+    """The kernels' classes use jupyter_client's public seams only (issue 34): none of them defines a
+    ``_``-prefixed name that a class it derives from defines."""
+    from pipeline.kernels import ipc_kernel_manager, ready_client, zygote_provisioner
+
+    for cls in (ipc_kernel_manager(), ready_client(), zygote_provisioner()):
+        overridden = [name for name, value in vars(cls).items() if name.startswith("_") and not name.startswith("__")
+                      and (callable(value) or isinstance(value, property))
+                      and any(name in vars(base) for base in cls.__mro__[1:])]
+        assert not overridden, (cls.__name__, overridden)
+
+
 def test_the_failed_log_holds_the_traceback_and_the_full_error(published, capsys):
     from pipeline import build
 
