@@ -31,16 +31,13 @@ def _inodes(folder: Path) -> dict:
 
 def _processes_mentioning(text: str) -> list[str]:
     """Command lines of processes (other than this one) that mention ``text``."""
+    import psutil
+
     found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                cmd = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if text.encode() in cmd:
-                shown = cmd.replace(b"\0", b" ").decode(errors="replace")[:200]
-                found.append(f"{entry.name}: {shown}")
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        cmd = " ".join(proc.info["cmdline"] or ())
+        if proc.info["pid"] != os.getpid() and text in cmd:
+            found.append(f"{proc.info['pid']}: {cmd[:200]}")
     return found
 
 
@@ -190,6 +187,8 @@ def test_die_with_parent_kills_a_child_when_its_parent_dies(tmp_path):
 def test_a_kernel_left_a_zombie_counts_as_exited():
     """The zygote's provisioner waits for its kernel with :func:`pipeline.kernels.running`: a kernel orphaned
     by a killed build can stay a zombie (PID 1 reaps it late or never), and nothing must wait on it."""
+    import psutil
+
     from pipeline.kernels import running
 
     r, w = os.pipe()
@@ -205,7 +204,7 @@ def test_a_kernel_left_a_zombie_counts_as_exited():
     try:
         child = int(os.read(r, 32))
         deadline = time.monotonic() + 10
-        while "Z" not in Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()[0]:
+        while psutil.Process(child).status() != psutil.STATUS_ZOMBIE:
             assert time.monotonic() < deadline, "the child never exited"
             time.sleep(0.02)
         assert not running(child)
