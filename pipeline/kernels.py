@@ -174,23 +174,27 @@ def _zygote(sock_path: str, modules: list[str]) -> None:
             if req.get("quit"):
                 break
             pid = os.fork()
-            if pid == 0:  # the kernel
-                die_with_parent(signal.SIGKILL, zygote_pid)  # ...and its kernels with it
-                srv.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                os.setsid()  # its own process group, as jupyter_client starts a kernel: signalled as one
-                os.chdir(req["cwd"])
-                os.environ.clear()
-                os.environ.update(req["env"])
-                os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-                _die_with_requester(conn)
-                from ipykernel.kernelapp import IPKernelApp
-
-                sys.argv = ["ipykernel_launcher", *req["argv"]]
-                if sys.path and sys.path[0] in ("", os.getcwd()):
-                    sys.path.pop(0)
+            if pid == 0:  # the kernel (which never returns to this loop, whatever fails)
                 try:
+                    die_with_parent(signal.SIGKILL, zygote_pid)  # ...and its kernels with it
+                    srv.close()
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    os.setsid()  # its own process group, as jupyter_client starts a kernel: signalled as one
+                    os.chdir(req["cwd"])
+                    os.environ.clear()
+                    os.environ.update(req["env"])
+                    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+                    _die_with_requester(conn)
+                    from ipykernel.kernelapp import IPKernelApp
+
+                    sys.argv = ["ipykernel_launcher", *req["argv"]]
+                    if sys.path and sys.path[0] in ("", os.getcwd()):
+                        sys.path.pop(0)
                     IPKernelApp.launch_instance(argv=req["argv"])
+                except Exception:
+                    import traceback
+
+                    traceback.print_exc()
                 finally:
                     os._exit(0)
             conn.sendall(f"{pid}\n".encode())
@@ -382,7 +386,12 @@ def zygote_provisioner():
             if pid is None:  # no zygote (it died with a failed import, or was stopped): a cold kernel
                 self.log.warning("No kernel zygote at %s: starting the kernel cold", self.socket)
                 return await super().launch_kernel(cmd, **kwargs)
-            self.lifeline, self.kernel = conn, psutil.Process(pid)
+            try:
+                self.kernel = psutil.Process(pid)
+            except psutil.NoSuchProcess:  # it failed at once (its traceback is in the zygote's log)
+                conn.close()
+                raise RuntimeError(f"the kernel forked by the zygote at {self.socket} exited at once") from None
+            self.lifeline = conn
             self.pid = self.pgid = pid
             self.cwd = request["cwd"]
             return self.connection_info

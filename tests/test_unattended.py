@@ -268,6 +268,34 @@ def test_with_its_zygote_gone_the_warm_kernel_starts_cold(tmp_path):
     assert isinstance(km.provisioner, jupyter_client.LocalProvisioner)
 
 
+def test_a_kernel_that_fails_at_once_leaves_the_zygote_serving(tmp_path):
+    """A forked kernel that fails before it runs (here: its working folder does not exist) exits: it never
+    returns to the zygote's loop as a second zygote, and the next kernel starts."""
+    import psutil
+
+    from pipeline.kernels import ipc_kernel_manager, running, warm_kernels
+
+    with warm_kernels(tmp_path / "zygote") as kernel_name:
+        name = kernel_name()
+        failed = ipc_kernel_manager()(kernel_name=name)
+        with pytest.raises(RuntimeError):
+            failed.start_kernel(cwd=str(tmp_path / "no-such-folder"))
+            kc = failed.client()
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=30)
+            finally:
+                kc.stop_channels()
+        km = ipc_kernel_manager()(kernel_name=name)
+        km.start_kernel(cwd=str(tmp_path))
+        try:
+            zygote = next(p for p in psutil.Process().children() if "--zygote" in p.cmdline())
+            assert [k.pid for k in zygote.children()] == [km.provisioner.pid]
+        finally:
+            km.shutdown_kernel(now=True)
+        assert not running(km.provisioner.pid)
+
+
 def test_the_warm_kernel_overrides_no_private_method_of_jupyter_client():
     """The kernels' classes use jupyter_client's public seams only (issue 34): none of them defines a
     ``_``-prefixed name that a class it derives from defines."""
