@@ -32,16 +32,13 @@ def _inodes(folder: Path) -> dict:
 
 def _processes_mentioning(text: str) -> list[str]:
     """Command lines of processes (other than this one) that mention ``text``."""
+    import psutil
+
     found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                cmd = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if text.encode() in cmd:
-                shown = cmd.replace(b"\0", b" ").decode(errors="replace")[:200]
-                found.append(f"{entry.name}: {shown}")
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        cmd = " ".join(proc.info["cmdline"] or ())
+        if proc.info["pid"] != os.getpid() and text in cmd:
+            found.append(f"{proc.info['pid']}: {cmd[:200]}")
     return found
 
 
@@ -189,8 +186,10 @@ def test_die_with_parent_kills_a_child_when_its_parent_dies(tmp_path):
 
 
 def test_a_kernel_left_a_zombie_counts_as_exited():
-    """The kernel client waits for its kernel with :func:`pipeline.build.kernels.running`: a kernel orphaned by a
-    killed build can stay a zombie (PID 1 reaps it late or never), and the client must not wait on it."""
+    """The zygote's provisioner waits for its kernel with :func:`pipeline.build.kernels.running`: a kernel orphaned
+    by a killed build can stay a zombie (PID 1 reaps it late or never), and nothing must wait on it."""
+    import psutil
+
     from pipeline.build.kernels import running
 
     r, w = os.pipe()
@@ -206,7 +205,7 @@ def test_a_kernel_left_a_zombie_counts_as_exited():
     try:
         child = int(os.read(r, 32))
         deadline = time.monotonic() + 10
-        while "Z" not in Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()[0]:
+        while psutil.Process(child).status() != psutil.STATUS_ZOMBIE:
             assert time.monotonic() < deadline, "the child never exited"
             time.sleep(0.02)
         assert not running(child)
@@ -218,34 +217,99 @@ def test_a_kernel_left_a_zombie_counts_as_exited():
     assert not running(parent)
 
 
-def test_a_kernel_client_still_waiting_for_the_zygote_dies_with_its_worker(tmp_path):
-    """A build killed while a report's kernel client waits for the zygote's socket (gone with the zygote)
-    must not leave the client waiting for it: it dies with the worker that launched it."""
-    from pipeline.build.kernels import running
+def test_a_forked_kernel_dies_with_the_worker_that_asked_for_it(tmp_path):
+    """A report's worker killed while its kernel runs (the build lives on) takes the kernel with it: the
+    kernel watches the connection its request came on (pipeline.build.kernels.ZygoteProvisioner), which closes
+    when the worker dies; jupyter_client's own KernelManager gets the provisioner from the kernelspec."""
+    from pipeline.build.kernels import running, warm_kernels
 
-    sock = tmp_path / "gone" / "zygote.sock"
-    code = ("import os, subprocess, sys, time\n"
-            f"p = subprocess.Popen([sys.executable, '-m', 'pipeline.build.kernels', '--kernel-client', {str(sock)!r}, '-f', 'x'],"
-            " env=dict(os.environ, JPY_PARENT_PID=str(os.getpid())))\n"
-            "print(p.pid, flush=True)\ntime.sleep(60)\n")
-    worker = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        client = int(worker.stdout.readline())
-        time.sleep(1)  # the client is waiting for the socket by now
-        assert running(client)
-    finally:
-        worker.kill()
-        worker.wait()
-    deadline = time.monotonic() + 10
-    while running(client) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not running(client)
+    with warm_kernels(tmp_path / "zygote") as kernel_name:
+        name = kernel_name()
+        assert name == "magnet-warm"
+        code = ("import time\nfrom jupyter_client.manager import KernelManager\n"
+                f"km = KernelManager(kernel_name={name!r})\nkm.start_kernel()\n"
+                "print(type(km.provisioner).__name__, km.provisioner.pid, flush=True)\ntime.sleep(60)\n")
+        worker = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        try:
+            provisioner, kernel = worker.stdout.readline().split()
+            kernel = int(kernel)
+            assert provisioner == "ZygoteProvisioner" and running(kernel)
+        finally:
+            worker.kill()
+            worker.wait()
+        deadline = time.monotonic() + 10
+        while running(kernel) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not running(kernel)
 
 
-# --------------------------------------------------------------------------- failures explain themselves
+def test_with_its_zygote_gone_the_warm_kernel_starts_cold(tmp_path):
+    """The provisioner runs the kernelspec's own command (ipykernel's) when no zygote answers."""
+    import jupyter_client
+
+    from pipeline.build.kernels import ipc_kernel_manager, running, warm_kernels
+
+    with warm_kernels(tmp_path / "zygote") as kernel_name:
+        name = kernel_name()
+        (tmp_path / "zygote" / "zygote.sock").unlink()   # as if the zygote had died
+        km = ipc_kernel_manager()(kernel_name=name)
+        km.start_kernel()
+        try:
+            kc = km.client()
+            kc.start_channels()
+            kc.wait_for_ready(timeout=60)
+            reply = kc.execute_interactive("import os", timeout=30)
+            assert reply["content"]["status"] == "ok"
+            assert km.provisioner.kernel is None and km.provisioner.process is not None   # a child of ours
+            kc.stop_channels()
+        finally:
+            pid = km.provisioner.pid
+            km.shutdown_kernel()
+        assert not running(pid)
+    assert isinstance(km.provisioner, jupyter_client.LocalProvisioner)
 
 
-@pytest.mark.slow
+def test_a_kernel_that_fails_at_once_leaves_the_zygote_serving(tmp_path):
+    """A forked kernel that fails before it runs (here: its working folder does not exist) exits: it never
+    returns to the zygote's loop as a second zygote, and the next kernel starts."""
+    import psutil
+
+    from pipeline.build.kernels import ipc_kernel_manager, running, warm_kernels
+
+    with warm_kernels(tmp_path / "zygote") as kernel_name:
+        name = kernel_name()
+        failed = ipc_kernel_manager()(kernel_name=name)
+        with pytest.raises(RuntimeError):
+            failed.start_kernel(cwd=str(tmp_path / "no-such-folder"))
+            kc = failed.client()
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=30)
+            finally:
+                kc.stop_channels()
+        km = ipc_kernel_manager()(kernel_name=name)
+        km.start_kernel(cwd=str(tmp_path))
+        try:
+            # this test's zygote (the worker may run the session's own, conftest.warm_kernel)
+            zygote = next(p for p in psutil.Process().children() if str(tmp_path / "zygote") in " ".join(p.cmdline()))
+            assert [k.pid for k in zygote.children()] == [km.provisioner.pid]
+        finally:
+            km.shutdown_kernel(now=True)
+        assert not running(km.provisioner.pid)
+
+
+def test_the_warm_kernel_overrides_no_private_method_of_jupyter_client():
+    """The kernels' classes use jupyter_client's public seams only (issue 34): none of them defines a
+    ``_``-prefixed name that a class it derives from defines."""
+    from pipeline.build.kernels import ipc_kernel_manager, ready_client, zygote_provisioner
+
+    for cls in (ipc_kernel_manager(), ready_client(), zygote_provisioner()):
+        overridden = [name for name, value in vars(cls).items() if name.startswith("_") and not name.startswith("__")
+                      and (callable(value) or isinstance(value, property))
+                      and any(name in vars(base) for base in cls.__mro__[1:])]
+        assert not overridden, (cls.__name__, overridden)
+
+
 def test_the_failed_log_holds_the_traceback_and_the_full_error(published, capsys):
     from pipeline.build import cli as build
 

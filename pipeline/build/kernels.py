@@ -3,10 +3,17 @@
 Starting a kernel and importing pandas, matplotlib and the helpers costs each
 report a few seconds. The zygote does those imports once per build, then forks
 one fresh kernel per report: every report still gets its own new kernel process
-(nothing from one report reaches another), minus the start-up. jupyter_client
-launches a tiny client (the kernelspec's argv) that asks the zygote for a kernel
-and stands in for it: it forwards signals and exits when the kernel does. Should
-the zygote not come up, the build uses the ordinary ``python3`` kernel.
+(nothing from one report reaches another), minus the start-up.
+
+The warm kernel is an ordinary kernelspec (``python -m ipykernel_launcher -f
+{connection_file}``) that names a kernel provisioner, jupyter_client's public seam
+for how a kernel process is started, polled, signalled and killed
+(:class:`ZygoteProvisioner`, registered under the entry point group
+``jupyter_client.kernel_provisioners`` in ``pyproject.toml``). Instead of running
+that command it asks the zygote to fork a kernel with the same arguments, and
+manages the forked process with psutil. Should the zygote be gone, it runs the
+command itself (a cold kernel); should it not come up at all, the build uses the
+ordinary ``python3`` kernel.
 """
 
 from __future__ import annotations
@@ -21,6 +28,9 @@ from pathlib import Path
 from helpers import paths
 
 WARM_KERNEL = "magnet-warm"
+#: The warm kernel's provisioner, by its entry point name (``pyproject.toml``).
+PROVISIONER = "magnet-zygote"
+PROVISIONERS = "jupyter_client.kernel_provisioners"
 #: The build's process id, given to the zygote so it dies with the build.
 PARENT_ENV = "MAGNET_BUILD_PID"
 #: What the zygote imports in every build: the kernel (with what IPKernelApp.initialize imports in every
@@ -123,10 +133,18 @@ def socket_address(path: str):
 
 def _zygote(sock_path: str, modules: list[str]) -> None:
     """Serve kernels: import the kernel and ``modules`` (what the reports import), then fork one kernel
-    per request."""
+    per request.
+
+    A request is one line of JSON on a connection to ``sock_path``: the kernel's arguments (those of
+    ``ipykernel_launcher``), working folder and environment; the answer is the kernel's process id. The
+    connection stays open while the kernel runs: it is the kernel's lifeline to whoever asked for it
+    (:class:`ZygoteProvisioner`, in a build's worker), and a kernel whose lifeline closes while it still
+    runs (the worker was killed) stops (:func:`_die_with_requester`)."""
     import importlib
     import signal
     import socket
+
+    import psutil
 
     die_with_parent(signal.SIGKILL, _parent_pid())  # the zygote dies with the build
     os.environ.pop(PARENT_ENV, None)
@@ -146,38 +164,63 @@ def _zygote(sock_path: str, modules: list[str]) -> None:
         srv.bind(address)
     srv.listen(16)
     os.replace(tmp, sock_path)  # the socket appears only when ready
-    children = []
     while True:
         conn, _ = srv.accept()
         with conn:
-            req = json.loads(conn.makefile("r", encoding="utf-8").readline() or "{}")
+            try:
+                req = json.loads(conn.makefile("r", encoding="utf-8").readline() or "{}")
+            except ValueError:
+                continue
             if req.get("quit"):
                 break
             pid = os.fork()
-            if pid == 0:  # the kernel
-                die_with_parent(signal.SIGKILL, zygote_pid)  # ...and its kernels with it
-                srv.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                os.chdir(req["cwd"])
-                os.environ.clear()
-                os.environ.update(req["env"])
-                os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-                from ipykernel.kernelapp import IPKernelApp
-
-                sys.argv = ["ipykernel_launcher", *req["argv"]]
-                if sys.path and sys.path[0] in ("", os.getcwd()):
-                    sys.path.pop(0)
+            if pid == 0:  # the kernel (which never returns to this loop, whatever fails)
                 try:
+                    die_with_parent(signal.SIGKILL, zygote_pid)  # ...and its kernels with it
+                    srv.close()
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    os.setsid()  # its own process group, as jupyter_client starts a kernel: signalled as one
+                    os.chdir(req["cwd"])
+                    os.environ.clear()
+                    os.environ.update(req["env"])
+                    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+                    _die_with_requester(conn)
+                    from ipykernel.kernelapp import IPKernelApp
+
+                    sys.argv = ["ipykernel_launcher", *req["argv"]]
+                    if sys.path and sys.path[0] in ("", os.getcwd()):
+                        sys.path.pop(0)
                     IPKernelApp.launch_instance(argv=req["argv"])
+                except Exception:
+                    import traceback
+
+                    traceback.print_exc()
                 finally:
                     os._exit(0)
-            children.append(pid)
             conn.sendall(f"{pid}\n".encode())
-    for pid in children:
+    for kernel in psutil.Process().children():
+        with contextlib.suppress(psutil.Error):
+            kernel.kill()
+
+
+def _die_with_requester(conn) -> None:
+    """Stop this kernel when ``conn``, the connection its request came on, closes: the process that asked
+    for it (a build's worker) has shut it down, or died. SIGTERM, as jupyter_client's kernel launcher sends
+    a kernel whose worker died; SIGKILL should the kernel still run 5 s later."""
+    import signal
+    import threading
+
+    def watch():
         try:
-            os.kill(pid, 9)
+            while conn.recv(64):
+                pass
         except OSError:
             pass
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="magnet-lifeline", daemon=True).start()
 
 
 def _warm_data() -> None:
@@ -198,59 +241,19 @@ def _warm_data() -> None:
         pass
 
 
-def _kernel_client(sock_path: str, argv: list[str]) -> int:
-    """The process jupyter_client manages: get a forked kernel, relay signals, exit with it."""
-    import signal
-    import socket
-
-    # jupyter_client names the worker that launched this client: when it dies, this client gets SIGTERM,
-    # from the start (a build killed while this client still waits for the zygote's socket, which is
-    # then gone, must not leave it waiting); once the kernel runs, SIGTERM is relayed to it
-    try:
-        launcher = int(os.environ.get("JPY_PARENT_PID", ""))
-    except ValueError:
-        launcher = None
-    die_with_parent(signal.SIGTERM, launcher)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            with socket_address(sock_path) as address:
-                conn.connect(address)
-            break
-        except OSError:
-            conn.close()
-            if time.monotonic() > deadline:
-                print(f"error: no kernel zygote at {sock_path}", file=sys.stderr)
-                return 1
-            time.sleep(0.05)
-    with conn:
-        conn.sendall((json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}) + "\n").encode())
-        pid = int(conn.makefile("r").readline())
-
-    def relay(signum, _frame):
-        try:
-            os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
-
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, relay)
-    while running(pid):
-        time.sleep(0.01)  # jupyter_client learns that the kernel has exited when this process does
-    return 0
-
-
-def running(pid: int) -> bool:
-    """Whether process ``pid`` still runs: neither gone nor a zombie.
+def running(process) -> bool:
+    """Whether ``process`` (a process id or a :class:`psutil.Process`) still runs: neither gone nor a zombie.
 
     A kernel whose zygote died (the build was killed) is handed to PID 1 and stays a zombie until PID 1
     reaps it, which some container inits do late or never; ``kill(pid, 0)`` still succeeds on a zombie,
-    so its state is asked of psutil."""
+    so its state is asked of psutil. A :class:`psutil.Process` is also safe from the reuse of its id
+    by a later process."""
     import psutil
 
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        if not isinstance(process, psutil.Process):
+            process = psutil.Process(process)
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
     except psutil.AccessDenied:
@@ -262,14 +265,24 @@ def warm_kernels(folder: Path, modules: list[str] = ()):
     """A zygote for this build that imports ``modules`` (:func:`notebook_imports` of the reports to run);
     yields a function giving the kernel name to use (``python3`` as fallback)."""
     import subprocess
+    from importlib.metadata import entry_points
 
+    if not entry_points(group=PROVISIONERS, name=PROVISIONER):  # an environment installed before it was
+        print(f"warning: no warm kernels (the kernel provisioner {PROVISIONER} is not installed: make env); "
+              "every report starts its kernel cold", file=sys.stderr)
+        yield lambda: "python3"
+        return
     folder.mkdir(parents=True, exist_ok=True)
     sock = folder / "zygote.sock"
     spec = folder / "kernels" / WARM_KERNEL
     spec.mkdir(parents=True)
+    # ipykernel's own command (the kernel a KernelManager would run without the provisioner, and the one the
+    # provisioner runs should the zygote be gone); the provisioner has the zygote fork it instead
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "pipeline.build.kernels", "--kernel-client", str(sock), "-f", "{connection_file}"],
-        "display_name": "Python 3 (magnet-exports)", "language": "python"}), encoding="utf-8")
+        "argv": [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (magnet-exports)", "language": "python",
+        "metadata": {"kernel_provisioner": {"provisioner_name": PROVISIONER, "config": {"socket": str(sock)}}}}),
+        encoding="utf-8")
     env = dict(os.environ, **{PARENT_ENV: str(os.getpid())}, PYTHONPATH=os.pathsep.join([str(paths.ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     with open(folder / "zygote.log", "wb") as log:
         # -Xfrozen_modules=off as in ipykernel's own kernelspec: the kernels' debugger needs it
@@ -318,6 +331,131 @@ def warm_kernels(folder: Path, modules: list[str] = ()):
             proc.wait()
 
 
+_ZYGOTE_PROVISIONER = None
+
+
+def zygote_provisioner():
+    """The kernel provisioner of the warm kernel (:data:`PROVISIONER`): jupyter_client's
+    :class:`~jupyter_client.provisioning.LocalProvisioner`, except that the zygote listening on its
+    ``socket`` forks the kernel instead of a new process running the kernelspec's command.
+
+    The kernel is not this process's child: it is polled, signalled and killed through psutil (its
+    process id checked against reuse), as its own process group (the zygote gives it a session of its
+    own, as jupyter_client's launcher does). Its request's connection stays open until the kernel is
+    shut down and cleaned up: should this process die first, the kernel stops (:func:`_die_with_requester`).
+    With no zygote to answer, the provisioner runs the kernelspec's command as the local provisioner does.
+    The class is defined on first use, so that importing this module imports no jupyter_client.
+    """
+    global _ZYGOTE_PROVISIONER
+    if _ZYGOTE_PROVISIONER is not None:
+        return _ZYGOTE_PROVISIONER
+    import asyncio
+    import signal
+    import socket
+
+    import psutil
+    from jupyter_client.provisioning import LocalProvisioner
+    from traitlets import Unicode
+
+    class ZygoteProvisioner(LocalProvisioner):
+        socket = Unicode(config=True, help="The Unix socket of the zygote that forks the kernels.")
+        #: The forked kernel (a psutil.Process) while it runs, and its request's connection.
+        kernel = None
+        lifeline = None
+
+        @property
+        def has_process(self) -> bool:
+            return self.kernel is not None or super().has_process
+
+        async def launch_kernel(self, cmd, **kwargs):
+            self.drop_lifeline()
+            pid = None
+            if "ipykernel_launcher" in cmd:
+                request = {"argv": cmd[cmd.index("ipykernel_launcher") + 1:], "cwd": str(kwargs.get("cwd") or os.getcwd()),
+                           "env": dict(kwargs.get("env") or os.environ)}
+                conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    conn.settimeout(60)
+                    with socket_address(self.socket) as address:
+                        conn.connect(address)
+                    conn.sendall((json.dumps(request) + "\n").encode())
+                    pid = int(conn.makefile("r", encoding="utf-8").readline())
+                    conn.settimeout(None)
+                except (OSError, ValueError):
+                    conn.close()
+            if pid is None:  # no zygote (it died with a failed import, or was stopped): a cold kernel
+                self.log.warning("No kernel zygote at %s: starting the kernel cold", self.socket)
+                return await super().launch_kernel(cmd, **kwargs)
+            try:
+                self.kernel = psutil.Process(pid)
+            except psutil.NoSuchProcess:  # it failed at once (its traceback is in the zygote's log)
+                conn.close()
+                raise RuntimeError(f"the kernel forked by the zygote at {self.socket} exited at once") from None
+            self.lifeline = conn
+            self.pid = self.pgid = pid
+            self.cwd = request["cwd"]
+            return self.connection_info
+
+        async def poll(self):
+            if self.kernel is None:
+                return await super().poll()
+            return None if running(self.kernel) else 0
+
+        async def wait(self):
+            if self.kernel is None:
+                return await super().wait()
+            while running(self.kernel):  # callers bound the wait with a timeout (jupyter_client's own)
+                await asyncio.sleep(0.01)
+            self.kernel = None
+            self.drop_lifeline()
+            return 0
+
+        async def send_signal(self, signum: int) -> None:
+            if self.kernel is None:
+                return await super().send_signal(signum)
+            if running(self.kernel):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.kernel.pid, signum)
+
+        async def kill(self, restart: bool = False) -> None:
+            if self.kernel is None:
+                return await super().kill(restart)
+            await self.send_signal(signal.SIGKILL)
+
+        async def terminate(self, restart: bool = False) -> None:
+            if self.kernel is None:
+                return await super().terminate(restart)
+            await self.send_signal(signal.SIGTERM)
+
+        async def shutdown_requested(self, restart: bool = False) -> None:
+            # jupyter_client then checks every 0.1 s whether the kernel has exited; an idle ipykernel exits
+            # a few ms after its shutdown_request: wait for that here, 0.01 s at a time, for 1 s at most
+            # (jupyter_client's own waits, then SIGTERM and SIGKILL, follow should it still run)
+            await super().shutdown_requested(restart)
+            deadline = time.monotonic() + 1
+            while await self.poll() is None and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+
+        async def cleanup(self, restart: bool = False) -> None:
+            self.drop_lifeline()
+            await super().cleanup(restart)
+
+        def drop_lifeline(self) -> None:
+            if self.lifeline is not None:
+                self.lifeline.close()
+                self.lifeline = None
+
+    _ZYGOTE_PROVISIONER = ZygoteProvisioner
+    return _ZYGOTE_PROVISIONER
+
+
+def __getattr__(name: str):
+    # pipeline.build.kernels:ZygoteProvisioner, the entry point of PROVISIONER, defined on first use
+    if name == "ZygoteProvisioner":
+        return zygote_provisioner()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def ipc_kernel_manager():
     """A jupyter_client KernelManager class whose kernels talk over local (``ipc``) sockets.
 
@@ -330,7 +468,6 @@ def ipc_kernel_manager():
     import uuid
 
     from jupyter_client.manager import KernelManager
-    from jupyter_client.utils import run_sync
     from jupyter_core.paths import jupyter_runtime_dir
     from traitlets import CaselessStrEnum, default
 
@@ -338,7 +475,7 @@ def ipc_kernel_manager():
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
         @default("client_factory")
-        def _client_factory_default(self):
+        def ready_client_factory(self):  # (traitlets finds a default by its decorator, not its name)
             return ready_client()
 
         @property
@@ -348,14 +485,8 @@ def ipc_kernel_manager():
             # every cell of every report going to the user's ~/.ipython history database.
             return self.kernel_name == WARM_KERNEL or super().ipykernel
 
-        async def _async_finish_shutdown(self, waittime=None, pollinterval=0.01, restart=False):
-            # jupyter_client checks every 0.1 s whether the kernel has exited after its shutdown_request
-            return await super()._async_finish_shutdown(waittime, pollinterval, restart)
-
-        finish_shutdown = run_sync(_async_finish_shutdown)
-
         @default("ip")
-        def _ip_default(self):
+        def ipc_address(self):
             if self.connection_file:
                 return os.path.splitext(self.connection_file)[0] + "-ipc"
             folder = jupyter_runtime_dir()
@@ -383,27 +514,26 @@ def ready_client():
     global _READY_CLIENT
     if _READY_CLIENT is not None:
         return _READY_CLIENT
-    import asyncio
     from queue import Empty
 
+    from jupyter_client import protocol_version_info
     from jupyter_client.blocking import BlockingKernelClient
     from jupyter_client.manager import KernelManager
-    from jupyter_client.utils import ensure_async, run_sync
 
     class ReadyKernelClient(BlockingKernelClient):
-        async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
             if not isinstance(self.parent, KernelManager):  # as jupyter_client: heartbeats first
-                while not await self._async_is_alive():
+                while not self.is_alive():
                     if time.monotonic() > deadline:
                         raise RuntimeError(f"Kernel didn't respond to heartbeats in {timeout} seconds")
-                    await asyncio.sleep(0.05)
+                    time.sleep(0.05)
             asked, reply = set(), None
             while True:
                 asked.add(self.kernel_info())
                 if reply is None:
                     try:
-                        msg = await ensure_async(self.shell_channel.get_msg(timeout=1))
+                        msg = self.shell_channel.get_msg(timeout=1)
                     except Empty:
                         pass
                     else:
@@ -412,19 +542,20 @@ def ready_client():
                 if reply is not None:
                     try:
                         while True:
-                            msg = await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                            msg = self.iopub_channel.get_msg(timeout=0.2)
                             if (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
                                     and msg["parent_header"].get("msg_id") in asked):
-                                self._handle_kernel_info_reply(reply)
+                                # as jupyter_client does with the reply: speak the kernel's protocol version
+                                version = int(reply["content"]["protocol_version"].split(".")[0])
+                                if version != protocol_version_info[0]:
+                                    self.session.adapt_version = version
                                 return
                     except Empty:
                         pass
-                if not await self._async_is_alive():
+                if not self.is_alive():
                     raise RuntimeError("Kernel died before replying to kernel_info")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
-
-        wait_for_ready = run_sync(_async_wait_for_ready)
 
     _READY_CLIENT = ReadyKernelClient
     return _READY_CLIENT
@@ -434,7 +565,7 @@ def ready_client():
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pipeline.build.kernels --zygote SOCK [MODULE ...]`` or ``--kernel-client SOCK -f CONNECTION_FILE``."""
+    """``python -m pipeline.build.kernels --zygote SOCK [MODULE ...]``: the zygote (:func:`warm_kernels` starts it)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) >= 2 and argv[0] == "--zygote":
         _zygote(argv[1], argv[2:])
@@ -443,9 +574,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
-    if len(argv) >= 2 and argv[0] == "--kernel-client":
-        return _kernel_client(argv[1], argv[2:])
-    print("usage: python -m pipeline.build.kernels --zygote SOCK [MODULE ...] | --kernel-client SOCK -f FILE", file=sys.stderr)
+    print("usage: python -m pipeline.build.kernels --zygote SOCK [MODULE ...]", file=sys.stderr)
     return 2
 
 
