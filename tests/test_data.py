@@ -239,7 +239,6 @@ def test_the_checksums_are_per_folder_in_sha256sum_format(data_dir):
 def test_a_read_only_reads_and_ignores_staging_folders(data_dir):
     """load_dataset never writes, deletes or recovers: a leftover staging folder of a killed import (even
     one holding a complete batch, or what an earlier version's journal left) is ignored and left as it is."""
-    import hashlib
 
     def tree(root):
         return {p.relative_to(root).as_posix(): p.read_bytes() if p.is_file() else b"" for p in sorted(root.rglob("*"))}
@@ -382,36 +381,6 @@ def test_the_eu_is_a_partner_but_never_ranked(data_dir, code):
 # --------------------------------------------------------------------------- series scopes
 
 
-def _legacy_copy(data_dir: Path) -> None:
-    """Write the copy's batches back the way they were before series said their scope, plus an old
-    UN Comtrade import (then written as 850511 like everything else)."""
-
-    changed = []
-    for path in sorted((data_dir / "raw").glob("*/figures.csv")):
-        text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace(",cn:85051110,", ",850511,").replace(",adamas:magnets+alloys,", ",850511+alloys,"),
-                        encoding="utf-8")
-        changed.append(path)
-    old = data_dir / "raw" / "20260301-120000-comtrade-2026-01"
-    old.mkdir()
-    (old / "sources.csv").write_text(
-        "source_id,outlet,agency,title,url,published,accessed,note\n"
-        "S900,UN Comtrade,UN Comtrade (China's GAC data),UN Comtrade: China's exports of HS 850511 by partner,"
-        "https://comtradeapi.un.org/x,2026-03-15,2026-03-16,added by magnet-import from original.csv (comtrade format)\n",
-        encoding="utf-8")
-    (old / "figures.csv").write_text(
-        "from_month,to_month,partner,measure,value,approx,series,source_id,note\n"
-        "2025-06,2025-06,WLD,tonnes,3401.000,,850511,S900,UN Comtrade netWgt 3401000 kg\n", encoding="utf-8")
-    # the origin register came later: its source names its origin in a batch of its own
-    reg = data_dir / "raw" / "20261201-000000-origins-of-s900"
-    reg.mkdir()
-    (reg / "origins.csv").write_text("origin_id,publisher,kind,released,title,url,note\n"
-                                     "O900,UN Comtrade,release,2026-03-15,UN Comtrade data release,,\n", encoding="utf-8")
-    (reg / "relays.csv").write_text("source_id,origin_id\nS900,O900\n", encoding="utf-8")
-    record_checksums(changed + [old / "sources.csv", old / "figures.csv", reg / "origins.csv", reg / "relays.csv"],
-                     data_dir)
-
-
 def test_every_figure_names_its_scope_and_the_story_is_the_rare_earth_line():
     ds = load_dataset(today=TODAY)
     assert set(ds.figures.series) == {"cn:85051110", "adamas:magnets+alloys", "cn:rare-earths",
@@ -429,33 +398,13 @@ def test_an_unknown_series_is_refused(data_dir):
         load_dataset(data_dir, today=TODAY)
 
 
-def test_old_batches_stay_readable_and_migrate_in_place(data_dir):
-    """A batch written before the scopes reads as it meant: 850511 was the rare-earth line, except
-    what came from UN Comtrade (HS-6). The migration rewrites only the series cells, once."""
-    from pipeline.intake.manifest import migrate_series
-    from helpers.analysis.series import build_monthly_series
-
-    current = load_dataset(FROZEN_DATA, today=TODAY)   # the data the copy was made from
-    _legacy_copy(data_dir)
-    legacy = load_dataset(data_dir, today=TODAY)
-    comtrade = legacy.figures[legacy.figures.source_id == "S900"]
-    assert list(comtrade.series) == ["hs:850511"]                  # not a conflict with June's 3,188 t
-    mine = legacy.figures[legacy.figures.source_id != "S900"].drop(columns="file")
-    assert mine.reset_index(drop=True).equals(current.figures.drop(columns="file").reset_index(drop=True))
-    assert build_monthly_series(legacy, "WLD").equals(build_monthly_series(current, "WLD"))
-
-    lines = {p: p.read_text(encoding="utf-8").splitlines() for p in (data_dir / "raw").glob("*/figures.csv")
-             if ",850511" in p.read_text(encoding="utf-8")}   # the batches written with legacy identifiers
-    changed = migrate_series(data_dir)
-    assert len(changed) == len(lines) and migrate_series(data_dir) == []     # idempotent
-    verify_checksums(data_dir)                                               # re-recorded
-    for path, before in lines.items():
-        after = path.read_text(encoding="utf-8").splitlines()
-        assert len(after) == len(before)
-        for a, b in zip(after, before):   # only the series cell changed
-            assert a.replace(",cn:85051110,", ",850511,").replace(",hs:850511,", ",850511,").replace(
-                ",adamas:magnets+alloys,", ",850511+alloys,") == b
-    assert load_dataset(data_dir, today=TODAY).figures.drop(columns="file").equals(legacy.figures.drop(columns="file"))
+def test_a_series_identifier_from_before_the_scopes_is_refused_by_name(data_dir):
+    """No batch on file uses the identifiers written before series said their scope (850511): the
+    loader does not rewrite them on every load; one found is refused with the allowed ones."""
+    rewrite(data_dir, FIGURES, "2025-06,2025-06,WLD,tonnes,3188,,cn:85051110,S1,",
+            "2025-06,2025-06,WLD,tonnes,3188,,850511,S1,")
+    with pytest.raises(DataError, match=r"column 'series': unknown series '850511' \(allowed: cn:85051110"):
+        load_dataset(data_dir, today=TODAY)
 
 
 # --------------------------------------------------------------------------- origins

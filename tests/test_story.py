@@ -216,3 +216,15 @@ def test_a_month_not_on_file_reads_as_a_sentence(ds):
     assert "opened at not reported" not in brief.text
     full = monthfacts.months_in_brief(*(monthfacts.month(ds, f"2025-0{m}") for m in (1, 2, 3)))
     assert full.text.startswith("2025 opened at 6,357 t in January. February was ")
+
+
+def test_the_claims_points_count_every_verdict_sources_that_disagree_included():
+    """A claims check's main points add up to its claims: 'sources disagree' is a point of its own."""
+    from helpers.story.facts import claims_points
+
+    out = claims_points({"✓": 9, "sources disagree": 1, "not checkable": 2}, 12, "June 2025", 0, "the article")
+    texts = [p.text for p in out["points"]]
+    assert "1 claim on which sources disagree: both figures are shown, with their origins." in texts
+    assert out["headline"].text.startswith("Of the 12 claims of the article, 9 agree")
+    with pytest.raises(ValueError, match="do not add up to 13 claims"):
+        claims_points({"✓": 9, "sources disagree": 1, "not checkable": 2}, 13, "June 2025", 0, "the article")

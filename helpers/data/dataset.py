@@ -30,7 +30,7 @@ from helpers import paths
 from helpers.data.checksums import DATASET_FOLDERS, verify_checksums
 from helpers.errors import DataError
 from helpers.data.partners import TOTAL, partner_name
-from helpers.data.tables import MAIN_SERIES, TABLES, _check_unique, _concat, apply_rescopes, attach_origins, check_scope_matches, legacy_series, load_partners, read_table, validate_events, validate_figures, validate_origins, validate_rankings, validate_relays, validate_resolutions, validate_sources
+from helpers.data.tables import MAIN_SERIES, TABLES, _check_unique, _concat, apply_rescopes, attach_origins, check_scope_matches, load_partners, read_table, validate_events, validate_figures, validate_origins, validate_rankings, validate_relays, validate_resolutions, validate_sources
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: hashed by identity, so results can be cached per dataset
@@ -209,14 +209,12 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
     sources = attach_origins(sources, relays, origins)
     ids = set(sources.source_id)
     figures = _concat(tables["figures"], "figures")
-    figures["series"] = legacy_series(figures.series, figures.source_id, sources)
     figures = apply_rescopes(figures, _concat(tables["rescopes"], "rescopes"))
     figures = validate_figures(figures, ids, today)
     rankings = validate_rankings(_concat(tables["rankings"], "rankings"), ids, today)
     events = validate_events(_concat(tables["events"], "events"), ids)
     partners = load_partners(data_dir / "reference" / "partners.csv")
     resolutions = _concat(tables["resolutions"], "resolutions")
-    resolutions["series"] = legacy_series(resolutions.series, resolutions.winning_source_id, sources)
     resolutions = validate_resolutions(resolutions, ids)
     check_scope_matches(figures, resolutions)
     return Dataset(sources=sources, figures=figures, rankings=rankings, events=events,

@@ -73,10 +73,6 @@ PRODUCTS_SERIES = "bloomberg:rare-earth-products"
 #: The wider totals a magnet-line figure is checked against (a page quoting one as magnets is the trap).
 GUARDED_SERIES = {MINERALS_SERIES: "the rare-earth minerals total", PRODUCTS_SERIES: "Bloomberg's rare-earth products total"}
 
-#: Identifiers written before the series said their scope (batches up to 2026-11). The
-#: project then had one series, so ``850511`` meant the rare-earth line, except in figures
-#: imported from UN Comtrade, which are HS-6 (see :func:`legacy_series`).
-LEGACY_SERIES = {"850511": MAIN_SERIES, "850511+alloys": "adamas:magnets+alloys"}
 
 #: The tonnage measures: a tonnage and its changes (the only ones the series relates).
 MEASURES = ("tonnes", "mom_pct", "yoy_pct")
@@ -111,23 +107,6 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "rescopes": (("from_month", "to_month", "partner", "measure", "source_id", "from_series", "to_series"),
                  ("note",)),
 }
-
-def comtrade_sources(sources: pd.DataFrame) -> set[str]:
-    """Ids of the sources that are UN Comtrade data (as ``magnet-import`` and ``magnet-fetch`` register them)."""
-    hit = (sources.outlet.str.startswith("UN Comtrade") | sources.agency.str.startswith("UN Comtrade")
-           | sources.note.str.contains("(comtrade format)", regex=False))
-    return set(sources.source_id[hit])
-
-def legacy_series(series: pd.Series, source_ids: pd.Series, sources: pd.DataFrame) -> pd.Series:
-    """The scoped identifier of each ``series`` value written before the series said their scope.
-
-    ``850511`` was the project's one series, the rare-earth line, except for figures imported
-    from UN Comtrade, which are HS-6 (the scope the identifier names); ``850511+alloys`` is
-    Adamas' magnets-and-alloys total. Current identifiers (and empty cells) are kept as they are.
-    """
-    comtrade = source_ids.isin(comtrade_sources(sources))
-    out = series.replace(LEGACY_SERIES)
-    return out.mask((series == "850511") & comtrade, HS6_SERIES)
 
 def check_header(name: str, header: list[str], required, optional=()) -> None:
     """Fail on a missing required column or a column that is neither required nor optional."""
@@ -298,7 +277,7 @@ def validate_figures(df: pd.DataFrame, source_ids, today: dt.date | None = None)
           lambda r: f"'{r['value']}' is not a number (plain digits, '.' for decimals, no thousands separator)")
     _fail(df, ~df.approx.isin(["", "yes", "no"]), "approx", lambda r: f"'{r['approx']}' must be yes, no or empty")
     df = df.copy()
-    df["series"] = df.series.where(df.series != "", MAIN_SERIES)  # legacy identifiers: mapped by the loader
+    df["series"] = df.series.where(df.series != "", MAIN_SERIES)  # empty: the story's line
     _check_known(df, "series", SERIES, "series", "allowed: " + listing(SERIES, "series") + "; see data/README.md")
     df["approx"] = df.approx == "yes"
     value = df.value.astype(float)

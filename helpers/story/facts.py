@@ -301,11 +301,17 @@ def destination_points(dataset: Dataset, partner: str, start: str, month_: str) 
 def claims_points(counts: dict, total: int, as_of_name: str, later: int, article: str) -> dict:
     """The claims check's headline and main points, from the verdict counts."""
     ok, wrong, open_ = counts.get("✓", 0), counts.get("✗", 0), counts.get("not checkable", 0)
+    split = counts.get("sources disagree", 0)
+    if ok + wrong + open_ + split != total:   # every verdict is counted in the points, or none is stated
+        raise ValueError(f"claims_points: verdicts {dict(counts)} do not add up to {total} claims")
     head = (f"Of the {text.plural(total, 'claim')} of {article}, {ok} {'agrees' if ok == 1 else 'agree'} with the "
             f"data known when it was written and {wrong or 'none'} {'is' if wrong == 1 else 'are'} contradicted")
     points = [f"{text.plural(ok, 'claim')} consistent with the data up to {as_of_name}.",
               f"{text.plural(wrong, 'claim')} contradicted by the data.",
               f"{text.plural(open_, 'claim')} not checkable with the data then known."]
+    if split:
+        points.insert(2, f"{text.plural(split, 'claim')} on which sources disagree: both figures are shown, "
+                         "with their origins.")
     if later:
         points.append(f"With every figure on file today, {text.plural(later, 'verdict')} would change.")
     return {"headline": plain("claims headline", head + "."),

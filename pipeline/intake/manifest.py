@@ -1,24 +1,19 @@
-"""Deliberate changes to recorded checksums (each folder's ``SHA256SUMS``): split the old single manifest, re-record, migrate.
+"""Deliberate changes to recorded checksums (each folder's ``SHA256SUMS``): split the old single manifest, re-record.
 
 ``python -m pipeline.intake.manifest --split`` moves the lines of the old single manifest
 ``data/checksums.sha256`` into each folder's ``SHA256SUMS`` (the recorded hashes as they are: nothing
 is re-hashed) and deletes it; ``--record PATH...`` re-records the checksum of files under ``data/``
-edited on purpose (or of every file of a folder: a batch made by hand); ``--migrate`` rewrites the
-legacy ``series`` values of every batch with their scoped identifiers. Then the data are checked, as
+edited on purpose (or of every file of a folder: a batch made by hand). Then the data are checked, as
 ``python -m helpers.data.dataset`` does.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from pathlib import Path
 
 from helpers import paths
-from helpers.data.checksums import DATASET_FOLDERS, SUMS, folder_of, read_sums, sha256_file, verify_checksums
-from helpers.data.tables import legacy_series, read_table
-from helpers.data.dataset import load_dataset
+from helpers.data.checksums import SUMS, folder_of, read_sums, sha256_file, verify_checksums
 from helpers.data.writing import atomic_write, record_checksums, record_folder
 from helpers.errors import ChecksumError
 
@@ -81,45 +76,8 @@ def record_paths(targets, data_dir: Path | None = None) -> None:
         record_checksums(files, data_dir)
 
 
-def migrate_series(data_dir: Path | None = None) -> list[Path]:
-    """Rewrite the legacy ``series`` values of every batch in place with their scoped identifiers
-    (:func:`legacy_series`) and re-record those files' checksums; return the files changed.
-
-    Only the ``series`` cells change; every file is checked against its checksums first, and
-    each rewritten file is written beside the old one and renamed over it. Idempotent.
-    """
-
-    data_dir = Path(data_dir or paths.DATA)
-    verify_checksums(data_dir, DATASET_FOLDERS)
-    ds = load_dataset(data_dir)
-    changed = []
-    for path in sorted((data_dir / "raw").glob("*/*.csv")):
-        table = path.stem
-        if table not in ("figures", "resolutions"):
-            continue
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-        header = [h.strip() for h in rows[0]]
-        if "series" not in header:
-            continue
-        df = read_table(path, table)
-        new = legacy_series(df.series, df.source_id if table == "figures" else df.winning_source_id, ds.sources)
-        if (new == df.series).all():
-            continue
-        col = header.index("series")
-        for r, value in zip(rows[1:], new):
-            r[col] = value
-        out = io.StringIO(newline="")
-        csv.writer(out, lineterminator="\n").writerows(rows)
-        atomic_write(path, out.getvalue().encode("utf-8"))
-        changed.append(path)
-    if changed:
-        record_checksums(changed, data_dir)
-    return changed
-
-
 def main(argv: list[str] | None = None) -> int:
-    """``python -m pipeline.intake.manifest``: ``--split``, ``--record PATH...`` or ``--migrate``."""
+    """``python -m pipeline.intake.manifest``: ``--split`` or ``--record PATH...``."""
     import argparse
 
     from helpers.data import dataset as data
@@ -132,12 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", nargs="+", metavar="PATH",
                         help="deliberately (re)record the checksum of these files under data/ (a folder: all its "
                         "files), for a transcription fix that shows in the commit")
-    parser.add_argument("--migrate", action="store_true",
-                        help="rewrite legacy series identifiers (850511) with scoped ones (cn:85051110, "
-                        "hs:850511) in place and re-record the checksums of the files changed")
     args = parser.parse_args(argv)
-    if not (args.split or args.record or args.migrate):
-        parser.error("nothing to do: --split, --record PATH... or --migrate (python -m helpers.data.dataset checks the data)")
+    if not (args.split or args.record):
+        parser.error("nothing to do: --split or --record PATH... (python -m helpers.data.dataset checks the data)")
     try:
         if args.split:
             written = split_manifest()
@@ -145,9 +100,6 @@ def main(argv: list[str] | None = None) -> int:
                   else f"nothing to split: no data/{OLD_MANIFEST}")
         if args.record:
             record_paths(args.record)
-        if args.migrate:
-            changed = migrate_series()
-            print(f"migrated {len(changed)} file(s)" + "".join(f"\n  {paths.relative(p)}" for p in changed))
     except MagnetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
