@@ -28,6 +28,7 @@ headings given the ids the preprocessor chose (and the edition after the title).
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 from xml.etree import ElementTree
@@ -294,8 +295,6 @@ def data_parts(text: str, name: str, counts: dict) -> tuple[list[dict], dict[str
     leading hyphen-minus made the true minus sign) and, where a figure's or table's CSV was, a "Data
     (CSV)" link to the file the build writes beside the report (``{"kind", "number", "href"}``; ``counts``
     numbers them through the page). Returns the parts and ``{file name: CSV text}``."""
-    import html
-
     found = _Locator(text)
     found.feed(text)
     found.close()
@@ -351,8 +350,6 @@ def _markdown_html(source: str) -> str:
 def _shown(out) -> tuple[str, str] | None:
     """How the HTML exporter shows an output, as ``(mimetype, HTML)``: an HTML output (its pieces
     between data links, :class:`ReportData`), Markdown, SVG or text; None for what shows no text."""
-    import html
-
     if out.get("output_type") == "stream":
         return "text", html.escape(out.get("text", ""))
     data = out.get("data", {})
@@ -377,7 +374,8 @@ class ReportCitations(Preprocessor):
     Runs when ``resources["magnet"]["cite"]`` gives the sources on file (``sources``) and the facts the
     report states (``stated``); adds ``resources["magnet_cite"]``: ``numbers`` (``{source id: number}``),
     ``sources`` (the cited ones in their order, as the list writes them) and ``notes`` (the method notes
-    linked, in their order). HTML and SVG outputs are rewritten here; a Markdown cell or output gets
+    linked, in their order); and ``resources["magnet_news_lines"]``, what's new as the page writes its
+    lines (their sources' markers; the values' notes when it is where the page first shows them). HTML and SVG outputs are rewritten here; a Markdown cell or output gets
     the notes to link in its metadata (``magnet_layout.notes``), the ``markdown2html`` filter linking
     them and writing the markers. Text outputs are searched, not rewritten (they cannot hold a link).
     """
@@ -402,6 +400,12 @@ class ReportCitations(Preprocessor):
                 shown = _shown(out)
                 if shown:
                     units.append([out, *shown])
+        # what's new, where ReportLayout put it: its lines name the sources of revised values
+        news = ((resources.get("magnet") or {}).get("news") or {}).get("lines", [])[:30]
+        if news and resources.get("magnet_news") == "lines":
+            at = next((n for n, u in enumerate(units) if (u[0].get("metadata", {}).get(KEY) or {}).get("news")), None)
+            if at is not None:
+                units.insert(at + 1, [news, "news", "".join(f"<li>{html.escape(line)}</li>" for line in news)])
 
         # each derived value's note, linked where the page first shows the value (text outputs cannot link)
         notes = []
@@ -417,6 +421,14 @@ class ReportCitations(Preprocessor):
         cited = bulletin.numbered([sid for u in units for sid in bulletin.source_ids(u[2])], cite.get("sources", []))
         numbers = {s["source_id"]: s["number"] for s in cited}
         for node, mimetype, shown, *linked in units:
+            if mimetype == "news":   # each line as the template writes it, linked and cited
+                lines = [html.escape(line) for line in node]
+                for note in linked:
+                    at = next((n for n, line in enumerate(lines) if note["html"] in line), None)
+                    if at is not None:
+                        lines[at] = bulletin.link_note(lines[at], note)
+                resources["magnet_news_lines"] = [bulletin.cite(line, numbers) for line in lines]
+                continue
             parts = (node.get("metadata", {}).get(KEY) or {}).get("parts") if mimetype == "text/html" else None
             if mimetype == "text/markdown":   # the filter links them where it renders the Markdown
                 if linked:
