@@ -191,7 +191,8 @@ def test_derived_values_link_to_their_method_note(built_default_reports):
     body = _pages(built_default_reports)["main-latest"]
     # February 2025, stated in the sentence about the year's first months, is derived: said once, in words,
     # linked to the note with its formula, inputs as published and range
-    links = re.findall(r'<a href="#(method-[^"]+)" class="method-link">(about [\d,]+ t, worked out from [^<]+)</a>', body)
+    links = re.findall(r'<a (?=[^>]*class="method-link")[^>]*href="#(method-[^"]+)"[^>]*>(about [\d,]+ t, worked out from [^<]+)</a>',
+                       body)
     assert any("wld-2025-02" in anchor for anchor, _ in links), links
     for anchor, _ in links:
         note = re.search(rf'<li id="{anchor}">(.*?)</li>', body, re.S).group(1)
@@ -219,6 +220,38 @@ def test_table_minus_and_data_link_rewrites():
             '<span class="visually-hidden"> for table 1</span></a></p>') in body
     assert "<td>\u22125.0</td><td> \u22126</td><td>a -7</td><td>-x</td>" in body
 
+
+
+def test_citations_and_method_notes_are_decided_on_the_notebook(tmp_path):
+    """ReportCitations: markers in Markdown and HTML outputs numbered originals first, a derived value
+    linked once where the page first shows it, what's new cited, a notebook's own sources section
+    left out, the notes and the cited sources written by the template before the footer."""
+    import nbformat
+
+    out = nbformat.v4.new_output("display_data", data={
+        "text/html": '<table><tr><td>about 3,550 t [S29, S48]</td></tr></table>'
+                     '<section id="sources" class="report-sources">own list S1</section>'})
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# T\n\nFebruary was about 3,550 t (S2). Again: about 3,550 t."),
+        nbformat.v4.new_code_cell("show()", outputs=[out])])
+    sources = [{"source_id": "S2", "outlet": "GAC", "title": "Release", "published": "2025-06-20"},
+               {"source_id": "S29", "outlet": "Site", "agency": "Reuters", "title": "Relay", "published": "2025-07-21"},
+               {"source_id": "S48", "outlet": "Reuters", "agency": "Reuters", "title": "Story", "published": "2025-07-20"},
+               {"source_id": "S9", "outlet": "Uncited", "title": "x"}]
+    stated = {"a": {"text": "about 3,550 t", "fact": {"key": "WLD 2025-02 tonnes", "status": "derived", "note": "a − b"}}}
+    meta = {"name": "r", "title": "T", "built": "now", "commit": "abc", "data_checksum": "0" * 64,
+            "notebook": "x.ipynb", "parameters": {}, "edition": "June 2025 edition",
+            "news": {"since": "May 2025 edition", "lines": ["Revised: June: 1 t (S9) → 2 t (S2)."], "summary": "s"}}
+    body = render.render_report(nb, meta, sources, tmp_path, stated)
+    assert body.count('class="method-link"') == 1 and body.count('id="method-wld-2025-02-tonnes"') == 1
+    assert "own list" not in body and body.count('id="sources"') == 1
+    listed = re.findall(r'<li id="source-(S\d+)" value="(\d+)">', body)
+    assert listed == [("S48", "1"), ("S29", "2"), ("S2", "3"), ("S9", "4")]  # S9: cited by what's new only
+    assert re.search(r'<sup class="cites">\[<a [^>]*href="#source-S48"[^>]*>1</a>,', body) is None
+    assert re.search(r'\[<a [^>]*href="#source-S29"[^>]*>2</a>,<a [^>]*href="#source-S48"[^>]*>1</a>\]', body)
+    assert re.search(r'<li>Revised: June: 1 t<sup class="cites">\[<a [^>]*>4</a>\]</sup>', body)
+    assert body.index('id="method-notes"') < body.index('id="sources"') < body.index('<footer class="report-footer">')
+    assert "S2" not in " ".join(proofread.prose(body))
 
 # --------------------------------------------------------------------------- the index, the feed, the dataset
 

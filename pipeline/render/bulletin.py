@@ -1,4 +1,6 @@
-"""The bulletin layer of a report page: cited sources as numbered markers, method notes, the data beside each figure and table, the report's card."""
+"""The bulletin layer of a report page, one fragment (a cell's or an output's HTML) at a time: cited
+sources as numbered markers, derived values linked to their method notes; the data folder's index and
+the report's card."""
 
 from __future__ import annotations
 
@@ -6,8 +8,6 @@ from __future__ import annotations
 import html
 import json
 import re
-
-
 
 #: A run of source markers as the facts write them: ``(S3, S72)``, ``(sources S1, S2)``, ``[S29, S48]``.
 MARKER_RE = re.compile(r"\s?[(\[](?:sources? )?(S\d+(?:,\s*S\d+)*)[)\]]")
@@ -31,22 +31,35 @@ def _origin_key(s: dict) -> tuple:
     original = not agency or agency.lower() in outlet.lower() or outlet.lower() in agency.lower()
     return (10**9, agency.replace(" (relayed)", "").lower(), 0 if original else 1, str(s.get("published", "")))
 
-def cite_sources(body: str, sources: list[dict]) -> tuple[str, list[dict]]:
-    """Source ids become numbered markers linking to the list; returns the HTML and the cited sources,
-    originals before relays, numbered in that order. Figures' own SVG text is left as it is."""
-    known = {s["source_id"]: s for s in sources}
-    # only what a reader sees: not inside the SVG charts or the CSV blocks
-    parts = re.split(r"(<svg\b.*?</svg>|<script\b.*?</script>)", body, flags=re.S)
-    cited_ids = []
-    for i, part in enumerate(parts):
-        # the text a reader sees: the page's, and the tooltips of the charts' marks
+#: A notebook's own sources section (the page lists the sources the report cites instead).
+OWN_SOURCES_RE = re.compile(r'<section id="sources" class="report-sources">.*?</section>', re.S)
+#: Where a fragment of the page is an SVG chart or a script (a CSV block): not running text.
+_NOT_TEXT_RE = re.compile(r"(<svg\b.*?</svg>|<script\b.*?</script>)", re.S)
+
+
+def source_ids(fragment: str) -> list[str]:
+    """The source ids a fragment of the page shows a reader, in order: in its text, and in the
+    tooltips (``<title>``) of its charts' marks; never in attributes, CSV blocks or other SVG text."""
+    found = []
+    for i, part in enumerate(_NOT_TEXT_RE.split(fragment)):
         seen = (re.sub(r"<[^>]+>", " ", part) if i % 2 == 0 else
                 " ".join(re.findall(r"<title>([^<]*)</title>", part)) if part.startswith("<svg") else "")
-        for sid in SOURCE_ID_RE.findall(seen):
-            if sid in known and sid not in cited_ids:
-                cited_ids.append(sid)
-    cited = sorted((known[s] for s in cited_ids), key=_origin_key)
-    number = {s["source_id"]: n for n, s in enumerate(cited, 1)}
+        found += [sid for sid in SOURCE_ID_RE.findall(seen) if sid not in found]
+    return found
+
+
+def numbered(cited_ids: list[str], sources: list[dict]) -> list[dict]:
+    """The cited sources (ids in the order the page first cites them), originals before relays,
+    each with its ``number`` in that order."""
+    known = {s["source_id"]: s for s in sources}
+    cited = sorted((known[sid] for sid in dict.fromkeys(cited_ids) if sid in known), key=_origin_key)
+    return [dict(s, number=n) for n, s in enumerate(cited, 1)]
+
+
+def cite(fragment: str, number: dict[str, int]) -> str:
+    """One fragment of the page (a cell's HTML, an output's) with its source ids as numbered markers
+    linking to the list: ``(S3, S72)`` -> superscript ``[3,7]``, a bare id (tables) -> ``[n]``, a chart
+    tooltip's id -> ``[n]``; ids in attributes (``source-S3``) stay."""
 
     def marker(ids: list[str]) -> str:
         links = ",".join(f'<a href="#source-{sid}" class="cite" aria-label="source {number[sid]}">{number[sid]}</a>'
@@ -54,41 +67,51 @@ def cite_sources(body: str, sources: list[dict]) -> tuple[str, list[dict]]:
         return f'<sup class="cites">[{links}]</sup>' if links else ""
 
     def in_text(segment: str) -> str:
-        # markers in running text: "(S3, S72)" -> superscript [3,7]; a bare id elsewhere (tables) -> [n]
         segment = MARKER_RE.sub(lambda m: marker([x.strip() for x in m.group(1).split(",")])
                                 if all(x.strip() in number for x in m.group(1).split(",")) else m.group(0), segment)
         return SOURCE_ID_RE.sub(lambda m: (f'<a href="#source-{m.group(0)}" class="cite">[{number[m.group(0)]}]</a>'
                                            if m.group(0) in number else m.group(0)), segment)
 
+    parts = _NOT_TEXT_RE.split(fragment)
     for i, part in enumerate(parts):
-        if i % 2 == 0:
-            # only text between tags, never attributes (ids such as source-S3 stay)
-            parts[i] = re.sub(r">([^<]+)<", lambda m: ">" + in_text(m.group(1)) + "<", part)
+        if i % 2 == 0:   # only text between tags (or at the fragment's ends), never attributes
+            parts[i] = re.sub(r"(^|>)([^<]+)(?=<|$)", lambda m: m.group(1) + in_text(m.group(2)), part)
         elif part.startswith("<svg"):   # a tooltip names the sources by their number in the list
             parts[i] = re.sub(r"<title>([^<]*)</title>", lambda m: "<title>" + SOURCE_ID_RE.sub(
                 lambda s: f"[{number[s.group(0)]}]" if s.group(0) in number else s.group(0), m.group(1)) + "</title>",
                 part)
-    return "".join(parts), [dict(s, number=number[s["source_id"]]) for s in cited]
+    return "".join(parts)
 
-def method_notes(body: str, stated: dict | None) -> tuple[str, list[dict]]:
-    """Link each derived value's text in the prose to its method note; returns the HTML and the notes."""
-    notes, seen = [], set()
-    records = []
+
+def cite_sources(fragment: str, sources: list[dict]) -> tuple[str, list[dict]]:
+    """Source ids in one fragment of HTML as numbered markers (:func:`cite`); returns the HTML and the
+    cited sources, originals before relays, numbered in that order."""
+    cited = numbered(source_ids(fragment), sources)
+    return cite(fragment, {s["source_id"]: s["number"] for s in cited}), cited
+
+
+def derived_notes(stated: dict | None) -> list[dict]:
+    """The method notes a report may link to, in the order the facts were stated: each derived value's
+    text as the page shows it (``html``, escaped), its fact's ``key``, anchor, label and note. A fact
+    stated in several words comes once for each: the page links the first it shows, once."""
+    records, notes = [], []
     for rec in (stated or {}).values():  # each stated fact, and the facts stated inside one (a sentence of months)
         records.append(rec)
         records += [{"text": part.get("text", ""), "fact": part} for part in (rec.get("fact") or {}).get("parts", [])]
     for rec in records:
         fact = rec.get("fact") or {}
-        if fact.get("status") != "derived" or not fact.get("note") or fact["key"] in seen:
+        if fact.get("status") != "derived" or not fact.get("note"):
             continue
-        text = html.escape(rec["text"], quote=False)
-        if text not in body:
-            continue
-        seen.add(fact["key"])
-        anchor = "method-" + re.sub(r"[^A-Za-z0-9]+", "-", fact["key"]).strip("-").lower()
-        body = body.replace(text, f'<a href="#{anchor}" class="method-link">{text}</a>', 1)
-        notes.append({"id": anchor, "what": rec["text"], "note": fact["note"]})
-    return body, notes
+        notes.append({"key": fact["key"], "html": html.escape(rec["text"], quote=False),
+                      "id": "method-" + re.sub(r"[^A-Za-z0-9]+", "-", fact["key"]).strip("-").lower(),
+                      "label": note_label(rec["text"]), "note": fact["note"]})
+    return notes
+
+
+def link_note(fragment: str, note: dict) -> str:
+    """The first place ``fragment`` shows a derived value's text, linked to its method note."""
+    return fragment.replace(note["html"], f'<a href="#{note["id"]}" class="method-link">{note["html"]}</a>', 1)
+
 
 def note_label(what: str) -> str:
     """A method note's label: the value as the prose states it, without how it was worked out
@@ -96,47 +119,14 @@ def note_label(what: str) -> str:
     return re.split(r",\s+(?=worked out|derived|the sum)", what, maxsplit=1)[0]
 
 
-def _notes_html(notes: list[dict]) -> str:
-    if not notes:
-        return ""
-    items = "".join(f'<li id="{n["id"]}"><strong>{html.escape(note_label(n["what"]))}</strong>: '
-                    f'{html.escape(n["note"])}</li>' for n in notes)
-    return (f'<section id="method-notes" class="report-method"><h2>How derived values were worked out</h2>'
-            f"<p>Each value below was not published on its own; it follows from published figures as shown, "
-            f"and the rounding of those figures gives its range.</p><ol>{items}</ol></section>")
-
-def _sources_html(cited: list[dict]) -> str:
-    if not cited:
-        return ""
-    items = []
-    for s in cited:
-        title = html.escape(str(s.get("title", "")))
-        title = f'<a href="{html.escape(str(s["url"]))}">{title}</a>' if s.get("url") else title
-        agency = f" (from {html.escape(str(s['agency']))})" if s.get("agency") else ""
-        items.append(f'<li id="source-{html.escape(s["source_id"])}" value="{s["number"]}">'
-                     f'{html.escape(str(s.get("outlet", "")))}{agency}: {title}, published '
-                     f'{html.escape(_date(s.get("published", "")))}. <span class="source-id">{html.escape(s["source_id"])}</span></li>')
-    return ('<section id="sources" class="report-sources"><h2>Sources</h2><p>The sources this report cites, '
-            'original releases and agency stories before the pages that relay them.</p><ol>'
-            + "".join(items) + "</ol></section>")
-
-def _date(value: str) -> str:
+def date_label(value: str) -> str:
+    """A source's publication date as the sources list writes it."""
     from helpers.text import date_name
 
     try:
         return date_name(str(value)) if value else "date not known"
     except ValueError:
         return str(value)
-
-def bulletin_layout(body: str, stated: dict | None, sources: list[dict]) -> str:
-    """The reader's layer over a rendered report (see the section comment above)."""
-    body, notes = method_notes(body, stated)
-    body = re.sub(r'<section id="sources" class="report-sources">.*?</section>', "", body, flags=re.S)
-    body, cited = cite_sources(body, sources)
-    tail = _notes_html(notes) + _sources_html(cited)
-    at = body.find('<footer class="report-footer">')
-    at = at if at >= 0 else body.rfind("</main>")
-    return body[:at] + tail + body[at:] if at >= 0 else body + tail
 
 #: Who each notebook's reports are for (the index says it under each entry); a notebook may say it
 #: itself in its metadata (``{"magnet": {"audience": "..."}}``).

@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 
 from helpers.errors import BuildError
-from pipeline.render.preprocessors import ReportData, ReportLayout, markdown_filter
-from pipeline.render.bulletin import data_dir_name, bulletin_layout, report_card, data_index_html
+from pipeline.render.preprocessors import ReportCitations, ReportData, ReportLayout, markdown_filter
+from pipeline.render.bulletin import data_dir_name, report_card, data_index_html
 
 #: The render templates (nbconvert's ``magnet`` template and the index page).
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -52,6 +52,7 @@ def exporter():
         # the page's layout decided on the notebook (pipeline/render/preprocessors.py), laid out by the template
         ex.register_preprocessor(ReportLayout, enabled=True)
         ex.register_preprocessor(ReportData, enabled=True)
+        ex.register_preprocessor(ReportCitations, enabled=True)
         ex.register_filter("markdown2html", markdown_filter(ex))
         _EXPORTER = ex
     return _EXPORTER
@@ -235,7 +236,8 @@ def render_pdf(body: str, target: Path) -> None:
 # What a reader meets: the headline and main points on page 1 (then what's new), sources as compact
 # numbered markers linking to a list of only the sources the report cites (originals before relays),
 # each derived value linked to its method note, a "Data (CSV)" link under every figure and table
-# (the values drawn, written beside the report), and the true minus sign in tables.
+# (the values drawn, written beside the report), and the true minus sign in tables: all decided on
+# the notebook by the preprocessors (ReportLayout, ReportData, ReportCitations), laid out by the template.
 
 
 def render_report(nb, meta: dict, sources: list[dict], staging: Path, stated: dict | None = None) -> str:
@@ -245,8 +247,8 @@ def render_report(nb, meta: dict, sources: list[dict], staging: Path, stated: di
 
     from pipeline.render.safecsv import neutralise_csv
 
-    body, resources = _export(nb, dict(meta, no_sources=True), sources)
-    body = bulletin_layout(body, stated, sources)
+    # cited sources, method notes and their sections by the ReportCitations preprocessor and the template
+    body, resources = _export(nb, dict(meta, no_sources=True, cite={"sources": sources, "stated": stated}), sources)
     files = resources["magnet_data"]
     folder = Path(staging) / data_dir_name(meta["name"])
     shutil.rmtree(folder, ignore_errors=True)

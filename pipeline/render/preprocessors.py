@@ -16,12 +16,19 @@ needs to lay out the page:
 beside the report; the template writes a "Data (CSV)" link in its place) and gives the outputs' table
 cells the true minus sign.
 
+:class:`ReportCitations` numbers the sources the report cites and finds where each derived value is first
+shown: it rewrites the HTML outputs (source ids as numbered markers, derived values linked to their method
+notes), records for each Markdown cell or output the notes to link (``magnet_layout.notes``, the filter
+links them and writes the markers), drops a notebook's own sources section, and gives the template the
+method notes and the sources list (``resources["magnet_cite"]``), written before the footer.
+
 :func:`markdown_filter` is the exporter's ``markdown2html`` filter: nbconvert's own renderer, with the
 headings given the ids the preprocessor chose (and the edition after the title).
 """
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 from xml.etree import ElementTree
@@ -30,6 +37,7 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.filters.strings import html2text
 from nbconvert.preprocessors import Preprocessor
 
+from pipeline.render import bulletin
 from pipeline.render.bulletin import data_dir_name
 
 #: Where the layout is written, in a cell's or an output's metadata (on nbconvert's copy of the notebook).
@@ -224,7 +232,13 @@ def markdown_filter(exporter):
             path=context.get("resources", {}).get("metadata", {}).get("path", ""),
             anchor_link_text=exporter.anchor_link_text, exclude_anchor_links=exporter.exclude_anchor_links,
             ids=ids, after_h1=after_h1, **exporter.lexer_options)
-        return MarkdownWithMath(renderer=renderer).render(source)
+        page = MarkdownWithMath(renderer=renderer).render(source)
+        cited = context.get("resources", {}).get("magnet_cite")
+        if cited is None:
+            return page
+        for note in (node.get("metadata", {}).get(KEY) or {}).get("notes", []):
+            page = bulletin.link_note(page, note)
+        return bulletin.cite(page, cited["numbers"])
 
     return markdown2html
 
@@ -281,8 +295,6 @@ def data_parts(text: str, name: str, counts: dict) -> tuple[list[dict], dict[str
     leading hyphen-minus made the true minus sign) and, where a figure's or table's CSV was, a "Data
     (CSV)" link to the file the build writes beside the report (``{"kind", "number", "href"}``; ``counts``
     numbers them through the page). Returns the parts and ``{file name: CSV text}``."""
-    import html
-
     found = _Locator(text)
     found.feed(text)
     found.close()
@@ -326,4 +338,114 @@ class ReportData(Preprocessor):
                 else:
                     data["text/html"] = parts[0]["html"]
         resources["magnet_data"] = files
+        return nb, resources
+
+
+def _markdown_html(source: str) -> str:
+    """A Markdown text as the page shows it, but for its headings' ids (what :class:`ReportCitations`
+    searches for source ids and derived values)."""
+    return MarkdownWithMath(renderer=ReportRenderer(escape=False, record=[])).render(source)
+
+
+def _shown(out) -> tuple[str, str] | None:
+    """How the HTML exporter shows an output, as ``(mimetype, HTML)``: an HTML output (its pieces
+    between data links, :class:`ReportData`), Markdown, SVG or text; None for what shows no text."""
+    if out.get("output_type") == "stream":
+        return "text", html.escape(out.get("text", ""))
+    data = out.get("data", {})
+    if any(m in data for m in _BEFORE_MARKDOWN[:2]):
+        return None
+    if "text/html" in data:
+        parts = (out.get("metadata", {}).get(KEY) or {}).get("parts")
+        return "text/html", "".join(p.get("html", "") for p in parts) if parts else data["text/html"]
+    if "text/markdown" in data:
+        return "text/markdown", _markdown_html(data["text/markdown"])
+    if "image/svg+xml" in data:
+        return "image/svg+xml", data["image/svg+xml"]
+    if "text/plain" in data and not any(m.startswith("image/") for m in data):
+        return "text", html.escape(data["text/plain"])
+    return None
+
+
+class ReportCitations(Preprocessor):
+    """The sources a report cites as numbered markers linking to a list of them, each derived value linked
+    (where the page first shows it) to its method note, and a notebook's own sources section left out.
+
+    Runs when ``resources["magnet"]["cite"]`` gives the sources on file (``sources``) and the facts the
+    report states (``stated``); adds ``resources["magnet_cite"]``: ``numbers`` (``{source id: number}``),
+    ``sources`` (the cited ones in their order, as the list writes them) and ``notes`` (the method notes
+    linked, in their order); and ``resources["magnet_news_lines"]``, what's new as the page writes its
+    lines (their sources' markers; the values' notes when it is where the page first shows them). HTML and SVG outputs are rewritten here; a Markdown cell or output gets
+    the notes to link in its metadata (``magnet_layout.notes``), the ``markdown2html`` filter linking
+    them and writing the markers. Text outputs are searched, not rewritten (they cannot hold a link).
+    """
+
+    def preprocess(self, nb, resources):
+        cite = (resources.get("magnet") or {}).get("cite")
+        if cite is None:
+            return nb, resources
+        units = []   # [the cell or output, its mimetype, its HTML as the page shows it], in the page's order
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = bulletin.OWN_SOURCES_RE.sub("", cell.source)
+                units.append([cell, "text/markdown", _markdown_html(cell.source)])
+            for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                data = out.get("data", {})
+                for m in ("text/html", "text/markdown"):
+                    if m in data:
+                        data[m] = bulletin.OWN_SOURCES_RE.sub("", data[m])
+                for part in (out.get("metadata", {}).get(KEY) or {}).get("parts", []):
+                    if "html" in part:
+                        part["html"] = bulletin.OWN_SOURCES_RE.sub("", part["html"])
+                shown = _shown(out)
+                if shown:
+                    units.append([out, *shown])
+        # what's new, where ReportLayout put it: its lines name the sources of revised values
+        news = ((resources.get("magnet") or {}).get("news") or {}).get("lines", [])[:30]
+        if news and resources.get("magnet_news") == "lines":
+            at = next((n for n, u in enumerate(units) if (u[0].get("metadata", {}).get(KEY) or {}).get("news")), None)
+            if at is not None:
+                units.insert(at + 1, [news, "news", "".join(f"<li>{html.escape(line)}</li>" for line in news)])
+
+        # each derived value's note, linked where the page first shows the value (text outputs cannot link)
+        notes = []
+        for note in bulletin.derived_notes(cite.get("stated")):
+            if any(n["key"] == note["key"] for n in notes):
+                continue
+            unit = next((u for u in units if u[1] != "text" and note["html"] in u[2]), None)
+            if unit is not None:
+                unit[2] = bulletin.link_note(unit[2], note)
+                unit.append(note)
+                notes.append(note)
+
+        cited = bulletin.numbered([sid for u in units for sid in bulletin.source_ids(u[2])], cite.get("sources", []))
+        numbers = {s["source_id"]: s["number"] for s in cited}
+        for node, mimetype, shown, *linked in units:
+            if mimetype == "news":   # each line as the template writes it, linked and cited
+                lines = [html.escape(line) for line in node]
+                for note in linked:
+                    at = next((n for n, line in enumerate(lines) if note["html"] in line), None)
+                    if at is not None:
+                        lines[at] = bulletin.link_note(lines[at], note)
+                resources["magnet_news_lines"] = [bulletin.cite(line, numbers) for line in lines]
+                continue
+            parts = (node.get("metadata", {}).get(KEY) or {}).get("parts") if mimetype == "text/html" else None
+            if mimetype == "text/markdown":   # the filter links them where it renders the Markdown
+                if linked:
+                    _layout(node)["notes"] = [{"html": n["html"], "id": n["id"]} for n in linked]
+            elif parts:   # an HTML output around data links: each note in the first piece showing it
+                pieces = [p for p in parts if "html" in p]
+                for note in linked:
+                    piece = next((p for p in pieces if note["html"] in p["html"]), None)
+                    if piece is not None:
+                        piece["html"] = bulletin.link_note(piece["html"], note)
+                for piece in pieces:
+                    piece["html"] = bulletin.cite(piece["html"], numbers)
+            elif mimetype != "text":
+                node["data"][mimetype] = bulletin.cite(shown, numbers)
+        resources["magnet_cite"] = {"numbers": numbers, "notes": notes, "sources": [
+            {"id": s["source_id"], "number": s["number"], "outlet": str(s.get("outlet", "")),
+             "agency": str(s["agency"]) if s.get("agency") else "", "url": str(s["url"]) if s.get("url") else "",
+             "title": str(s.get("title", "")), "published": bulletin.date_label(s.get("published", ""))}
+            for s in cited]}
         return nb, resources
