@@ -223,9 +223,10 @@ def test_table_minus_and_data_link_rewrites():
 
 
 def test_citations_and_method_notes_are_decided_on_the_notebook(tmp_path):
-    """ReportCitations: markers in Markdown and HTML outputs numbered originals first, a derived value
-    linked once where the page first shows it, what's new cited, a notebook's own sources section
-    left out, the notes and the cited sources written by the template before the footer."""
+    """ReportCitations: sources numbered in the order the page first cites them (what's new comes first;
+    within one marker the original before its relay), a derived value linked once where the page first
+    shows it, a notebook's own sources section left out, the notes and the cited sources written by the
+    template before the footer."""
     import nbformat
 
     out = nbformat.v4.new_output("display_data", data={
@@ -246,10 +247,9 @@ def test_citations_and_method_notes_are_decided_on_the_notebook(tmp_path):
     assert body.count('class="method-link"') == 1 and body.count('id="method-wld-2025-02-tonnes"') == 1
     assert "own list" not in body and body.count('id="sources"') == 1
     listed = re.findall(r'<li id="source-(S\d+)" value="(\d+)">', body)
-    assert listed == [("S48", "1"), ("S29", "2"), ("S2", "3"), ("S9", "4")]  # S9: cited by what's new only
-    assert re.search(r'<sup class="cites">\[<a [^>]*href="#source-S48"[^>]*>1</a>,', body) is None
-    assert re.search(r'\[<a [^>]*href="#source-S29"[^>]*>2</a>,<a [^>]*href="#source-S48"[^>]*>1</a>\]', body)
-    assert re.search(r'<li>Revised: June: 1 t<sup class="cites">\[<a [^>]*>4</a>\]</sup>', body)
+    assert listed == [("S9", "1"), ("S2", "2"), ("S48", "3"), ("S29", "4")]  # S9: cited by what's new only
+    assert re.search(r'\[<a [^>]*href="#source-S29"[^>]*>4</a>,<a [^>]*href="#source-S48"[^>]*>3</a>\]', body)
+    assert re.search(r'<li>Revised: June: 1 t<sup class="cites">\[<a [^>]*>1</a>\]</sup>', body)
     assert body.index('id="method-notes"') < body.index('id="sources"') < body.index('<footer class="report-footer">')
     assert "S2" not in " ".join(proofread.prose(body))
 
