@@ -245,7 +245,7 @@ def markdown_filter(exporter):
 
 class _Locator(HTMLParser):
     """Where, in one output's HTML, its data blocks are (``<script class="magnet-data" data-kind=...>``,
-    the CSV a figure or table carries: :func:`helpers.figures.data_block`) and the table cells whose
+    the CSV a figure or table carries: :func:`helpers.charts.figures.data_block`) and the table cells whose
     text begins with a hyphen-minus before a digit, as offsets into the text."""
 
     def __init__(self, text: str):
