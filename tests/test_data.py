@@ -576,3 +576,43 @@ def test_a_correction_without_its_page_evidence_stops_loading(data_dir):
     _with_corrections(data_dir)
     rewrite(data_dir, "raw/2026-12-relay-corrections/verification.csv", "S63,yes,", "S99,yes,")
     expect_error(data_dir, CORRECTIONS, 3, "source_id", "S63's origin is corrected without its page evidence")
+
+
+# --------------------------------------------------------------------------- figures set aside (a page with two origins)
+
+SETASIDES = "raw/2026-12-setasides/setasides.csv"
+
+
+def test_a_figure_a_page_relays_from_another_origin_is_set_aside_and_counts_that_origin_once(data_dir):
+    """S14 combines Reuters' story (its origin, O36) with Nikkei's report of Ferroalloy Online (O38): its
+    figures for Germany are O38's, so they are set aside and Germany's October rests on O38's page alone."""
+    from helpers.analysis.provenance import cite_counted
+    from helpers.analysis.series import derive
+
+    before = derive(load_dataset(data_dir, today=TODAY)).estimates[("DE", "2025-10", "2025-10")]
+    assert set(before.sources) == {"S14", "S60"}
+    _with_live_batches(data_dir, "2026-12-setasides")
+    ds = load_dataset(data_dir, today=TODAY)
+    after = derive(ds).estimates[("DE", "2025-10", "2025-10")]
+    assert after.sources == ("S60",) and after.value == before.value == 1118
+    assert cite_counted(ds, after.sources) == "1 origin: Ferroalloy Online, 22 Nov 2025 [S60]"
+    # what S14 takes from Reuters stays S14's
+    assert "S14" in derive(ds).estimates[("WLD", "2025-10", "2025-10")].sources
+
+
+def test_a_set_aside_figure_must_be_held_by_a_page_of_its_origin(data_dir):
+    _with_live_batches(data_dir, "2026-12-setasides")
+    rewrite(data_dir, SETASIDES, "2025-10,2025-10,DE,tonnes,S14,O38,", "2025-10,2025-10,DE,tonnes,S14,O36,")
+    expect_error(data_dir, SETASIDES, 2, "origin_id", "S14 relays O36 itself: nothing to set aside")
+    rewrite(data_dir, SETASIDES, "2025-10,2025-10,DE,tonnes,S14,O36,", "2025-10,2025-10,DE,tonnes,S14,O19,")
+    expect_error(data_dir, SETASIDES, 2, "origin_id", "no page relaying O19 holds the figure set aside "
+                 "(tonnes of DE 2025-10..2025-10, cn:85051110, S14)")
+
+
+def test_a_set_aside_names_one_figure_on_file_and_carries_its_page_evidence(data_dir):
+    _with_live_batches(data_dir, "2026-12-setasides")
+    rewrite(data_dir, SETASIDES, "2025-10,2025-10,JP,tonnes,S14,", "2025-09,2025-09,JP,tonnes,S14,")
+    expect_error(data_dir, SETASIDES, 6, "source_id", "names no figure on file (tonnes of JP 2025-09..2025-09")
+    rewrite(data_dir, SETASIDES, "2025-09,2025-09,JP,tonnes,S14,", "2025-10,2025-10,JP,tonnes,S14,")
+    rewrite(data_dir, "raw/2026-12-setasides/verification.csv", "S14,yes,", "S13,yes,")
+    expect_error(data_dir, SETASIDES, 2, "source_id", "S14's figure is set aside without its page evidence")

@@ -30,7 +30,7 @@ from helpers import paths
 from helpers.data.checksums import DATASET_FOLDERS, verify_checksums
 from helpers.errors import DataError
 from helpers.data.partners import TOTAL, partner_name
-from helpers.data.tables import MAIN_SERIES, TABLES, _check_unique, _concat, apply_rescopes, attach_origins, check_scope_matches, load_partners, read_table, validate_events, validate_figures, validate_origins, validate_rankings, validate_relays, validate_resolutions, validate_sources
+from helpers.data.tables import MAIN_SERIES, TABLES, _check_unique, _concat, apply_rescopes, apply_setasides, attach_origins, check_scope_matches, load_partners, read_table, validate_events, validate_figures, validate_origins, validate_rankings, validate_relays, validate_resolutions, validate_sources
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: hashed by identity, so results can be cached per dataset
@@ -192,7 +192,7 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
     data_dir = Path(data_dir)
     batches = sorted(p for p in (data_dir / "raw").iterdir() if p.is_dir() and not p.name.startswith("."))
     tables: dict[str, list[pd.DataFrame]] = {
-        t: [] for t in ("sources", "figures", "rankings", "events", "resolutions", "origins", "relays", "rescopes")}
+        t: [] for t in ("sources", "figures", "rankings", "events", "resolutions", "origins", "relays", "rescopes", "setasides")}
     for batch in batches:
         for table in tables:
             path = batch / f"{table}.csv"
@@ -211,6 +211,7 @@ def _load_dataset_cached(data_dir: str, checksum: str, today: dt.date | None) ->
     figures = _concat(tables["figures"], "figures")
     figures = apply_rescopes(figures, _concat(tables["rescopes"], "rescopes"))
     figures = validate_figures(figures, ids, today)
+    figures = apply_setasides(figures, _concat(tables["setasides"], "setasides"), sources)
     rankings = validate_rankings(_concat(tables["rankings"], "rankings"), ids, today)
     events = validate_events(_concat(tables["events"], "events"), ids)
     partners = load_partners(data_dir / "reference" / "partners.csv")

@@ -106,6 +106,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "relays": (("source_id", "origin_id"), ("replaces", "note")),
     "rescopes": (("from_month", "to_month", "partner", "measure", "source_id", "from_series", "to_series"),
                  ("note",)),
+    "setasides": (("from_month", "to_month", "partner", "measure", "source_id", "origin_id"), ("series", "note")),
 }
 
 def check_header(name: str, header: list[str], required, optional=()) -> None:
@@ -430,6 +431,47 @@ def apply_rescopes(figures: pd.DataFrame, rescopes: pd.DataFrame) -> pd.DataFram
                             f"{r.from_series}, {r.source_id})", row=int(r.row), column="source_id")
         figures.loc[hit, "series"] = r.to_series
     return figures
+
+def apply_setasides(figures: pd.DataFrame, setasides: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Set aside the figures a later batch found a page relays from another origin than its own
+    (``setasides.csv``): a page relays one origin, so such a figure would count that origin twice, or
+    credit it to the wrong one. Each row names exactly one figure and the origin it comes from; another
+    page relaying that origin must hold the same figure (nothing is lost: the figure rests on that
+    origin's pages), and the batch must hold the page evidence (a ``verification.csv`` row). The raw
+    files stay as they are; the set-aside is itself a checksummed row."""
+    if setasides.empty:
+        return figures
+    _require(setasides, ["from_month", "to_month", "partner", "measure", "source_id", "origin_id"])
+    setasides = setasides.copy()
+    setasides["series"] = setasides.get("series", pd.Series("", index=setasides.index)).fillna("")
+    setasides["series"] = setasides.series.where(setasides.series != "", MAIN_SERIES)
+    _check_unique(setasides, ["from_month", "to_month", "partner", "measure", "source_id", "series"], "set-aside")
+    of = dict(zip(sources.source_id, sources.get("origin_id", pd.Series("", index=sources.index))))
+    _check_known(setasides, "origin_id", {o for o in of.values() if o}, "origin id", "relayed by no page on file")
+    drop = []
+    for r in setasides.itertuples(index=False):
+        same = ((figures.from_month == r.from_month) & (figures.to_month == r.to_month) & (figures.partner == r.partner)
+                & (figures.measure == r.measure) & (figures.series == r.series))
+        hit = same & (figures.source_id == r.source_id)
+        what = f"{r.measure} of {r.partner} {r.from_month}..{r.to_month}, {r.series}, {r.source_id}"
+        if hit.sum() != 1:
+            raise DataError(r.file, f"names no figure on file ({what})", row=int(r.row), column="source_id")
+        if of.get(r.source_id) == r.origin_id:
+            raise DataError(r.file, f"{r.source_id} relays {r.origin_id} itself: nothing to set aside",
+                            row=int(r.row), column="origin_id")
+        value = float(figures.loc[hit, "value"].iloc[0])
+        kept = figures[same & ~hit & figures.source_id.map(lambda x: of.get(x) == r.origin_id)
+                       & ((figures.value - value).abs() <= figures.half_width + float(figures.loc[hit, "half_width"].iloc[0]))]
+        if kept.empty:
+            raise DataError(r.file, f"no page relaying {r.origin_id} holds the figure set aside ({what}): record it "
+                            f"under such a page first, or nothing would hold it", row=int(r.row), column="origin_id")
+        evidence = paths.ROOT / Path(r.file).parent / "verification.csv"
+        if not evidence.is_file() or r.source_id not in {
+                row.get("source_id", "") for row in csv.DictReader(io.StringIO(evidence.read_text(encoding="utf-8")))}:
+            raise DataError(r.file, f"{r.source_id}'s figure is set aside without its page evidence (add a row "
+                            f"for {r.source_id} to {paths.relative(evidence)})", row=int(r.row), column="source_id")
+        drop.append(figures.index[hit][0])
+    return figures.drop(index=drop)
 
 def scope_matches(figures: pd.DataFrame, only=None) -> list[tuple[pd.Series, pd.Series]]:
     """Magnet-line tonnages (``cn:85051110``) equal, within the finer rounding of the two, to a rare-earth
