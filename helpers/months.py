@@ -1,8 +1,17 @@
-"""Month arithmetic on YYYY-MM strings: a month plus n, the months of a range."""
+"""Month arithmetic on YYYY-MM strings (a month plus n, the months of a range) and the month word `latest`."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+
+#: The value a month parameter takes to follow the data: the latest month with data (as known on the
+#: edition's date). Defined here only; ``reports.yaml``, sweeps and the notebooks' defaults all use it.
+LATEST = "latest"
+
+
+def pin_latest(value, month: str):
+    """``value``, with :data:`LATEST` made ``month``."""
+    return month if value == LATEST else value
 
 
 @lru_cache(maxsize=65536)

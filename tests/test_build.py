@@ -392,8 +392,8 @@ def test_staleness_depends_on_the_library_data_templates_rendering_code_and_lock
     assert (ROOT / "data" / "raw" / "2025-brief" / "SHA256SUMS").resolve() in files   # each batch's checksums
     assert not any(p.suffix == ".md" for p in files)                 # data documentation is not an input
     pipeline_dir = Path(pipeline.build.cli.__file__).resolve().parents[1]
-    for module in ("build/worker", "render/convert", "render/bulletin", "render/inline", "build/execute",
-                   "reports/editions"):   # what executes and renders a report
+    for module in ("build/worker", "render/convert", "render/preprocessors", "render/bulletin", "render/inline", "build/execute",
+                   "reports/editions"):   # what executes and renders a report (imported in a function too)
         assert pipeline_dir / f"{module}.py" in files, module
     lock = ROOT / "requirements" / f"lock-py{sys.version_info.major}{sys.version_info.minor}.txt"
     assert lock.resolve() in files                                   # the locked versions
@@ -494,3 +494,25 @@ def test_the_command_server_imported_the_libraries_and_no_project_module(tmp_pat
     proc = run_command("probe", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "['nbconvert', 'pandas', 'weasyprint']"
+
+
+def test_a_no_op_build_imports_neither_pandas_nor_nbconvert(built_default_reports, tmp_path):
+    """`make bench`'s no-op target (under 0.2 s) rests on this: deciding that nothing changed reads the
+    inputs' bytes and the report set, and imports none of the data, notebook or rendering libraries."""
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import EPOCH
+
+    out = tmp_path / "out"
+    shutil.copytree(built_default_reports.out, out, symlinks=True)
+    code = ("import runpy, sys\nsys.argv = ['magnet-build', '--no-progress', '--output-dir', sys.argv[1]]\n"
+            "try:\n    runpy.run_module('pipeline.build.cli', run_name='__main__')\nexcept SystemExit as e:\n"
+            "    assert not e.code, e.code\n"
+            "print(sorted(m for m in ('pandas', 'nbconvert', 'nbformat', 'weasyprint', 'matplotlib') if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(out)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env=dict(__import__("os").environ, SOURCE_DATE_EPOCH=EPOCH))
+    assert proc.returncode == 0, proc.stderr
+    assert " 0 built," in proc.stdout, proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout

@@ -298,7 +298,7 @@ import base64, io, json, time
 import matplotlib.pyplot as plt
 from weasyprint import HTML
 from helpers.analysis import compare
-from helpers.charts import plotting
+from helpers.charts import figures, plotting
 from helpers.data.dataset import load_dataset
 ds = load_dataset(); plotting.use_house_style()
 HTML(string="<p>warm</p>").write_pdf()

@@ -131,14 +131,14 @@ def _declared(notebook: str, _mtime: int, _size: int) -> dict[str, Parameter]:
 
 def uses_latest(given: dict, params: dict[str, Parameter]) -> bool:
     """Whether a report's months follow the data: some month parameter is ``latest``, given or by default."""
-    from helpers.notebook.params import LATEST
+    from helpers.months import LATEST
 
     return any(p.kind == "month" and given.get(name, p.default) == LATEST for name, p in params.items())
 
 
 def pin_latest(given: dict, params: dict[str, Parameter], month: str) -> dict:
     """Every declared parameter's given value (or default), each month parameter's ``latest`` made ``month``."""
-    from helpers.notebook.params import pin_latest as pin
+    from helpers.months import pin_latest as pin
 
     values = {name: given.get(name, p.default) for name, p in params.items()}
     return {k: (pin(v, month) if params[k].kind == "month" else v) for k, v in values.items()}

@@ -19,16 +19,9 @@ from helpers.data.partners import TOTAL, partner_lookup, resolve_partner
 from helpers.data.tables import MAIN_SERIES
 from helpers.data.patterns import DATE_RE, MONTH_RE
 from helpers.errors import DataError, ParameterError
+from helpers.months import LATEST
 
 
-#: The value a month parameter takes to follow the data: the latest month with data (as known on the
-#: edition's date). Defined here only; ``reports.yaml``, sweeps and the notebooks' defaults all use it.
-LATEST = "latest"
-
-
-def pin_latest(value, month: str):
-    """``value``, with :data:`LATEST` made ``month``."""
-    return month if value == LATEST else value
 
 
 @functools.lru_cache(maxsize=16)   # a Dataset hashes by identity and never changes: once per dataset

@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 from helpers.errors import BuildError
-from pipeline.render.preprocessors import ReportCitations, ReportData, ReportLayout, markdown_filter
 from pipeline.render.bulletin import data_dir_name, report_card, data_index_html
 
 #: The render templates (nbconvert's ``magnet`` template and the index page).
@@ -38,6 +37,8 @@ def exporter():
     if _EXPORTER is None:
         from nbconvert import HTMLExporter
         from traitlets.config import Config
+
+        from pipeline.render.preprocessors import ReportCitations, ReportData, ReportLayout, markdown_filter
 
         # no code is shown, so no syntax-highlighting stylesheet either
         config = Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}})

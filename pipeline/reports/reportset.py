@@ -15,7 +15,7 @@ from helpers import paths
 from helpers.data.patterns import MONTH_RE
 from helpers.errors import BuildError, clip, short
 from helpers.notebook import contract
-from helpers.notebook.params import LATEST
+from helpers.months import LATEST
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ENTRY_KEYS = ("name", "notebook", "parameters", "sweep")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from helpers.errors import BuildError, short
 
-from helpers.notebook.params import LATEST, pin_latest
+from helpers.months import LATEST, pin_latest
 
 from pipeline.reports.reportset import MAX_REPORTS, Report, check_name, check_unique
 
