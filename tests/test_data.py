@@ -546,10 +546,11 @@ def test_a_rescope_must_name_a_figure_on_file(data_dir):
 CORRECTIONS = "raw/2026-12-relay-corrections/relays.csv"
 
 
-def test_a_later_batch_corrects_a_page_s_origin_with_its_page_evidence():
+def test_a_later_batch_corrects_a_page_s_origin_with_its_page_evidence(data_dir):
     from helpers.data.dataset import known_dates
 
-    ds = load_dataset(today=TODAY)
+    _with_corrections(data_dir)
+    ds = load_dataset(data_dir, today=TODAY)
     # Reuters' December 2025 story: GAC's data "showed on Tuesday", 20 January 2026, not 19 January (O45)
     assert ds.source("S16").origin_id == ds.source("S63").origin_id == "O90"
     assert ds.origin("O90").released == "2026-01-20"
