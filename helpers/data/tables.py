@@ -372,6 +372,15 @@ def validate_relays(df: pd.DataFrame, sources: pd.DataFrame, origins: pd.DataFra
           f"released later ({released[r.origin_id]})")
     return df
 
+def _require_page_evidence(file: str, row: int, source_id: str, what: str) -> None:
+    """A correction of an earlier batch's page needs the page evidence in its own batch: a row for the
+    page in the ``verification.csv`` beside ``file``."""
+    evidence = paths.ROOT / Path(file).parent / "verification.csv"
+    if not evidence.is_file() or source_id not in {
+            r.get("source_id", "") for r in csv.DictReader(io.StringIO(evidence.read_text(encoding="utf-8")))}:
+        raise DataError(file, f"{source_id}'s {what} without its page evidence (add a row for {source_id} to "
+                        f"{paths.relative(evidence)})", row=row, column="source_id")
+
 def _apply_corrections(df: pd.DataFrame) -> pd.DataFrame:
     """A later batch corrects a page's origin with a ``relays.csv`` row naming the origin it ``replaces``: the
     earlier row must give exactly that origin, and the correcting batch must hold the page evidence (a
@@ -389,11 +398,7 @@ def _apply_corrections(df: pd.DataFrame) -> pd.DataFrame:
             got = "none" if earlier.empty else earlier.origin_id.iloc[0]
             raise DataError(r["file"], f"{r.source_id} replaces origin {r.replaces}, but its origin on file is {got}",
                             row=int(r["row"]), column="replaces")
-        evidence = paths.ROOT / Path(r["file"]).parent / "verification.csv"
-        if not evidence.is_file() or r.source_id not in {
-                row.get("source_id", "") for row in csv.DictReader(io.StringIO(evidence.read_text(encoding="utf-8")))}:
-            raise DataError(r["file"], f"{r.source_id}'s origin is corrected without its page evidence (add a row "
-                            f"for {r.source_id} to {paths.relative(evidence)})", row=int(r["row"]), column="source_id")
+        _require_page_evidence(r["file"], int(r["row"]), r.source_id, "origin is corrected")
         drop.append(earlier.index[0])
     return df.drop(index=drop)
 
@@ -465,11 +470,7 @@ def apply_setasides(figures: pd.DataFrame, setasides: pd.DataFrame, sources: pd.
         if kept.empty:
             raise DataError(r.file, f"no page relaying {r.origin_id} holds the figure set aside ({what}): record it "
                             f"under such a page first, or nothing would hold it", row=int(r.row), column="origin_id")
-        evidence = paths.ROOT / Path(r.file).parent / "verification.csv"
-        if not evidence.is_file() or r.source_id not in {
-                row.get("source_id", "") for row in csv.DictReader(io.StringIO(evidence.read_text(encoding="utf-8")))}:
-            raise DataError(r.file, f"{r.source_id}'s figure is set aside without its page evidence (add a row "
-                            f"for {r.source_id} to {paths.relative(evidence)})", row=int(r.row), column="source_id")
+        _require_page_evidence(r.file, int(r.row), r.source_id, "figure is set aside")
         drop.append(figures.index[hit][0])
     return figures.drop(index=drop)
 
