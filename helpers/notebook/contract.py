@@ -48,6 +48,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.months import LATEST, pin_latest as pin_month
 from helpers.errors import ParameterError
 
 _KIND_RE = re.compile(r"^\s*(?P<kind>[a-z_]+)\s*(?:\[(?P<args>[^\]]*)\])?\s*$")
@@ -131,17 +132,13 @@ def _declared(notebook: str, _mtime: int, _size: int) -> dict[str, Parameter]:
 
 def uses_latest(given: dict, params: dict[str, Parameter]) -> bool:
     """Whether a report's months follow the data: some month parameter is ``latest``, given or by default."""
-    from helpers.months import LATEST
-
     return any(p.kind == "month" and given.get(name, p.default) == LATEST for name, p in params.items())
 
 
 def pin_latest(given: dict, params: dict[str, Parameter], month: str) -> dict:
     """Every declared parameter's given value (or default), each month parameter's ``latest`` made ``month``."""
-    from helpers.months import pin_latest as pin
-
     values = {name: given.get(name, p.default) for name, p in params.items()}
-    return {k: (pin(v, month) if params[k].kind == "month" else v) for k, v in values.items()}
+    return {k: (pin_month(v, month) if params[k].kind == "month" else v) for k, v in values.items()}
 
 
 def unknown(given: dict, params: dict[str, Parameter], where: str) -> None:
